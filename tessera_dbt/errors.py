@@ -1,0 +1,27 @@
+"""Typed errors of the core. Only the CLI turns them into exit codes."""
+
+from __future__ import annotations
+
+
+class TesseraError(Exception):
+    """A problem the user can fix: the message names it, `hint` says how."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ArtifactError(TesseraError):
+    """A dbt artifact that cannot be read: missing, corrupt, wrong kind or unknown version."""
+
+
+class DocumentError(TesseraError):
+    """A contract document that cannot be read or does not match the contract format."""
+
+
+class ConfigError(TesseraError):
+    """Bad configuration or arguments."""
