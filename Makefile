@@ -1,0 +1,35 @@
+# Two commands matter: `make demo` and `make test`. Both create .venv and install the
+# project into it from pyproject.toml on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench postgres clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tessera demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Start a throwaway PostgreSQL for the postgres-marked tests (needs the Debian package);
+# prints the environment to export.
+postgres:
+	@bash scripts/postgres.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache integration_tests/target integration_tests/dbt_packages

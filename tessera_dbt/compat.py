@@ -1,0 +1,293 @@
+"""Classify the change between two contract documents (compatibility.md).
+
+`classify(old, new, mode)` is pure: documents in, a Report out. The document is compared
+part by part (structure, types, schema-only domain, guarantees) and every difference
+becomes one Change carrying a rule id from `rules.RULES`, so every verdict explains itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+from .guarantee_diff import guarantee_changes, normalise_guarantees
+from .rules import RULES_BY_ID, Level
+from .semver import parse_version
+from .structure import Column, columns_of, required_by_guarantee, structure_changes
+
+MODES = ("backward", "forward", "full", "none",
+         "backward_transitive", "forward_transitive", "full_transitive")
+# Document keys that say who reads the asset or where it came from: not promises.
+_NOT_COMPARED = frozenset({"asset", "version", "consumers", "schema", "guarantees"})
+
+
+def base_mode(mode: str) -> str:
+    return mode.removesuffix("_transitive")
+
+
+def breaks_in(breaks_under: frozenset[str], mode: str) -> bool:
+    base = base_mode(mode)
+    if base == "none":
+        return False
+    if base == "full":
+        return bool(breaks_under)
+    return base in breaks_under
+
+
+@dataclass(frozen=True)
+class Change:
+    """One classified difference between two contract documents."""
+
+    rule: str
+    path: str
+    old: Any
+    new: Any
+    breaks_under: frozenset[str]
+    message: str
+    note: str = ""
+    guarantee: str | None = None
+    against: str | None = None  # the published version this was found against (transitive)
+
+    @property
+    def level(self) -> Level:
+        return RULES_BY_ID[self.rule].level
+
+    def breaks(self, mode: str) -> bool:
+        return breaks_in(self.breaks_under, mode)
+
+    def to_json(self, mode: str) -> dict[str, Any]:
+        rule = RULES_BY_ID[self.rule]
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "path": self.path,
+            "breaking": self.breaks(mode),
+            "message": self.message,
+            "old": self.old,
+            "new": self.new,
+            "breaks_under": _modes_breaking(self.breaks_under),
+            "fix": rule.fix,
+        }
+        if self.note:
+            out["note"] = self.note
+        if self.guarantee:
+            out["guarantee"] = self.guarantee
+        if self.against:
+            out["against"] = self.against
+        return out
+
+
+def _modes_breaking(breaks_under: frozenset[str]) -> list[str]:
+    return [m for m in MODES if breaks_in(breaks_under, m)]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verdict on one change of contract under one mode."""
+
+    asset: str | None
+    mode: str
+    changes: tuple[Change, ...]
+    breaking: bool
+    suggested_bump: str
+    first_failing_version: str | None = None
+    consumers: tuple[dict[str, Any], ...] = field(default=())
+
+    @property
+    def breaking_changes(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.breaks(self.mode))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "asset": self.asset,
+            "breaking": self.breaking,
+            "mode": self.mode,
+            "suggested_bump": self.suggested_bump,
+            "changes": [c.to_json(self.mode) for c in self.changes],
+        }
+        if self.first_failing_version:
+            out["first_failing_version"] = self.first_failing_version
+        return out
+
+
+def _check_mode(mode: str | None, old: Mapping[str, Any]) -> str:
+    effective = str(mode or old.get("compatibility") or "backward").lower()
+    if effective not in MODES:
+        raise ConfigError(f"unknown compatibility mode {effective!r}",
+                          f"use one of: {', '.join(MODES)}")
+    return effective
+
+
+def _other_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Document-level keys: descriptions and metadata (owner, mode, dialect, ...)."""
+    changes = []
+    keys = [k for k in (*old, *(k for k in new if k not in old))
+            if k not in _NOT_COMPARED and not str(k).startswith("x-")]
+    for key in keys:
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        rule = "DESCRIPTION" if key == "description" else "META"
+        what = "description" if key == "description" else f"`{key}`"
+        changes.append(Change(rule, key, before, after, frozenset(),
+                              f"The contract's {what} changed from {before!r} to {after!r}."))
+    old_schema, new_schema = old.get("schema") or {}, new.get("schema") or {}
+    for key in [k for k in (*old_schema, *new_schema)
+                if k not in ("type", "properties", "required")]:
+        if old_schema.get(key) != new_schema.get(key) and not any(
+                c.path == f"schema.{key}" for c in changes):
+            rule = "DESCRIPTION" if key in ("description", "title") else "META"
+            changes.append(Change(rule, f"schema.{key}", old_schema.get(key),
+                                  new_schema.get(key), frozenset(),
+                                  f"The schema's `{key}` changed."))
+    return changes
+
+
+def _comparable(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items()
+            if k not in ("version", "consumers") and not str(k).startswith("x-")}
+
+
+def classify(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    mode: str | None = None,
+    passed_tests: Iterable[str] = (),
+    verified_by_run: bool = False,
+) -> Report:
+    """Every change from `old` to `new` and the verdict under `mode`.
+
+    `mode` defaults to the old document's `compatibility`. `passed_tests` holds the
+    unique_ids of dbt tests that passed in the build that produced `new`; a tightened
+    guarantee whose test is among them is verified and breaks nothing.
+    """
+    effective = _check_mode(mode, old)
+    passed = frozenset(passed_tests)
+    if _comparable(old) == _comparable(new) and list(_comparable(old)) == list(_comparable(new)):
+        return Report(old.get("asset") or new.get("asset"), effective, (), False, "none")
+    old_cols = columns_of(old)
+    new_cols = columns_of(new)
+    old_g = normalise_guarantees(old)
+    new_g = normalise_guarantees(new)
+    changes = structure_changes(
+        old_cols, new_cols, dialect=str(new.get("dialect") or old.get("dialect") or "generic"),
+        old_guarded=required_by_guarantee(old_g), new_guarded=required_by_guarantee(new_g),
+        not_null_paths={g.column for g in (*old_g.values(), *new_g.values())
+                        if g.kind == "not_null" and g.column},
+        enum_guarded={g.column for g in (*old_g.values(), *new_g.values())
+                      if g.kind == "accepted_values" and g.column},
+    )
+    gone = _vanished(old_cols, new_cols)
+    changes += guarantee_changes(old_g, new_g, passed, verified_by_run, gone)
+    changes += _other_changes(old, new)
+    if not changes:
+        changes.append(Change("META", "", None, None, frozenset(),
+                              "The document changed in a way no rule classifies "
+                              "(key order or an unknown key)."))
+    return _report(old, new, effective, changes)
+
+
+def _vanished(old_cols: Mapping[str, Column], new_cols: Mapping[str, Column]) -> set[str]:
+    """Columns that exist on only one side: their guarantees go with the column."""
+    return {p for p in old_cols if p not in new_cols} | {p for p in new_cols if p not in old_cols}
+
+
+def _report(old: Mapping[str, Any], new: Mapping[str, Any], mode: str,
+            changes: Sequence[Change], first_failing: str | None = None) -> Report:
+    breaking = any(c.breaks(mode) for c in changes)
+    return Report(
+        asset=old.get("asset") or new.get("asset"),
+        mode=mode,
+        changes=tuple(changes),
+        breaking=breaking,
+        suggested_bump=suggest_bump(changes, mode),
+        first_failing_version=first_failing,
+        consumers=tuple(old.get("consumers") or ()),
+    )
+
+
+def suggest_bump(changes: Sequence[Change], mode: str) -> str:
+    """major if anything breaks (under `none`: anything `backward` would call breaking),
+    minor for any change to structure, types, domain or guarantees, else patch."""
+    if not changes:
+        return "none"
+    probe = "backward" if base_mode(mode) == "none" else mode
+    if any(c.breaks(probe) for c in changes):
+        return "major"
+    if any(c.level is Level.MINOR for c in changes):
+        return "minor"
+    return "patch"
+
+
+def classify_against_history(
+    history: Sequence[Mapping[str, Any]],
+    new: Mapping[str, Any],
+    mode: str | None = None,
+    passed_tests: Iterable[str] = (),
+    verified_by_run: bool = False,
+) -> Report:
+    """`new` against published versions, oldest first (the last is the current one).
+
+    Plain modes compare with the current version only. `*_transitive` modes also compare
+    with every earlier version of the current major line and name the first that fails.
+    """
+    if not history:
+        raise ConfigError("no published version to compare with")
+    current = history[-1]
+    effective = _check_mode(mode, current)
+    passed = frozenset(passed_tests)
+    latest = classify(current, new, effective, passed, verified_by_run)
+    if not effective.endswith("_transitive"):
+        return latest
+    line = _major(current)
+    changes = list(latest.changes)
+    seen = {(c.rule, c.path) for c in changes}
+    first_failing = None
+    for doc in history:
+        if line is not None and _major(doc) != line:
+            continue
+        verdict = latest if doc is current else classify(doc, new, effective, passed,
+                                                          verified_by_run)
+        if not verdict.breaking:
+            continue
+        label = str(doc.get("version") or "an earlier version")
+        first_failing = first_failing or label
+        if doc is current:
+            continue
+        for change in verdict.breaking_changes:
+            if (change.rule, change.path) not in seen:
+                seen.add((change.rule, change.path))
+                changes.append(_against(change, label))
+    return _report(current, new, effective, changes, first_failing)
+
+
+def _against(change: Change, version: str) -> Change:
+    return Change(change.rule, change.path, change.old, change.new, change.breaks_under,
+                  f"{change.message} (against {version})", change.note, change.guarantee,
+                  version)
+
+
+def _major(doc: Mapping[str, Any]) -> int | None:
+    version = doc.get("version")
+    if not version:
+        return None
+    try:
+        return parse_version(str(version)).major
+    except ConfigError:
+        return None
+
+
+def diff_documents(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    mode: str | None = None,
+    passed_tests: Iterable[str] = (),
+    history: Sequence[Mapping[str, Any]] = (),
+    verified_by_run: bool = False,
+) -> Report:
+    """What `tessera diff` runs: OLD against NEW, with optional earlier versions."""
+    if history:
+        return classify_against_history([*history, old], new, mode, passed_tests,
+                                        verified_by_run)
+    return classify(old, new, mode, passed_tests, verified_by_run)

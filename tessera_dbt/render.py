@@ -1,0 +1,89 @@
+"""Text renderings for terminals: tables of contracts, diffs that read like a review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .artifacts import Manifest
+    from .compat import Report
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain aligned table; cells are str()-ed and never wrapped."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def count_guarantees(doc: dict[str, Any]) -> int:
+    g = doc.get("guarantees") or {}
+    return (len(g.get("nullability") or {}) + len(g.get("accepted_values") or {})
+            + (1 if g.get("freshness") else 0) + len(g.get("custom") or ()))
+
+
+def _label(doc: dict[str, Any]) -> str:
+    dbt = doc.get("x-dbt") or {}
+    name = dbt.get("name") or doc["asset"]
+    if dbt.get("model_version") is not None:
+        name = f"{name}.v{dbt['model_version']}"
+    return name
+
+
+def contracts_table(documents: Sequence[dict[str, Any]], manifest: Manifest) -> str:
+    if not documents:
+        return (f"No asset of {manifest.path} is under contract "
+                "(set `contract: {enforced: true}` or `meta: {tessera: {...}}`; "
+                "--all lists every asset).")
+    rows = []
+    for doc in documents:
+        teams = sorted({c["team"] for c in doc.get("consumers") or ()})
+        rows.append((
+            _label(doc), doc["asset"], doc.get("owner") or "-", doc.get("compatibility"),
+            len((doc.get("schema") or {}).get("properties") or {}), count_guarantees(doc),
+            ", ".join(teams) or "-",
+        ))
+    header = ("name", "asset", "owner", "mode", "columns", "guarantees", "consumers")
+    summary = (f"{len(documents)} contract(s) in {manifest.path} "
+               f"(dbt {manifest.dbt_version}, manifest v{manifest.schema_version})")
+    return summary + "\n\n" + table(header, rows)
+
+
+def diff_text(report: Report) -> str:
+    """A review comment: what changed, whether it breaks under the mode, who is hit, what to do."""
+    from .rules import RULES_BY_ID
+
+    asset = report.asset or "the contract"
+    if not report.changes:
+        return f"{asset}: no change (mode {report.mode}); nothing to publish."
+    verdict = "BREAKING" if report.breaking else "compatible"
+    lines = [f"{asset}: {verdict} under {report.mode} — suggested bump: "
+             f"{report.suggested_bump}"]
+    if report.first_failing_version:
+        lines.append(f"first published version it fails against: "
+                     f"{report.first_failing_version}")
+    lines.append("")
+    for change in report.changes:
+        mark = "✗" if change.breaks(report.mode) else "✓"
+        lines.append(f"{mark} {change.rule} at `{change.path}`: {change.message}")
+        if change.note:
+            lines.append(f"    {change.note}")
+        if change.breaks(report.mode):
+            rule = RULES_BY_ID[change.rule]
+            lines.append(f"    why it breaks: {rule.why}")
+            lines.append(f"    how to ship it: {rule.fix}")
+    if report.breaking:
+        teams = sorted({c.get("team") for c in report.consumers if c.get("team")})
+        lines.append("")
+        if teams:
+            lines.append(f"who is hit: {', '.join(teams)}: each must acknowledge a proposal "
+                         "before this ships.")
+        else:
+            lines.append("who is hit: no known consumer; a proposal is approved at once.")
+        lines.append("next step: dbt run-operation tessera.propose --args "
+                     "'{model: <name>, reason: ...}'")
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""The rule table: every kind of change tessera can report, with a stable id.
+
+Ids are never renamed or reused (as `buf breaking` and ruff keep theirs); a retired id
+stays listed. `breaks_under` names the base modes (`backward`, `forward`) a change of this
+kind breaks by default; `full` breaks when either does and `none` never does. A change may
+break less than its rule's default (an advisory or verified guarantee): the change carries
+its own modes, the rule carries the default and the explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Level(Enum):
+    """How a non-breaking change of this kind bumps the version (compatibility.md, Semver)."""
+
+    MINOR = "minor"  # structure, types, domain or guarantees changed
+    PATCH = "patch"  # order, descriptions, meta, synonyms, SQL whitespace
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    breaks_under: frozenset[str]
+    level: Level
+    why: str
+    fix: str
+    aliases: tuple[str, ...] = ()
+
+
+B = frozenset({"backward"})
+F = frozenset({"forward"})
+BF = frozenset({"backward", "forward"})
+NONE: frozenset[str] = frozenset()
+
+RULES: tuple[Rule, ...] = (
+    Rule("COLUMN_ADDED", "A nullable column or nested field was added.", F, Level.MINOR,
+         "Readers of the old contract do not expect the new field.",
+         "Announce the column; under forward/full, ship it in a new model version."),
+    Rule("COLUMN_ADDED_REQUIRED", "A required (NOT NULL) column or nested field was added.", BF,
+         Level.MINOR,
+         "Rows written before the change have no value for a column that may not be null.",
+         "Add it as nullable first, backfill, then make it required in a later release."),
+    Rule("COLUMN_REMOVED", "A nullable column or nested field was removed.", B, Level.MINOR,
+         "Consumers that select the column fail.",
+         "Keep the old column beside the new one, or ship a new dbt model version with "
+         "`deprecation_date` on the old one."),
+    Rule("COLUMN_REMOVED_REQUIRED", "A required (NOT NULL) column or nested field was removed.",
+         BF, Level.MINOR,
+         "Consumers that select the column fail, and readers relying on it always being "
+         "present break.",
+         "Keep the column until every consumer has migrated; propose the removal first."),
+    Rule("NULLABILITY_TIGHTENED", "An existing column became required (schema only).", B,
+         Level.MINOR, "Rows already written may hold nulls the new contract forbids.",
+         "Backfill the nulls and prove it with a not_null test in the same build."),
+    Rule("NULLABILITY_RELAXED", "An existing required column became nullable (schema only).", F,
+         Level.MINOR, "Consumers that assume a value is always present meet nulls.",
+         "Keep the column required, or add a default with coalesce()."),
+    Rule("TYPE_WIDENED", "A column's type was widened losslessly (e.g. int → bigint).", F,
+         Level.MINOR, "Readers of the old type may not hold the wider values.",
+         "Fine under backward; under forward/full ship a new model version."),
+    Rule("TYPE_NARROWED", "A column's type was narrowed (e.g. bigint → int).", B, Level.MINOR,
+         "Values valid under the old type may no longer fit.",
+         "Keep the wider type, or cast into a new column and deprecate the old one."),
+    Rule("TYPE_CHANGED", "A column's type changed incompatibly (e.g. varchar → integer).", BF,
+         Level.MINOR, "Consumers reading the old type break whichever way data flows.",
+         "Add a new column with the new type beside the old one, or ship a new model version."),
+    Rule("TYPE_SYNONYM", "A type was written differently but means the same (int → integer).",
+         NONE, Level.PATCH, "Nothing changes for consumers.", "Nothing to do."),
+    Rule("DOMAIN_NARROWED", "The allowed values shrank (enum value removed, bound tightened, "
+         "pattern added).", B, Level.MINOR,
+         "Values that were valid before are rejected now.",
+         "Keep the old domain, or verify the data with a test in the same build."),
+    Rule("DOMAIN_WIDENED", "The allowed values grew (enum value added, bound relaxed, pattern "
+         "removed).", F, Level.MINOR,
+         "Consumers that switch over every known value meet values they do not know.",
+         "Tell consumers before adding values; under forward/full propose the change."),
+    Rule("COLUMN_MOVED", "Columns were reordered.", NONE, Level.PATCH,
+         "Nothing changes for consumers that select columns by name.",
+         "Nothing to do; avoid `select *` by position downstream."),
+    Rule("DESCRIPTION", "A description changed.", NONE, Level.PATCH,
+         "Nothing changes in the data.", "Nothing to do.", aliases=("DESCRIPTION_CHANGED",)),
+    Rule("META", "Metadata changed (owner, mode, tags, meta, SQL formatting).", NONE,
+         Level.PATCH, "Nothing changes in the data.", "Nothing to do.",
+         aliases=("META_CHANGED",)),
+    Rule("GUARANTEE_REMOVED", "A guarantee (dbt test, constraint, freshness) was removed.", BF,
+         Level.MINOR, "Consumers rely on the promise it made.",
+         "Keep the test; if it must go, propose the change so consumers can acknowledge."),
+    Rule("GUARANTEE_LOOSENED", "A guarantee was loosened (values grown, window lengthened, "
+         "error → warn, where added, target or SQL changed).", BF, Level.MINOR,
+         "Consumers rely on the stronger promise.",
+         "Keep the old guarantee, or propose the change so consumers can acknowledge."),
+    Rule("GUARANTEE_ADDED", "A guarantee was added.", B, Level.MINOR,
+         "A new promise narrows the domain: data already written may violate it.",
+         "Run its test in the same build (dbt build): a passing test verifies it."),
+    Rule("GUARANTEE_TIGHTENED", "A guarantee was tightened (values shrunk, window shortened, "
+         "warn → error, where removed).", B, Level.MINOR,
+         "Data already written may violate the stronger promise.",
+         "Run its test in the same build (dbt build): a passing test verifies it."),
+)
+
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+for _rule in RULES:
+    for _alias in _rule.aliases:
+        RULES_BY_ID.setdefault(_alias, _rule)

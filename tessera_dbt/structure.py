@@ -1,0 +1,381 @@
+"""Parts 1-3 of compatibility.md: columns and nested fields, their types, and the domain
+that only the JSON Schema expresses.
+
+Columns are flattened into member paths (`address.city`, `items[].sku`, `attrs{}`), so
+struct, array and map types are compared through their members, never as whole strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .types import CanonicalType, TypeRelation, compare_types, parse_type, type_to_text
+
+if TYPE_CHECKING:
+    from .compat import Change
+
+_NESTED = ("struct", "array", "map")
+# Keys of a column's JSON Schema that the rules below read; any other key that changes is META.
+_KNOWN_KEYS = frozenset({
+    "type", "format", "x-data-type", "properties", "required", "items", "additionalProperties",
+    "enum", "maxLength", "minLength", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "pattern", "description",
+})
+_TYPE_RULES = {
+    TypeRelation.SYNONYM: "TYPE_SYNONYM",
+    TypeRelation.WIDENED: "TYPE_WIDENED",
+    TypeRelation.NARROWED: "TYPE_NARROWED",
+    TypeRelation.CHANGED: "TYPE_CHANGED",
+}
+_B, _F, _BF = frozenset({"backward"}), frozenset({"forward"}), frozenset({"backward", "forward"})
+_NO: frozenset[str] = frozenset()
+_RULE_MODES = {
+    "COLUMN_ADDED": _F, "COLUMN_ADDED_REQUIRED": _BF, "COLUMN_REMOVED": _B,
+    "COLUMN_REMOVED_REQUIRED": _BF, "NULLABILITY_TIGHTENED": _B, "NULLABILITY_RELAXED": _F,
+    "TYPE_WIDENED": _F, "TYPE_NARROWED": _B, "TYPE_CHANGED": _BF, "TYPE_SYNONYM": _NO,
+    "DOMAIN_NARROWED": _B, "DOMAIN_WIDENED": _F, "COLUMN_MOVED": _NO, "DESCRIPTION": _NO,
+    "META": _NO,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column or nested field of a contract, flattened to its path."""
+
+    path: str
+    parent: str
+    name: str
+    fragment: Mapping[str, Any]
+    type_text: str | None  # x-data-type, or derived from the parent's nested type
+    own_type: bool
+    json_types: frozenset[str]
+    fmt: str | None
+    kind: str | None  # struct / array / map for nested columns
+    required: bool  # by the schema alone
+    element: bool  # `[]` or `{}`: exists exactly when its parent does
+
+    @property
+    def has_type_info(self) -> bool:
+        return bool(self.type_text or self.json_types or self.kind)
+
+    def describe_type(self) -> str:
+        if self.type_text:
+            return self.type_text
+        if self.json_types:
+            return "/".join(sorted(self.json_types)) + (f" ({self.fmt})" if self.fmt else "")
+        return "untyped"
+
+
+def _join(prefix: str, name: str) -> str:
+    if not prefix:
+        return name
+    return prefix + name if name in ("[]", "{}") else f"{prefix}.{name}"
+
+
+def columns_of(doc: Mapping[str, Any]) -> dict[str, Column]:
+    """Every column and nested field of a document, in document order."""
+    dialect = str(doc.get("dialect") or "generic")
+    out: dict[str, Column] = {}
+    schema = doc.get("schema")
+    if isinstance(schema, Mapping):
+        _walk_members(schema, "", None, dialect, out)
+    return out
+
+
+def _walk_members(frag: Mapping[str, Any], prefix: str, ctype: CanonicalType | None,
+                  dialect: str, out: dict[str, Column]) -> None:
+    props = frag.get("properties")
+    props = props if isinstance(props, Mapping) else {}
+    required = set(frag.get("required") or ())
+    derived: dict[str, CanonicalType] = {}
+    names = list(props)
+    if ctype is not None and ctype.name == "struct":
+        for name, member in ctype.fields:
+            derived[name] = member
+            if name not in props:
+                names.append(name)
+    for name in names:
+        member = props.get(name)
+        _add(_join(prefix, name), prefix, name, member if isinstance(member, Mapping) else {},
+             derived.get(name), name in required, dialect, out)
+
+
+def _add(path: str, parent: str, name: str, frag: Mapping[str, Any],
+         derived: CanonicalType | None, in_required: bool, dialect: str,
+         out: dict[str, Column]) -> None:
+    text = frag.get("x-data-type")
+    ctype: CanonicalType | None = None
+    own = isinstance(text, str) and bool(text.strip())
+    if own:
+        ctype = parse_type(text, dialect)
+    elif derived is not None:
+        ctype, text = derived, type_to_text(derived)
+    else:
+        text = None
+    raw = frag.get("type")
+    types = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
+    json_types = frozenset(t for t in types if t != "null")
+    element = name in ("[]", "{}")
+    required = not element and (in_required or (bool(types) and "null" not in types))
+    kind = _kind(frag, ctype, json_types)
+    fmt = frag.get("format")
+    out[path] = Column(path, parent, name, frag, text, own, json_types,
+                       fmt if isinstance(fmt, str) else None, kind, required, element)
+    if kind == "struct":
+        _walk_members(frag, path, ctype if ctype and ctype.name == "struct" else None,
+                      dialect, out)
+    elif kind == "array":
+        items = frag.get("items")
+        element_type = ctype.element if ctype is not None and ctype.name == "array" else None
+        _add(_join(path, "[]"), path, "[]", items if isinstance(items, Mapping) else {},
+             element_type, False, dialect, out)
+    elif kind == "map":
+        values = frag.get("additionalProperties")
+        value_type = ctype.value if ctype is not None and ctype.name == "map" else None
+        _add(_join(path, "{}"), path, "{}", values if isinstance(values, Mapping) else {},
+             value_type, False, dialect, out)
+
+
+def _kind(frag: Mapping[str, Any], ctype: CanonicalType | None,
+          json_types: frozenset[str]) -> str | None:
+    if ctype is not None and ctype.name in _NESTED:
+        return ctype.name
+    if ctype is not None and ctype.name != "unknown":
+        return None
+    if isinstance(frag.get("properties"), Mapping):
+        return "struct"
+    if isinstance(frag.get("items"), Mapping) or json_types == {"array"}:
+        return "array"
+    if isinstance(frag.get("additionalProperties"), Mapping):
+        return "map"
+    return None
+
+
+def required_by_guarantee(guarantees: Mapping[str, Any]) -> set[str]:
+    """Paths a not-null guarantee makes required (error severity, on every row)."""
+    return {g.column for g in guarantees.values()
+            if g.kind == "not_null" and g.column and g.severity == "error" and not g.where}
+
+
+def _change(rule: str, path: str, old: Any, new: Any, message: str) -> Change:
+    from .compat import Change
+
+    return Change(rule, path, old, new, _RULE_MODES[rule], message)
+
+
+class _Differ:
+    def __init__(self, old: dict[str, Column], new: dict[str, Column], dialect: str) -> None:
+        self.old, self.new, self.dialect = old, new, dialect
+        self.covered: set[str] = set()
+        self.changes: list[Change] = []
+
+    def is_covered(self, column: Column) -> bool:
+        parent = column.parent
+        while parent:
+            if parent in self.covered:
+                return True
+            holder = self.old.get(parent) or self.new.get(parent)
+            parent = holder.parent if holder else ""
+        return False
+
+    def emit(self, rule: str, path: str, old: Any, new: Any, message: str) -> None:
+        self.changes.append(_change(rule, path, old, new, message))
+
+
+def structure_changes(
+    old_cols: dict[str, Column],
+    new_cols: dict[str, Column],
+    dialect: str,
+    old_guarded: set[str],
+    new_guarded: set[str],
+    not_null_paths: set[str],
+    enum_guarded: set[str],
+) -> list[Change]:
+    """Changes of parts 1-3. `*_guarded` are paths a not-null guarantee makes required;
+    `not_null_paths` and `enum_guarded` are paths where a guarantee (on either side) decides
+    nullability or accepted values, so the schema side is not counted again."""
+    d = _Differ(old_cols, new_cols, dialect)
+    for path, col in old_cols.items():
+        if path not in new_cols and not d.is_covered(col):
+            required = col.required or path in old_guarded
+            rule = "COLUMN_REMOVED_REQUIRED" if required else "COLUMN_REMOVED"
+            d.emit(rule, path, col.describe_type(), None,
+                   f"{_what(col)} `{path}` ({col.describe_type()}, "
+                   f"{'required' if required else 'nullable'}) was removed.")
+            d.covered.add(path)
+    for path, col in new_cols.items():
+        if path not in old_cols and not d.is_covered(col):
+            required = col.required or path in new_guarded
+            rule = "COLUMN_ADDED_REQUIRED" if required else "COLUMN_ADDED"
+            d.emit(rule, path, None, col.describe_type(),
+                   f"{_what(col)} `{path}` ({col.describe_type()}, "
+                   f"{'required' if required else 'nullable'}) was added.")
+            d.covered.add(path)
+    for path, old in old_cols.items():
+        new = new_cols.get(path)
+        if new is None or d.is_covered(old):
+            continue
+        if old.kind != new.kind and old.has_type_info and new.has_type_info:
+            d.emit("TYPE_CHANGED", path, old.describe_type(), new.describe_type(),
+                   f"`{path}` changed from {old.describe_type()} to {new.describe_type()}: "
+                   f"{old.kind or 'scalar'} and {new.kind or 'scalar'} are not compatible.")
+            d.covered.add(path)
+            continue
+        if old.kind is None and new.kind is None:
+            _compare_scalar_types(d, path, old, new)
+        if not old.element and path not in not_null_paths and old.required != new.required:
+            rule = "NULLABILITY_TIGHTENED" if new.required else "NULLABILITY_RELAXED"
+            d.emit(rule, path, "required" if old.required else "nullable",
+                   "required" if new.required else "nullable",
+                   f"`{path}` became {'required (NOT NULL)' if new.required else 'nullable'}.")
+        _compare_domain(d, path, old, new, path in enum_guarded)
+        _compare_annotations(d, path, old, new)
+    _nested_synonyms(d)
+    _moved_columns(d)
+    return d.changes
+
+
+def _what(col: Column) -> str:
+    return "Nested field" if col.parent else "Column"
+
+
+def _compare_scalar_types(d: _Differ, path: str, old: Column, new: Column) -> None:
+    if old.type_text and new.type_text:
+        relation = compare_types(old.type_text, new.type_text, d.dialect)
+        rule = _TYPE_RULES.get(relation)
+        if rule:
+            d.emit(rule, path, old.type_text, new.type_text,
+                   f"`{path}` changed type from {old.type_text} to {new.type_text} "
+                   f"({relation.name.lower()}).")
+        return
+    before, after = old.json_types, new.json_types
+    if before == after and old.fmt == new.fmt:
+        return
+    if not before and not after:
+        return
+    if not before:
+        rule = "TYPE_NARROWED"  # an undeclared (any) type became a declared one
+    elif not after:
+        rule = "TYPE_WIDENED"
+    elif before == {"integer"} and after == {"number"} and old.fmt == new.fmt:
+        rule = "TYPE_WIDENED"
+    elif before == {"number"} and after == {"integer"} and old.fmt == new.fmt:
+        rule = "TYPE_NARROWED"
+    else:
+        rule = "TYPE_CHANGED"
+    d.emit(rule, path, old.describe_type(), new.describe_type(),
+           f"`{path}` changed type from {old.describe_type()} to {new.describe_type()}.")
+
+
+def _implied_max_length(col: Column) -> Any:
+    """maxLength that merely restates varchar(n) belongs to the type, not the domain."""
+    value = col.fragment.get("maxLength")
+    if value is None or not col.type_text:
+        return value
+    ctype = parse_type(col.type_text)
+    if ctype.family == "string" and ctype.params and ctype.params[0] == value:
+        return None
+    return value
+
+
+def _enum_key(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _compare_domain(d: _Differ, path: str, old: Column, new: Column, enum_guarded: bool) -> None:
+    narrowed: list[str] = []
+    widened: list[str] = []
+    if not enum_guarded:
+        before, after = old.fragment.get("enum"), new.fragment.get("enum")
+        if before is None and after is not None:
+            narrowed.append(f"enum {after} added")
+        elif before is not None and after is None:
+            widened.append("enum dropped")
+        elif before is not None and after is not None:
+            b = {_enum_key(v): v for v in before}
+            a = {_enum_key(v): v for v in after}
+            if set(b) - set(a):
+                narrowed.append(f"values {[b[k] for k in b if k not in a]} removed")
+            if set(a) - set(b):
+                widened.append(f"values {[a[k] for k in a if k not in b]} added")
+    bounds = (
+        ("maxLength", _implied_max_length(old), _implied_max_length(new), True),
+        ("minLength", old.fragment.get("minLength"), new.fragment.get("minLength"), False),
+        ("maximum", old.fragment.get("maximum"), new.fragment.get("maximum"), True),
+        ("exclusiveMaximum", old.fragment.get("exclusiveMaximum"),
+         new.fragment.get("exclusiveMaximum"), True),
+        ("minimum", old.fragment.get("minimum"), new.fragment.get("minimum"), False),
+        ("exclusiveMinimum", old.fragment.get("exclusiveMinimum"),
+         new.fragment.get("exclusiveMinimum"), False),
+    )
+    for key, before, after, is_upper in bounds:
+        if before == after:
+            continue
+        if after is None:
+            widened.append(f"{key} {before} removed")
+        elif before is None:
+            narrowed.append(f"{key} {after} added")
+        elif (after < before) == is_upper:
+            narrowed.append(f"{key} {before} → {after}")
+        else:
+            widened.append(f"{key} {before} → {after}")
+    before, after = old.fragment.get("pattern"), new.fragment.get("pattern")
+    if before != after:
+        if after is None:
+            widened.append("pattern removed")
+        else:
+            narrowed.append(f"pattern {'added' if before is None else 'changed'}: {after}")
+    if narrowed:
+        d.emit("DOMAIN_NARROWED", path, None, None,
+               f"The allowed values of `{path}` shrank: {'; '.join(narrowed)}.")
+    if widened:
+        d.emit("DOMAIN_WIDENED", path, None, None,
+               f"The allowed values of `{path}` grew: {'; '.join(widened)}.")
+
+
+def _compare_annotations(d: _Differ, path: str, old: Column, new: Column) -> None:
+    if old.fragment.get("description") != new.fragment.get("description"):
+        d.emit("DESCRIPTION", path, old.fragment.get("description"),
+               new.fragment.get("description"), f"The description of `{path}` changed.")
+    keys = [k for k in (*old.fragment, *new.fragment) if k not in _KNOWN_KEYS]
+    changed = sorted({k for k in keys if old.fragment.get(k) != new.fragment.get(k)})
+    if changed:
+        d.emit("META", path, None, None, f"`{path}` metadata changed: {', '.join(changed)}.")
+
+
+def _nested_synonyms(d: _Differ) -> None:
+    """A nested type respelled without any member changing is still a (patch) change."""
+    for path, old in d.old.items():
+        new = d.new.get(path)
+        if (new is None or old.kind is None or old.kind != new.kind or not old.own_type
+                or not new.own_type or old.type_text == new.type_text or d.is_covered(old)
+                or path in d.covered):
+            continue
+        prefix = (path + ".", path + "[]", path + "{}")
+        if not any(c.path == path or c.path.startswith(prefix) for c in d.changes):
+            d.emit("TYPE_SYNONYM", path, old.type_text, new.type_text,
+                   f"`{path}` was respelled {old.type_text} → {new.type_text}; "
+                   "its members are unchanged.")
+
+
+def _moved_columns(d: _Differ) -> None:
+    siblings_old: dict[str, list[str]] = {}
+    for col in d.old.values():
+        if col.path in d.new and not col.element:
+            siblings_old.setdefault(col.parent, []).append(col.path)
+    siblings_new: dict[str, list[str]] = {}
+    for col in d.new.values():
+        if col.path in d.old and not col.element:
+            siblings_new.setdefault(col.parent, []).append(col.path)
+    for parent, before in siblings_old.items():
+        after = siblings_new.get(parent, [])
+        if before == after:
+            continue
+        for index, path in enumerate(before):
+            if after.index(path) != index:
+                d.emit("COLUMN_MOVED", path, index, after.index(path),
+                       f"`{path}` moved from position {index + 1} to {after.index(path) + 1}.")

@@ -1,0 +1,165 @@
+"""Shared fixtures: the artifact corpus, the CLI runner, and real dbt builds of
+integration_tests on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tessera_dbt.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TESSERA_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus" / "artifacts"
+
+
+def corpus_files(kind: str) -> list[Path]:
+    """Every manifest (`manifest`) or run results (`run_results`) file of the corpus."""
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.rglob("*.json") if kind in p.name)
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared artifact corpus is not at {CORPUS} (set TESSERA_SHARED)")
+    return CORPUS
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `tessera ARGS` in-process; anything but SystemExit propagates (a traceback is
+    a bug, never an answer)."""
+
+    def run(*args: str, expect: int | None = 0) -> CliResult:
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 2
+        captured = capsys.readouterr()
+        result = CliResult(code, captured.out, captured.err)
+        if expect is not None:
+            assert code == expect, f"exit {code}, expected {expect}\n{result.out}\n{result.err}"
+        return result
+
+    return run
+
+
+# --- PostgreSQL -----------------------------------------------------------------------
+
+def postgres_env() -> dict[str, str]:
+    return {
+        "TESSERA_PG_HOST": os.environ.get("TESSERA_PG_HOST", "127.0.0.1"),
+        "TESSERA_PG_PORT": os.environ.get("TESSERA_PG_PORT", "5432"),
+        "TESSERA_PG_USER": os.environ.get("TESSERA_PG_USER", "postgres"),
+        "TESSERA_PG_PASSWORD": os.environ.get("TESSERA_PG_PASSWORD", "postgres"),
+        "TESSERA_PG_DBNAME": os.environ.get("TESSERA_PG_DBNAME", "tessera_it"),
+    }
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL tests cannot run here, or None when a server answers."""
+    try:
+        import psycopg2
+    except ImportError:
+        return "psycopg2 (dbt-postgres) is not installed"
+    env = postgres_env()
+    try:
+        psycopg2.connect(host=env["TESSERA_PG_HOST"], port=int(env["TESSERA_PG_PORT"]),
+                         user=env["TESSERA_PG_USER"], password=env["TESSERA_PG_PASSWORD"],
+                         dbname=env["TESSERA_PG_DBNAME"], connect_timeout=3).close()
+    except Exception as exc:  # any failure to connect means "no server here"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (f"no PostgreSQL at {env['TESSERA_PG_HOST']}:{env['TESSERA_PG_PORT']} "
+                f"({first}); run `eval \"$(make -s postgres)\"` first")
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if not any(item.get_closest_marker("postgres") for item in items):
+        return
+    reason = postgres_unavailable()
+    if reason is None:
+        return
+    if os.environ.get("TESSERA_REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError(f"TESSERA_REQUIRE_POSTGRES=1 but {reason}")
+    skip = pytest.mark.skip(reason=f"PostgreSQL tests skipped: {reason}")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+# --- dbt projects ----------------------------------------------------------------------
+
+@dataclass
+class DbtProject:
+    """A private copy of integration_tests wired to a fresh warehouse."""
+
+    path: Path
+    target: str
+    env: dict[str, str]
+
+    def run(self, *args: str, expect_success: bool = True):
+        from dbt.cli.main import dbtRunner
+
+        old = {k: os.environ.get(k) for k in self.env}
+        os.environ.update(self.env)
+        try:
+            result = dbtRunner().invoke([*args, "--project-dir", str(self.path),
+                                         "--profiles-dir", str(self.path),
+                                         "--target", self.target])
+        finally:
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        if expect_success:
+            assert result.success, f"dbt {' '.join(args)} failed: {result.exception}"
+        return result
+
+    @property
+    def manifest(self) -> Path:
+        return self.path / "target" / "manifest.json"
+
+    @property
+    def run_results(self) -> Path:
+        return self.path / "target" / "run_results.json"
+
+
+def copy_project(tmp: Path, target: str, extra_env: dict[str, str] | None = None) -> DbtProject:
+    """Copy integration_tests into tmp, pointing its `local: ../` package at this checkout."""
+    dest = tmp / "integration_tests"
+    shutil.copytree(ROOT / "integration_tests", dest,
+                    ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb"))
+    packages = dest / "packages.yml"
+    packages.write_text(packages.read_text().replace("local: ../\n", f"local: {ROOT}\n")
+                        .replace("local: ..\n", f"local: {ROOT}\n"))
+    env = {"TESSERA_DUCKDB_PATH": str(tmp / "warehouse.duckdb"),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if target == "postgres":
+        env.update(postgres_env())
+        env["TESSERA_PG_SCHEMA"] = f"it_{os.getpid()}_{abs(hash(str(tmp))) % 10**6}"
+    env.update(extra_env or {})
+    return DbtProject(dest, target, env)
+
+
+@pytest.fixture(scope="session")
+def built_duckdb(tmp_path_factory) -> DbtProject:
+    """integration_tests built once on DuckDB (dbt deps + dbt build)."""
+    project = copy_project(tmp_path_factory.mktemp("it_duckdb"), "duckdb")
+    project.run("deps")
+    project.run("build")
+    return project
