@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="manifest of another dbt project that refs this project's "
                                 "public models (repeatable)")
     contracts.add_argument("--all", action="store_true", dest="all_assets",
-                           help="every model, seed, snapshot and source of the root project, "
+                           help="every model, seed, snapshot and source, "
                                 "under contract or not")
     _add_format(contracts, ("text", "json", "yaml"))
 
@@ -92,7 +92,7 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     documents = extract_contracts(manifest, select=args.select, consumer_manifests=consumers,
                                   all_assets=args.all_assets)
     if args.format == "json":
-        _write(dump_json(documents))
+        _write(dump_json(documents, pretty=sys.stdout.isatty()))
     elif args.format == "yaml":
         _write(dump_yaml(documents[0] if len(args.select) == 1 and documents else documents))
     else:

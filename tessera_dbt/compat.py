@@ -120,33 +120,53 @@ def _check_mode(mode: str | None, old: Mapping[str, Any]) -> str:
 
 
 def _other_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
-    """Document-level keys: descriptions and metadata (owner, mode, dialect, ...)."""
+    """Document-level keys: the description (path ``) and metadata (owner, mode, ...)."""
     changes = []
+    old_schema, new_schema = old.get("schema") or {}, new.get("schema") or {}
+    before = old.get("description", old_schema.get("description"))
+    after = new.get("description", new_schema.get("description"))
+    if before != after:
+        changes.append(Change("DESCRIPTION", "", before, after, frozenset(),
+                              "The contract's description changed."))
     keys = [k for k in (*old, *(k for k in new if k not in old))
-            if k not in _NOT_COMPARED and not str(k).startswith("x-")]
+            if k not in _NOT_COMPARED and k != "description" and not str(k).startswith("x-")]
     for key in keys:
         before, after = old.get(key), new.get(key)
-        if before == after:
-            continue
-        rule = "DESCRIPTION" if key == "description" else "META"
-        what = "description" if key == "description" else f"`{key}`"
-        changes.append(Change(rule, key, before, after, frozenset(),
-                              f"The contract's {what} changed from {before!r} to {after!r}."))
-    old_schema, new_schema = old.get("schema") or {}, new.get("schema") or {}
-    for key in [k for k in (*old_schema, *new_schema)
-                if k not in ("type", "properties", "required")]:
-        if old_schema.get(key) != new_schema.get(key) and not any(
-                c.path == f"schema.{key}" for c in changes):
-            rule = "DESCRIPTION" if key in ("description", "title") else "META"
-            changes.append(Change(rule, f"schema.{key}", old_schema.get(key),
-                                  new_schema.get(key), frozenset(),
-                                  f"The schema's `{key}` changed."))
+        if before != after:
+            changes.append(Change("META", key, before, after, frozenset(),
+                                  f"The contract's `{key}` changed from {before!r} to "
+                                  f"{after!r}."))
     return changes
 
 
 def _comparable(doc: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items()
-            if k not in ("version", "consumers") and not str(k).startswith("x-")}
+    """The document without what is not a promise: provenance (`x-*`, a guarantee's
+    `test`), consumers and the version."""
+    out = {k: v for k, v in doc.items()
+           if k not in ("version", "consumers") and not str(k).startswith("x-")}
+    guarantees = out.get("guarantees")
+    if isinstance(guarantees, Mapping) and isinstance(guarantees.get("custom"), list):
+        custom = [{k: v for k, v in g.items() if k != "test"} if isinstance(g, Mapping) else g
+                  for g in guarantees["custom"]]
+        out["guarantees"] = {**guarantees, "custom": custom}
+    return out
+
+
+def _property_orders(schema: Any) -> list[Any]:
+    """The order of `properties` at every depth: the one key order that counts."""
+    if isinstance(schema, Mapping):
+        props = schema.get("properties")
+        here = list(props) if isinstance(props, Mapping) else []
+        return [here, *(_property_orders(schema[k]) for k in sorted(schema, key=str))]
+    if isinstance(schema, list):
+        return [_property_orders(v) for v in schema]
+    return []
+
+
+def same_document(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Equal as parsed, column order included (compatibility.md, Semver)."""
+    a, b = _comparable(old), _comparable(new)
+    return a == b and _property_orders(a.get("schema")) == _property_orders(b.get("schema"))
 
 
 def classify(
@@ -164,7 +184,7 @@ def classify(
     """
     effective = _check_mode(mode, old)
     passed = frozenset(passed_tests)
-    if _comparable(old) == _comparable(new) and list(_comparable(old)) == list(_comparable(new)):
+    if same_document(old, new):
         return Report(old.get("asset") or new.get("asset"), effective, (), False, "none")
     old_cols = columns_of(old)
     new_cols = columns_of(new)
@@ -181,10 +201,6 @@ def classify(
     gone = _vanished(old_cols, new_cols)
     changes += guarantee_changes(old_g, new_g, passed, verified_by_run, gone)
     changes += _other_changes(old, new)
-    if not changes:
-        changes.append(Change("META", "", None, None, frozenset(),
-                              "The document changed in a way no rule classifies "
-                              "(key order or an unknown key)."))
     return _report(old, new, effective, changes)
 
 
@@ -209,9 +225,11 @@ def _report(old: Mapping[str, Any], new: Mapping[str, Any], mode: str,
 
 def suggest_bump(changes: Sequence[Change], mode: str) -> str:
     """major if anything breaks (under `none`: anything `backward` would call breaking),
-    minor for any change to structure, types, domain or guarantees, else patch."""
+    minor for any change to structure, types, domain or guarantees, else patch. Called
+    only for documents that differ: a difference of form alone (list order, SQL
+    whitespace) is a patch with no change to report."""
     if not changes:
-        return "none"
+        return "patch"
     probe = "backward" if base_mode(mode) == "none" else mode
     if any(c.breaks(probe) for c in changes):
         return "major"

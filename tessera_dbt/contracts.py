@@ -141,6 +141,8 @@ class _Extractor:
         self.consumer_manifests = consumer_manifests
         self.dialect = dialect_of(manifest.adapter_type)
         self.guarantees: dict[str, GuaranteeBuilder] = {}
+        self.owners: dict[str, str | None] = {}
+        self.boundary: dict[str, tuple[str, ...]] = {}
         for test in manifest.nodes.values():
             if test.get("resource_type") == "test":
                 for target in self._tested_assets(test):
@@ -259,8 +261,7 @@ class _Extractor:
                 add(exposure_owner.get("name") or exposure_owner.get("email"), "exposure",
                     via=exposure.get("name"))
             else:
-                child = nodes[child_id]
-                add(owner_of(child, self.manifest.groups), "downstream", via=child.get("name"))
+                add(self._owner(child_id), "downstream", via=nodes[child_id].get("name"))
         if _access(node) == "public":
             for other in self.consumer_manifests:
                 for other_node in other.nodes.values():
@@ -273,30 +274,41 @@ class _Extractor:
                             project=other.project_name)
         return [found[key] for key in sorted(found)]
 
+    def _owner(self, unique_id: str) -> str | None:
+        if unique_id not in self.owners:
+            node = self.manifest.nodes.get(unique_id) or self.manifest.sources.get(unique_id) or {}
+            self.owners[unique_id] = owner_of(node, self.manifest.groups)
+        return self.owners[unique_id]
+
     def _downstream(self, unique_id: str, owner: str | None) -> list[str]:
-        """Downstream models, snapshots and exposures, walking through the owner's own
-        models: another team's model ends the walk, because from there that team owns
-        the interface."""
-        seen: set[str] = set()
-        out: list[str] = []
-        frontier = [unique_id]
-        nodes = self.manifest.nodes
-        while frontier:
-            current = frontier.pop()
-            for child_id in self.manifest.child_map.get(current) or ():
-                if child_id in seen:
-                    continue
-                seen.add(child_id)
-                if child_id.startswith("exposure."):
-                    out.append(child_id)
-                    continue
-                child = nodes.get(child_id)
-                if not child or child.get("resource_type") not in _CONSUMING_TYPES:
-                    continue
-                out.append(child_id)
-                if owner_of(child, self.manifest.groups) == owner:
-                    frontier.append(child_id)
-        return out
+        """Downstream exposures and other teams' models and snapshots, walking through the
+        owner's own models that are not under contract: another team's model, or one of the
+        owner's contracted models, ends the walk, because from there that model's contract
+        is the interface. Memoised per node (the boundary of a node depends only on
+        its owner, which its same-owner parents share), so extraction stays linear."""
+        stack = [(unique_id, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if current in self.boundary:
+                continue
+            children = [c for c in self.manifest.child_map.get(current) or ()
+                        if c.startswith("exposure.") or (self.manifest.nodes.get(c) or {})
+                        .get("resource_type") in _CONSUMING_TYPES]
+            inner = [c for c in children if not c.startswith("exposure.")
+                     and self._owner(c) == self._owner(current)
+                     and not is_under_contract(self.manifest.nodes[c])]
+            if not expanded and any(c not in self.boundary for c in inner):
+                stack.append((current, True))
+                stack.extend((c, False) for c in inner if c not in self.boundary)
+                continue
+            found: dict[str, None] = {}
+            for child in children:
+                if child in inner:
+                    found.update(dict.fromkeys(self.boundary.get(child, ())))
+                else:
+                    found[child] = None
+            self.boundary[current] = tuple(found)
+        return list(self.boundary[unique_id])
 
 
 def _access(node: dict[str, Any]) -> str | None:
@@ -306,18 +318,11 @@ def _access(node: dict[str, Any]) -> str | None:
 def iter_assets(manifest: Manifest, all_assets: bool = False
                 ) -> Iterable[tuple[str, dict[str, Any]]]:
     """(unique_id, node) of every asset under contract (or every asset with `all_assets`)."""
-    root = manifest.project_name
     for unique_id, node in manifest.nodes.items():
-        if node.get("resource_type") not in ASSET_TYPES:
-            continue
-        if all_assets and (root is None or node.get("package_name") == root):
-            yield unique_id, node
-        elif not all_assets and is_under_contract(node):
+        if node.get("resource_type") in ASSET_TYPES and (all_assets or is_under_contract(node)):
             yield unique_id, node
     for unique_id, node in manifest.sources.items():
-        if tessera_meta(node) is not None or (
-            all_assets and (root is None or node.get("package_name") == root)
-        ):
+        if all_assets or tessera_meta(node) is not None:
             yield unique_id, node
 
 

@@ -77,8 +77,12 @@ def parse_document_text(text: str, label: str) -> Any:
                             f"{getattr(exc, 'problem', None) or exc}") from None
 
 
-def dump_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+def dump_json(value: Any, pretty: bool = True) -> str:
+    """JSON text; `pretty=False` is compact, and several times faster on large outputs
+    (the C encoder only runs without indentation)."""
+    if pretty:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def dump_yaml(value: Any) -> str:

@@ -35,6 +35,12 @@ class Guarantee:
     tests: tuple[str, ...]
 
     @property
+    def path(self) -> str:
+        """Where a change is reported: `<kind>.<column or name>`, with the document's own
+        word for not-null promises (`nullability.order_id`), or the kind alone."""
+        return "nullability" + self.key[len("not_null"):] if self.kind == "not_null" else self.key
+
+    @property
     def advisory(self) -> bool:
         return self.severity == "warn"
 
@@ -97,8 +103,7 @@ def _change(rule: str, g: Guarantee, old: Any, new: Any, modes: frozenset[str], 
             note: str = "") -> Change:
     from .compat import Change
 
-    path = g.column or (g.key.split(".", 1)[1] if "." in g.key else g.key)
-    return Change(rule, path, old, new, modes, message, note, g.key)
+    return Change(rule, g.path, old, new, modes, message, note, g.key)
 
 
 def _describe(g: Guarantee) -> str:
@@ -144,12 +149,12 @@ def _minutes(threshold: Any) -> float | None:
     return float(count) * period
 
 
-def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str], bool, bool]:
-    """(loosened reasons, tightened reasons, replaced, cosmetic) for one guarantee."""
+def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str], bool]:
+    """(loosened reasons, tightened reasons, replaced) for one guarantee. Differences of
+    form only (value order, SQL whitespace and comments) are none of these."""
     loose: list[str] = []
     tight: list[str] = []
     replaced = False
-    cosmetic = False
     a, b = dict(old.args), dict(new.args)
     if old.kind == "accepted_values":
         before, after = a.pop("values", []), b.pop("values", [])
@@ -161,8 +166,6 @@ def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str],
             loose.append(f"accepted values grew by {added}")
         elif removed:
             tight.append(f"accepted values shrank by {removed}")
-        elif before != after:
-            cosmetic = True
     elif old.kind == "freshness":
         for threshold in ("warn_after", "error_after"):
             before, after = _minutes(a.pop(threshold, None)), _minutes(b.pop(threshold, None))
@@ -180,17 +183,16 @@ def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str],
         before, after = str(a.pop("sql", "") or ""), str(b.pop("sql", "") or "")
         if _strip_sql(before) != _strip_sql(after):
             loose.append("its SQL changed")
-        elif before != after:
-            cosmetic = True
     if a != b:
         replaced = True
-    return loose, tight, replaced, cosmetic
+    return loose, tight, replaced
 
 
 def guarantee_changes(old: dict[str, Guarantee], new: dict[str, Guarantee],
                       passed: frozenset[str], by_run: bool, vanished: set[str]) -> list[Change]:
-    """Changes of part 4. Guarantees on columns that appear or vanish go with the column:
-    its COLUMN_ADDED/REMOVED change already carries the promise."""
+    """Changes of part 4. A not-null promise on a column that appears or vanishes is the
+    `required` of its COLUMN_*_REQUIRED change and is not counted again; every other
+    guarantee on such a column is a guarantee change of its own."""
     changes: list[Change] = []
 
     def removed(g: Guarantee) -> None:
@@ -207,16 +209,16 @@ def guarantee_changes(old: dict[str, Guarantee], new: dict[str, Guarantee],
                                f"Guarantee {_describe(g)} was added.", note))
 
     for key, g in old.items():
-        if key not in new and g.column not in vanished:
+        if key not in new and not (g.kind == "not_null" and g.column in vanished):
             removed(g)
     for key, g in new.items():
-        if key not in old and g.column not in vanished:
+        if key not in old and not (g.kind == "not_null" and g.column in vanished):
             added(g)
     for key, before in old.items():
         after = new.get(key)
         if after is None:
             continue
-        loose, tight, replaced, cosmetic = _compare_args(before, after)
+        loose, tight, replaced = _compare_args(before, after)
         if replaced:
             removed(before)
             added(after)
@@ -245,8 +247,4 @@ def guarantee_changes(old: dict[str, Guarantee], new: dict[str, Guarantee],
                 "GUARANTEE_TIGHTENED", after, _describe(before), _describe(after),
                 _NO if verified else _B,
                 f"Guarantee {_describe(before)} was tightened: {'; '.join(tight)}.", note))
-        if cosmetic and not loose and not tight:
-            changes.append(_change("META", after, None, None, _NO,
-                                   f"Guarantee {_describe(after)} was reformatted "
-                                   "(whitespace, comments or order only)."))
     return changes

@@ -118,7 +118,7 @@ def _add(path: str, parent: str, name: str, frag: Mapping[str, Any],
     types = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
     json_types = frozenset(t for t in types if t != "null")
     element = name in ("[]", "{}")
-    required = not element and (in_required or (bool(types) and "null" not in types))
+    required = in_required or (bool(types) and "null" not in types)
     kind = _kind(frag, ctype, json_types)
     fmt = frag.get("format")
     out[path] = Column(path, parent, name, frag, text, own, json_types,
@@ -197,6 +197,14 @@ def structure_changes(
     `not_null_paths` and `enum_guarded` are paths where a guarantee (on either side) decides
     nullability or accepted values, so the schema side is not counted again."""
     d = _Differ(old_cols, new_cols, dialect)
+    for path, old in old_cols.items():
+        new = new_cols.get(path)
+        if (new is not None and old.kind != new.kind and old.has_type_info
+                and new.has_type_info and not d.is_covered(old)):
+            d.emit("TYPE_CHANGED", path, old.describe_type(), new.describe_type(),
+                   f"`{path}` changed from {old.describe_type()} to {new.describe_type()}: "
+                   f"{old.kind or 'scalar'} and {new.kind or 'scalar'} are not compatible.")
+            d.covered.add(path)
     for path, col in old_cols.items():
         if path not in new_cols and not d.is_covered(col):
             required = col.required or path in old_guarded
@@ -215,24 +223,17 @@ def structure_changes(
             d.covered.add(path)
     for path, old in old_cols.items():
         new = new_cols.get(path)
-        if new is None or d.is_covered(old):
-            continue
-        if old.kind != new.kind and old.has_type_info and new.has_type_info:
-            d.emit("TYPE_CHANGED", path, old.describe_type(), new.describe_type(),
-                   f"`{path}` changed from {old.describe_type()} to {new.describe_type()}: "
-                   f"{old.kind or 'scalar'} and {new.kind or 'scalar'} are not compatible.")
-            d.covered.add(path)
+        if new is None or path in d.covered or d.is_covered(old):
             continue
         if old.kind is None and new.kind is None:
             _compare_scalar_types(d, path, old, new)
-        if not old.element and path not in not_null_paths and old.required != new.required:
+        if path not in not_null_paths and old.required != new.required:
             rule = "NULLABILITY_TIGHTENED" if new.required else "NULLABILITY_RELAXED"
             d.emit(rule, path, "required" if old.required else "nullable",
                    "required" if new.required else "nullable",
                    f"`{path}` became {'required (NOT NULL)' if new.required else 'nullable'}.")
         _compare_domain(d, path, old, new, path in enum_guarded)
         _compare_annotations(d, path, old, new)
-    _nested_synonyms(d)
     _moved_columns(d)
     return d.changes
 
@@ -347,35 +348,42 @@ def _compare_annotations(d: _Differ, path: str, old: Column, new: Column) -> Non
         d.emit("META", path, None, None, f"`{path}` metadata changed: {', '.join(changed)}.")
 
 
-def _nested_synonyms(d: _Differ) -> None:
-    """A nested type respelled without any member changing is still a (patch) change."""
-    for path, old in d.old.items():
-        new = d.new.get(path)
-        if (new is None or old.kind is None or old.kind != new.kind or not old.own_type
-                or not new.own_type or old.type_text == new.type_text or d.is_covered(old)
-                or path in d.covered):
-            continue
-        prefix = (path + ".", path + "[]", path + "{}")
-        if not any(c.path == path or c.path.startswith(prefix) for c in d.changes):
-            d.emit("TYPE_SYNONYM", path, old.type_text, new.type_text,
-                   f"`{path}` was respelled {old.type_text} → {new.type_text}; "
-                   "its members are unchanged.")
-
-
 def _moved_columns(d: _Differ) -> None:
-    siblings_old: dict[str, list[str]] = {}
+    """Columns outside the longest common subsequence of the two orders moved."""
+    old_order: dict[str, list[str]] = {}
     for col in d.old.values():
         if col.path in d.new and not col.element:
-            siblings_old.setdefault(col.parent, []).append(col.path)
-    siblings_new: dict[str, list[str]] = {}
+            old_order.setdefault(col.parent, []).append(col.path)
+    new_order: dict[str, list[str]] = {}
     for col in d.new.values():
         if col.path in d.old and not col.element:
-            siblings_new.setdefault(col.parent, []).append(col.path)
-    for parent, before in siblings_old.items():
-        after = siblings_new.get(parent, [])
+            new_order.setdefault(col.parent, []).append(col.path)
+    for parent, before in old_order.items():
+        after = new_order.get(parent, [])
         if before == after:
             continue
-        for index, path in enumerate(before):
-            if after.index(path) != index:
-                d.emit("COLUMN_MOVED", path, index, after.index(path),
-                       f"`{path}` moved from position {index + 1} to {after.index(path) + 1}.")
+        kept = _longest_common_subsequence(before, after)
+        for path in before:
+            if path not in kept:
+                d.emit("COLUMN_MOVED", path, before.index(path) + 1, after.index(path) + 1,
+                       f"`{path}` moved from position {before.index(path) + 1} to "
+                       f"{after.index(path) + 1} among the columns both versions share.")
+
+
+def _longest_common_subsequence(a: list[str], b: list[str]) -> set[str]:
+    lengths = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        for j in range(len(b) - 1, -1, -1):
+            lengths[i][j] = (lengths[i + 1][j + 1] + 1 if a[i] == b[j]
+                             else max(lengths[i + 1][j], lengths[i][j + 1]))
+    kept: set[str] = set()
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            kept.add(a[i])
+            i, j = i + 1, j + 1
+        elif lengths[i + 1][j] >= lengths[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return kept

@@ -1,0 +1,20 @@
+{# Version 2 (latest): payment_id widened to bigint, `payment_method` renamed to `method`. #}
+with payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+),
+
+final as (
+
+    select
+        cast(payment_id as bigint) as payment_id,
+        cast(order_id as integer) as order_id,
+        cast(payment_method as varchar) as method,
+        cast(amount as numeric(12, 2)) as amount,
+        cast(paid_at as timestamp) as paid_at
+    from payments
+
+)
+
+select * from final

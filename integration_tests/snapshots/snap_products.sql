@@ -1,0 +1,14 @@
+{% snapshot snap_products %}
+
+{{
+    config(
+        target_schema=target.schema,
+        unique_key='product_id',
+        strategy='timestamp',
+        updated_at='updated_at',
+    )
+}}
+
+select * from {{ ref('raw_products') }}
+
+{% endsnapshot %}

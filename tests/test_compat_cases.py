@@ -1,0 +1,58 @@
+"""The rule cases of tests/cases/compat/<RULE>.yml, written from compatibility.md.
+
+Each case is run under each mode it lists; `-k COLUMN_REMOVED` picks one rule file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tessera_dbt.compat import classify, classify_against_history
+from tessera_dbt.rules import RULES
+
+CASES_DIR = Path(__file__).parent / "cases" / "compat"
+
+
+def _load():
+    for path in sorted(CASES_DIR.glob("*.yml")):
+        spec = yaml.safe_load(path.read_text())
+        for case in spec["cases"]:
+            for mode, expected in case["expect"].items():
+                yield pytest.param(case, mode, expected, id=f"{path.stem}-{case['name']}-{mode}")
+
+
+CASES = list(_load())
+
+
+@pytest.mark.parametrize("case,mode,expected", CASES)
+def test_rule_case(case, mode, expected):
+    passed = [r["test"] for r in case.get("run_results") or () if r["status"] == "pass"]
+    by_run = "run_results" in case
+    if case.get("history"):
+        report = classify_against_history(case["history"], case["new"], mode, passed, by_run)
+    else:
+        report = classify(case["old"], case["new"], mode, passed, by_run)
+    got = sorted({(c.rule, c.path, c.breaks(mode)) for c in report.changes})
+    want = sorted({(c["rule"], c["path"], c["breaking"]) for c in expected.get("changes", ())})
+    explanation = "\n".join(f"  {c.rule} {c.path}: {c.message} {c.note}" for c in report.changes)
+    if "changes" in expected:
+        assert got == want, f"{case.get('why', '')}\n{explanation}"
+    assert report.breaking == expected["breaking"], explanation
+    assert report.suggested_bump == expected["suggested_bump"], explanation
+    if "first_failing_version" in expected:
+        assert report.first_failing_version == expected["first_failing_version"]
+
+
+def test_every_rule_has_a_case_file_and_no_case_names_an_unknown_rule():
+    files = {p.stem for p in CASES_DIR.glob("*.yml")}
+    ids = {rule.id for rule in RULES}
+    assert ids <= files, f"rules without cases: {sorted(ids - files)}"
+    known = ids | {alias for rule in RULES for alias in rule.aliases}
+    for path in CASES_DIR.glob("*.yml"):
+        for case in yaml.safe_load(path.read_text())["cases"]:
+            for expected in case["expect"].values():
+                for change in expected.get("changes", ()):
+                    assert change["rule"] in known, f"{path.name}:{case['name']}: {change['rule']}"
