@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="an earlier published version, for *_transitive modes (repeatable, "
                            "oldest first; OLD is the newest)")
     _add_format(diff, ("text", "json"))
+
+    demo = commands.add_parser(
+        "demo", help="the end-to-end story on an embedded DuckDB warehouse",
+        description="Build a multi-team example project with dbt on DuckDB (in a temporary "
+                    "directory) and walk through contracts and changes.")
+    demo.add_argument("--keep", action="store_true", help="keep the temporary directory")
     return parser
 
 
@@ -119,13 +125,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         _write(dump_json(payload))
     else:
-        _write(diff_text(report))
+        _write(diff_text(report, model=(new.get("x-dbt") or {}).get("name")))
     return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(say=lambda line: _write(line) if line else _write(""), keep=args.keep)
 
 
 _COMMANDS = {
     "contracts": cmd_contracts,
     "diff": cmd_diff,
+    "demo": cmd_demo,
 }
 
 

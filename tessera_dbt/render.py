@@ -53,7 +53,7 @@ def contracts_table(documents: Sequence[dict[str, Any]], manifest: Manifest) -> 
     return summary + "\n\n" + table(header, rows)
 
 
-def diff_text(report: Report) -> str:
+def diff_text(report: Report, model: str | None = None) -> str:
     """A review comment: what changed, whether it breaks under the mode, who is hit, what to do."""
     from .rules import RULES_BY_ID
 
@@ -85,5 +85,5 @@ def diff_text(report: Report) -> str:
         else:
             lines.append("who is hit: no known consumer; a proposal is approved at once.")
         lines.append("next step: dbt run-operation tessera.propose --args "
-                     "'{model: <name>, reason: ...}'")
+                     f"'{{model: {model or '<model>'}, reason: \"...\"}}'")
     return "\n".join(lines)
