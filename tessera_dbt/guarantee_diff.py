@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .guarantees import guarantee_key
+from .rules import RULES_BY_ID
 
 if TYPE_CHECKING:
     from .compat import Change
 
-_BF = frozenset({"backward", "forward"})
-_B = frozenset({"backward"})
+_BF = RULES_BY_ID["GUARANTEE_REMOVED"].breaks_under
+_B = RULES_BY_ID["GUARANTEE_ADDED"].breaks_under
 _NO: frozenset[str] = frozenset()
 _ENTRY_FIELDS = frozenset({"type", "column", "name", "severity", "where", "test"})
 _PERIOD_MINUTES = {"minute": 1, "hour": 60, "day": 1440}

@@ -83,7 +83,7 @@ RULES: tuple[Rule, ...] = (
          "Nothing to do; avoid `select *` by position downstream."),
     Rule("DESCRIPTION", "A description changed.", NONE, Level.PATCH,
          "Nothing changes in the data.", "Nothing to do.", aliases=("DESCRIPTION_CHANGED",)),
-    Rule("META", "Metadata changed (owner, mode, tags, meta, SQL formatting).", NONE,
+    Rule("META", "Metadata changed (owner, mode, dialect, tags, meta).", NONE,
          Level.PATCH, "Nothing changes in the data.", "Nothing to do.",
          aliases=("META_CHANGED",)),
     Rule("GUARANTEE_REMOVED", "A guarantee (dbt test, constraint, freshness) was removed.", BF,

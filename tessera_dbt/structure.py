@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .rules import RULES_BY_ID
 from .types import CanonicalType, TypeRelation, compare_types, parse_type, type_to_text
 
 if TYPE_CHECKING:
@@ -29,17 +30,6 @@ _TYPE_RULES = {
     TypeRelation.NARROWED: "TYPE_NARROWED",
     TypeRelation.CHANGED: "TYPE_CHANGED",
 }
-_B, _F, _BF = frozenset({"backward"}), frozenset({"forward"}), frozenset({"backward", "forward"})
-_NO: frozenset[str] = frozenset()
-_RULE_MODES = {
-    "COLUMN_ADDED": _F, "COLUMN_ADDED_REQUIRED": _BF, "COLUMN_REMOVED": _B,
-    "COLUMN_REMOVED_REQUIRED": _BF, "NULLABILITY_TIGHTENED": _B, "NULLABILITY_RELAXED": _F,
-    "TYPE_WIDENED": _F, "TYPE_NARROWED": _B, "TYPE_CHANGED": _BF, "TYPE_SYNONYM": _NO,
-    "DOMAIN_NARROWED": _B, "DOMAIN_WIDENED": _F, "COLUMN_MOVED": _NO, "DESCRIPTION": _NO,
-    "META": _NO,
-}
-
-
 @dataclass(frozen=True)
 class Column:
     """A column or nested field of a contract, flattened to its path."""
@@ -162,7 +152,7 @@ def required_by_guarantee(guarantees: Mapping[str, Any]) -> set[str]:
 def _change(rule: str, path: str, old: Any, new: Any, message: str) -> Change:
     from .compat import Change
 
-    return Change(rule, path, old, new, _RULE_MODES[rule], message)
+    return Change(rule, path, old, new, RULES_BY_ID[rule].breaks_under, message)
 
 
 class _Differ:

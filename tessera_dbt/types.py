@@ -5,9 +5,10 @@ manifests. The lattice is compatibility.md, "Warehouse types". Dialect decisions
 
 - `generic` and `postgres` share one table (PostgreSQL, plus common names such as `string`,
   `int64`, `hugeint`): bare `numeric` is unbounded, `float` is `double`, `float(p≤24)` is `real`.
-- duckdb: `VARCHAR(n)` is unbounded `varchar` (DuckDB ignores the length), `CHAR`/`TEXT` are
-  `varchar`, `FLOAT` is `real`, `DECIMAL` is `decimal(18,3)`, `TIMESTAMP_S/MS/NS` are
-  `timestamp(0/3/9)`, `INT[3]` keeps its size. Unsigned integers widen only to a decimal.
+- duckdb: `VARCHAR(n)` keeps its length although DuckDB does not enforce it (the contract
+  promises what is written); `CHAR(n)`/`TEXT` are `varchar(n)`/`varchar`, `FLOAT` is `real`,
+  `DECIMAL` is `decimal(18,3)`, `TIMESTAMP_S/MS/NS` are `timestamp(0/3/9)`, `INT[3]` keeps its
+  size. Unsigned integers widen only to a decimal.
 - snowflake: every integer name is `decimal(38,0)`, every float name is `double`, `VARCHAR`
   unbounded = `varchar(16777216)`, `CHAR(n)` is `varchar(n)`, `TIMESTAMP`/`_NTZ` = `timestamp(9)`,
   `TIMESTAMP_TZ` = `timestamptz(9)`, and `TIMESTAMP_LTZ` is its own `timestamp_ltz(9)` (a TZ value
@@ -209,8 +210,7 @@ def _resolve(key: str, params: tuple | str | None, dialect: str) -> CanonicalTyp
             return None
         n = params[0] if params else None
         n = _MAX_LENGTH.get(dialect) if n == "max" else n
-        if (dialect == "duckdb" and name == "varchar") or n == _UNBOUNDED.get((dialect, name)):
-            n = None
+        n = None if n == _UNBOUNDED.get((dialect, name)) else n
         params = () if n is None else (n,)
     elif kind == "p" and not _one_int(params):
         return None

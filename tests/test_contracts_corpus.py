@@ -54,7 +54,8 @@ def test_enforced_contracts_of_the_failing_jaffle_shop(corpus):
 
 
 def test_tuva_extracts_every_model(corpus):
-    manifest = load_manifest(str(corpus / "generated/tuva_integration_tests_dbt1.11/manifest.json"))
+    manifest = load_manifest(
+        str(corpus / "generated/tuva_integration_tests_dbt1.11/manifest.json"))
     documents = extract_contracts(manifest, all_assets=True)
     models = [d for d in documents if d["x-dbt"]["resource_type"] == "model"]
     assert len(models) >= 700
@@ -62,12 +63,13 @@ def test_tuva_extracts_every_model(corpus):
     assert len(with_guarantees) > 50
     # namespaced generic tests (dbt_expectations, dbt_utils) keep their namespace
     kinds = {g["type"] for d in documents for g in d["guarantees"].get("custom", ())}
-    assert any(k.startswith("dbt_utils.") or k.startswith("dbt_expectations.") for k in kinds), kinds
+    assert any(k.startswith(("dbt_utils.", "dbt_expectations.")) for k in kinds), kinds
 
 
 def test_old_manifest_relationships_attach_to_the_tested_model(corpus):
     """Before dbt 1.5 there is no attached_node: the tested model is the test's `model` kwarg."""
-    manifest = load_manifest(str(corpus / "dbt-artifacts-parser/manifest/v4/jaffle_shop/manifest.json"))
+    manifest = load_manifest(
+        str(corpus / "dbt-artifacts-parser/manifest/v4/jaffle_shop/manifest.json"))
     documents = {d["x-dbt"]["name"]: d for d in extract_contracts(manifest, all_assets=True)}
     orders = documents["orders"]["guarantees"]["custom"]
     rel = [g for g in orders if g["type"] == "relationships"]

@@ -72,7 +72,7 @@ def _check_integration_contracts(project, dialect):
     between = custom[("tessera_test_utils.expect_column_values_to_be_between", "amount")]
     assert between["kwargs"] == {"min_value": 0, "max_value": 10000}
     model_level = [c for c in g["custom"] if c["type"] == "tessera_test_utils.expression_is_true"]
-    assert model_level and model_level[0]["kwargs"] == {"expression": "item_count > 0 or amount = 0"}
+    assert model_level[0]["kwargs"] == {"expression": "item_count > 0 or amount = 0"}
     # every guarantee backed by a test records that test for write-audit-publish
     assert set(orders["x-tests"]) >= {"nullability.order_id", "unique.order_id",
                                       "accepted_values.status", "relationships.customer_id"}
