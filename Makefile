@@ -7,9 +7,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench postgres clean
 
+# Editable install in compat mode: dbt discovers its plugins (our dbt_tessera) with pkgutil,
+# which cannot see setuptools' default editable finder; compat mode puts the repository root
+# on sys.path instead.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
+		--config-settings editable_mode=compat
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -246,3 +246,23 @@ def load_run_results(path: str) -> RunResults:
         command=args.get("which"),
         results=tuple(results),
     )
+
+
+def manifest_from_graph(graph: dict[str, Any], project_name: str | None,
+                        dbt_version: str, adapter_type: str | None) -> Manifest:
+    """The Manifest of a live dbt invocation, from the `graph` its macros see (the same
+    node dicts as manifest.json, without child_map)."""
+    nodes = _object(graph, "nodes")
+    exposures = _object(graph, "exposures")
+    return Manifest(
+        path="<dbt graph>",
+        schema_version=MANIFEST_VERSIONS[-1],
+        dbt_version=dbt_version,
+        adapter_type=adapter_type,
+        project_name=project_name,
+        nodes=nodes,
+        sources=_object(graph, "sources"),
+        exposures=exposures,
+        groups=_object(graph, "groups"),
+        child_map=_child_map_from_depends_on(nodes, exposures),
+    )

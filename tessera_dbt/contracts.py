@@ -133,7 +133,7 @@ def _column_schema(column: dict[str, Any], dialect: str, required: bool) -> dict
     return prop
 
 
-class _Extractor:
+class Extractor:
     """One pass over the manifest's tests, then cheap per-asset document building."""
 
     def __init__(self, manifest: Manifest, consumer_manifests: Sequence[Manifest]) -> None:
@@ -145,8 +145,16 @@ class _Extractor:
         self.boundary: dict[str, tuple[str, ...]] = {}
         for test in manifest.nodes.values():
             if test.get("resource_type") == "test":
-                for target in self._tested_assets(test):
+                for target in self.tested_assets(test):
                     self._builder(target).add_test(test, test.get("column_name"))
+
+    def tests_by_guarantee(self, unique_id: str) -> dict[str, list[str]]:
+        """guarantee key → ids of the dbt tests that check it, for one asset."""
+        builder = self.guarantees.get(unique_id)
+        return builder.test_map() if builder else {}
+
+    def node(self, unique_id: str) -> dict[str, Any] | None:
+        return self.manifest.nodes.get(unique_id) or self.manifest.sources.get(unique_id)
 
     def _builder(self, unique_id: str) -> GuaranteeBuilder:
         builder = self.guarantees.get(unique_id)
@@ -154,7 +162,7 @@ class _Extractor:
             builder = self.guarantees[unique_id] = GuaranteeBuilder()
         return builder
 
-    def _tested_assets(self, test: dict[str, Any]) -> list[str]:
+    def tested_assets(self, test: dict[str, Any]) -> list[str]:
         """The asset(s) a test speaks for: relationships count for the asset they are on."""
         attached = test.get("attached_node")
         if attached:
@@ -347,7 +355,7 @@ def extract_contracts(
     `select` keeps assets named by model name, `name.vN`, unique_id or asset name; a name
     that matches nothing is an error (a typo must not pass silently).
     """
-    extractor = _Extractor(manifest, consumer_manifests)
+    extractor = Extractor(manifest, consumer_manifests)
     wanted = {s.lower() if "." in s and not s.startswith(("model.", "source.")) else s
               for s in select}
     documents = []

@@ -1,0 +1,14 @@
+{#- Every tessera setting with its default. Users set them under one mapping in their
+    dbt_project.yml (`vars: {tessera: {schema: ..., strict: true}}`); tessera.setting()
+    is the only reader, because a package's own vars are not visible inside the
+    on-run-end hooks that dbt runs in the root project's context. -#}
+{% macro default_settings() %}
+  {{ return({
+      "schema": "tessera",
+      "enabled": true,
+      "strict": false,
+      "fail_on_unapproved": false,
+      "require_audit_pass": false,
+      "publish_targets": none,
+  }) }}
+{% endmacro %}

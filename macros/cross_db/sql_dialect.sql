@@ -1,0 +1,38 @@
+{#- How the Python side must write SQL for this adapter: string escaping, literal casts and
+    the size of one insert (BigQuery caps a query at about 1M characters, Snowflake a
+    VALUES list at 16,384 rows). Python renders every value through these rules; no value
+    is pasted into SQL unescaped. -#}
+{% macro sql_dialect() %}
+  {{ return(adapter.dispatch("sql_dialect", "tessera")()) }}
+{% endmacro %}
+
+{% macro default__sql_dialect() %}
+  {{ return({
+      "backslash_escapes": false,
+      "timestamp_type": dbt.type_timestamp(),
+      "true": "true",
+      "false": "false",
+      "max_rows": 1000,
+      "max_bytes": 4000000,
+  }) }}
+{% endmacro %}
+
+{% macro bigquery__sql_dialect() %}
+  {% set d = tessera.default__sql_dialect() %}
+  {% do d.update({"backslash_escapes": true, "max_rows": 1000, "max_bytes": 900000}) %}
+  {{ return(d) }}
+{% endmacro %}
+
+{% macro snowflake__sql_dialect() %}
+  {% set d = tessera.default__sql_dialect() %}
+  {% do d.update({"backslash_escapes": true, "max_rows": 16000}) %}
+  {{ return(d) }}
+{% endmacro %}
+
+{% macro spark__sql_dialect() %}
+  {% set d = tessera.default__sql_dialect() %}
+  {% do d.update({"backslash_escapes": true}) %}
+  {{ return(d) }}
+{% endmacro %}
+
+{% macro databricks__sql_dialect() %}{{ return(tessera.spark__sql_dialect()) }}{% endmacro %}

@@ -1,0 +1,3 @@
+{#- One row per executed dbt test per invocation, written by the on-run-end hook. -#}
+{{ config(schema=tessera.setting("schema")) }}
+{{ tessera.empty_table(tessera.audit_columns()) }}

@@ -1,0 +1,5 @@
+{#- The append-only event log: every publish, unapproved change, proposal and
+    acknowledgment. Written only by tessera's hook and operations (inserts, deterministic
+    event ids); this model only creates it, typed and empty. -#}
+{{ config(schema=tessera.setting("schema")) }}
+{{ tessera.empty_table(tessera.event_columns()) }}

@@ -1,0 +1,98 @@
+"""The door from the package's macros into the Python brain: `modules.tessera`.
+
+dbt gives Jinja a `modules` mapping (datetime, re, ...), built by
+`dbt.context.base.get_context_modules` for every context. The plugin (`dbt_tessera`)
+wraps that function once per process so the mapping also holds `tessera`: a version and
+`call(op, payload)`, which runs an operation synchronously in the dbt process and returns
+plain dicts and lists to the macro. Macros keep the warehouse I/O (they read state with
+run_query and execute the inserts); Python decides.
+
+Errors: a TesseraError becomes a dbt error whose text is exactly the message (one line,
+no traceback); anything unexpected is reported the same way with its type, and
+TESSERA_DEBUG=1 lets the original exception through for its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from . import __version__
+from .errors import TesseraError
+
+Operation = Callable[[dict[str, Any]], Any]
+_OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(name: str) -> Callable[[Operation], Operation]:
+    """Register a function as `modules.tessera.call(name, payload)`."""
+
+    def register(func: Operation) -> Operation:
+        _OPERATIONS[name] = func
+        return func
+
+    return register
+
+
+def _bridge_error(message: str) -> Exception:
+    from dbt_common.exceptions import DbtRuntimeError
+
+    class TesseraBridgeError(DbtRuntimeError):
+        """Prints as the message alone: dbt shows str(exc) after its own prefix."""
+
+        def __str__(self) -> str:
+            return self.msg
+
+    return TesseraBridgeError(message)
+
+
+def _load_operations() -> None:
+    # Importing the modules registers their operations.
+    from . import hook  # noqa: F401
+
+
+def call(op: str, payload: Any = None) -> Any:
+    """Run operation `op` with `payload` (a mapping) and return its result."""
+    if not _OPERATIONS:
+        _load_operations()
+    func = _OPERATIONS.get(op)
+    if func is None:
+        raise _bridge_error(f"tessera: unknown operation {op!r} (known: "
+                            f"{', '.join(sorted(_OPERATIONS))})")
+    try:
+        return func(dict(payload or {}))
+    except TesseraError as exc:
+        raise _bridge_error(f"tessera {op}: {exc.one_line()}") from None
+    except Exception as exc:
+        if os.environ.get("TESSERA_DEBUG") == "1" or _is_dbt_error(exc):
+            raise
+        raise _bridge_error(f"tessera {op}: internal error: {type(exc).__name__}: {exc} "
+                            "(set TESSERA_DEBUG=1 for the traceback)") from None
+
+
+def _is_dbt_error(exc: Exception) -> bool:
+    from dbt_common.exceptions import DbtBaseException
+
+    return isinstance(exc, DbtBaseException)
+
+
+JINJA_MODULE = {"call": call, "version": __version__}
+
+
+def install() -> None:
+    """Add `tessera` to dbt's Jinja `modules`, once per process (dbtRunner may initialise
+    plugins many times)."""
+    import dbt.context.base as base
+
+    current = base.get_context_modules
+    if getattr(current, "_tessera", False):
+        return
+
+    def get_context_modules() -> dict[str, Any]:
+        modules = current()
+        modules["tessera"] = JINJA_MODULE
+        return modules
+
+    get_context_modules._tessera = True  # type: ignore[attr-defined]
+    base.get_context_modules = get_context_modules

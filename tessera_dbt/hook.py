@@ -1,0 +1,228 @@
+"""The on-run-end hook's brain: audit every executed test, publish what the run built.
+
+Called through the bridge with the live `results`, `graph` and adapter of the dbt
+invocation. Its cost follows what ran, not the project's size: documents are built only
+for the assets this run built, and a contract is written only when its fingerprint
+changed. All writes of one run go in one transaction, batched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .artifacts import manifest_from_graph
+from .bridge import operation
+from .contracts import Extractor, asset_name, is_under_contract, tessera_meta
+from .errors import ConfigError, TesseraError
+from .publish import Decision, Published, decide, fingerprint, stable_id
+from .state import StateStore
+
+_BUILT = ("model", "seed", "snapshot")
+# invocation ids already recorded in this process: calling the hook twice records once
+_RECORDED: set[str] = set()
+
+
+def _status(result: Any) -> str:
+    status = getattr(result, "status", "")
+    return str(getattr(status, "value", status)).lower()
+
+
+def _completed_at(result: Any) -> dt.datetime | None:
+    for step in getattr(result, "timing", None) or ():
+        if getattr(step, "name", None) == "execute" and getattr(step, "completed_at", None):
+            return step.completed_at
+    return None
+
+
+@dataclass
+class RunOutcome:
+    messages: list[str] = field(default_factory=list)
+    published: list[Decision] = field(default_factory=list)
+    unapproved: list[Decision] = field(default_factory=list)
+    audit_rows: int = 0
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Hook:
+    def __init__(self, payload: Mapping[str, Any]) -> None:
+        self.payload = payload
+        self.settings = dict(payload.get("settings") or {})
+        target = payload.get("target") or {}
+        self.target_name = str(target.get("name") or "")
+        self.actor = target.get("user")
+        self.invocation_id = str(payload.get("invocation_id") or "")
+        self.results: Sequence[Any] = list(payload.get("results") or ())
+        self.manifest = manifest_from_graph(
+            dict(payload.get("graph") or {}), payload.get("project_name"),
+            str(payload.get("dbt_version") or ""), target.get("type"))
+        self.extractor = Extractor(self.manifest, ())
+        self.store = StateStore(payload["adapter"], payload["relations"], payload["dialect"])
+        self.now = _now()
+
+    def publishes_here(self) -> bool:
+        targets = self.settings.get("publish_targets")
+        if targets in (None, "", []):
+            return True
+        if isinstance(targets, str):
+            targets = [targets]
+        return self.target_name in targets
+
+    def run(self) -> RunOutcome:
+        outcome = RunOutcome()
+        tests = [r for r in self.results
+                 if getattr(getattr(r, "node", None), "resource_type", None) == "test"]
+        built = [r for r in self.results if _status(r) == "success"
+                 and str(getattr(r.node, "resource_type", "")) in _BUILT]
+        built_ids = [r.node.unique_id for r in built
+                     if is_under_contract(self.extractor.node(r.node.unique_id) or {})]
+        if not tests and not built_ids:
+            return outcome
+        passed = {r.node.unique_id for r in tests if _status(r) == "pass"}
+        failed = {r.node.unique_id for r in tests if _status(r) in ("fail", "error")}
+        self.store.ensure_tables()
+        versions: dict[str, str] = {}
+        events: list[dict[str, Any]] = []
+        if built_ids and self.publishes_here():
+            published = self.store.published_heads()
+            documents = {uid: self.extractor.document(uid, self.extractor.node(uid))
+                         for uid in built_ids}
+            changed = [d["asset"] for d in documents.values()
+                       if d["asset"] not in published
+                       or published[d["asset"]]["fingerprint"] != fingerprint(d)]
+            histories = self.store.contract_histories(changed) if changed else {}
+            for uid, doc in documents.items():
+                decision = self._decide(uid, doc, published.get(doc["asset"]),
+                                        histories.get(doc["asset"], ()), passed, failed)
+                events.extend(self._events_for(decision))
+                self._report(decision, outcome)
+                if decision.version:
+                    versions[doc["asset"]] = decision.version
+            for asset, head in published.items():
+                versions.setdefault(asset, head["version"])
+        audit = self._audit_rows(tests, versions)
+        outcome.audit_rows = self.store.write(events, audit, self.invocation_id)
+        return outcome
+
+    def _decide(self, uid: str, doc: dict[str, Any], head: Mapping[str, Any] | None,
+                history: Sequence[dict[str, Any]], passed: set[str],
+                failed: set[str]) -> Decision:
+        published = None
+        if head is not None and history:
+            published = Published(doc["asset"], head["version"], head["fingerprint"],
+                                  history[-1], tuple(history[:-1]))
+        elif head is not None:
+            # fingerprint unchanged: nothing to compare
+            return Decision(doc["asset"], "unchanged", head["version"], "none", None,
+                            "identical to the published contract", doc)
+        declared = (tessera_meta(self.extractor.node(uid) or {}) or {}).get("version")
+        return decide(doc, published, passed, failed,
+                      require_audit_pass=bool(self.settings.get("require_audit_pass")),
+                      declared_version=str(declared) if declared else None)
+
+    def _events_for(self, decision: Decision) -> list[dict[str, Any]]:
+        doc = decision.contract
+        base = {"asset": decision.asset, "owner": doc.get("owner"),
+                "compatibility": doc.get("compatibility"), "fingerprint": fingerprint(doc),
+                "actor": self.actor, "invocation_id": self.invocation_id,
+                "target_name": self.target_name, "recorded_at": self.now}
+        changes = [c.to_json(decision.report.mode) for c in decision.report.changes] \
+            if decision.report else []
+        if decision.action == "publish":
+            published = {**doc, "version": decision.version}
+            return [{**base, "event_id": stable_id("contract_published", decision.asset,
+                                                   decision.version, base["fingerprint"]),
+                     "event_type": "contract_published", "version": decision.version,
+                     "proposal_id": decision.proposal_id, "status": decision.bump,
+                     "reason": decision.reason, "payload": published}]
+        if decision.action in ("unapproved", "held"):
+            kind = "change_unapproved" if decision.action == "unapproved" else "publish_held"
+            return [{**base, "event_id": stable_id(kind, decision.asset, base["fingerprint"],
+                                                   self.invocation_id),
+                     "event_type": kind, "status": decision.bump, "reason": decision.reason,
+                     "payload": {"changes": changes}}]
+        return []
+
+    def _report(self, decision: Decision, outcome: RunOutcome) -> None:
+        if decision.action == "publish":
+            outcome.published.append(decision)
+            outcome.messages.append(f"tessera: published {decision.asset} {decision.version} "
+                                    f"({decision.reason})")
+        elif decision.action == "unapproved":
+            outcome.unapproved.append(decision)
+            rules = ", ".join(f"{c.rule} at {c.path}" for c in decision.breaking_changes)
+            outcome.messages.append(
+                f"tessera: WARNING: {decision.asset} changed in a breaking way ({rules}) "
+                "without an approved proposal; nothing was published. Propose it with "
+                "`dbt run-operation tessera.propose --args '{model: "
+                f"{decision.contract.get('x-dbt', {}).get('name', '<model>')}}}'`")
+        elif decision.action == "held":
+            outcome.messages.append(f"tessera: {decision.asset} not published: "
+                                    f"{decision.reason}")
+
+    def _audit_rows(self, tests: Sequence[Any], versions: Mapping[str, str]
+                    ) -> list[dict[str, Any]]:
+        rows = []
+        for result in tests:
+            node = result.node
+            test = self.manifest.nodes.get(node.unique_id) or {}
+            for asset_uid in self.extractor.tested_assets(test) or [None]:
+                asset_node = self.extractor.node(asset_uid) if asset_uid else None
+                asset = asset_name(asset_node) if asset_node else None
+                keys = [key for key, ids in self.extractor.tests_by_guarantee(asset_uid).items()
+                        if node.unique_id in ids] if asset_uid else []
+                failures = getattr(result, "failures", None)
+                rows.append({
+                    "audit_id": stable_id("audit", self.invocation_id, node.unique_id, asset),
+                    "invocation_id": self.invocation_id,
+                    "target_name": self.target_name,
+                    "asset": asset,
+                    "guarantee": keys[0] if keys else None,
+                    "test_unique_id": node.unique_id,
+                    "test_name": getattr(node, "name", None),
+                    "status": _status(result),
+                    "failures": failures if isinstance(failures, int) else None,
+                    "execution_time": float(getattr(result, "execution_time", 0) or 0),
+                    "executed_at": _completed_at(result) or self.now,
+                    "contract_version": versions.get(asset) if asset else None,
+                    "message": getattr(result, "message", None),
+                    "recorded_at": self.now,
+                })
+        return rows
+
+
+@operation("on_run_end")
+def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
+    """Audit and publish; fails soft unless `strict`: an error is reported loudly but does
+    not turn a green build red."""
+    settings = payload.get("settings") or {}
+    invocation_id = str(payload.get("invocation_id") or "")
+    if invocation_id and invocation_id in _RECORDED:
+        return {"messages": []}
+    try:
+        hook = Hook(payload)
+        outcome = hook.run()
+    except Exception as exc:
+        if settings.get("strict"):
+            raise
+        detail = exc.one_line() if isinstance(exc, TesseraError) else \
+            f"{type(exc).__name__}: {exc}"
+        return {"messages": [
+            f"tessera: ERROR in on-run-end, nothing was recorded: {detail}. The build's "
+            "result is unchanged (set vars.tessera.strict: true to fail the run instead)."]}
+    if invocation_id:
+        _RECORDED.add(invocation_id)
+    result: dict[str, Any] = {"messages": outcome.messages,
+                              "published": [d.asset for d in outcome.published]}
+    if outcome.unapproved and settings.get("fail_on_unapproved"):
+        raise ConfigError(
+            f"{len(outcome.unapproved)} breaking change(s) without an approved proposal: "
+            + ", ".join(d.asset for d in outcome.unapproved),
+            "propose them with `dbt run-operation tessera.propose`, or unset "
+            "vars.tessera.fail_on_unapproved")
+    return result

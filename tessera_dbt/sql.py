@@ -1,0 +1,67 @@
+"""SQL text for the state tables, rendered with the rules an adapter's macros hand over
+(`tessera.sql_dialect()`): every value goes through `literal`, never pasted raw."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+
+def literal(value: Any, dialect: Mapping[str, Any]) -> str:
+    """A SQL literal for a Python value.
+
+    >>> literal("O'Brien; Zoë", {"backslash_escapes": False})
+    "'O''Brien; Zoë'"
+    >>> literal("a\\\\b'", {"backslash_escapes": True})
+    "'a\\\\\\\\b\\\\''"
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(dialect.get("true" if value else "false", "true" if value else "false"))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if value == value and value not in (float("inf"), float("-inf")) \
+            else "null"
+    if isinstance(value, dt.datetime):
+        text = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return f"cast({_string(text, dialect)} as {dialect.get('timestamp_type', 'timestamp')})"
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
+    return _string(str(value), dialect)
+
+
+def _string(text: str, dialect: Mapping[str, Any]) -> str:
+    if "\x00" in text:
+        text = text.replace("\x00", "")  # no warehouse stores NUL in a string
+    if dialect.get("backslash_escapes"):
+        text = text.replace("\\", "\\\\").replace("'", "\\'")
+    else:
+        text = text.replace("'", "''")
+    return f"'{text}'"
+
+
+def insert_statements(relation: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
+                      dialect: Mapping[str, Any]) -> Iterator[str]:
+    """`insert into ... values` statements, batched by rows and by bytes so no statement
+    exceeds the adapter's limits. Column names are tessera's own plain identifiers
+    (unquoted, so each warehouse folds their case as it created them)."""
+    if not rows:
+        return
+    max_rows = int(dialect.get("max_rows") or 1000)
+    max_bytes = int(dialect.get("max_bytes") or 4_000_000)
+    head = f"insert into {relation} ({', '.join(columns)}) values\n"
+    batch: list[str] = []
+    size = len(head)
+    for row in rows:
+        rendered = "(" + ", ".join(literal(row.get(c), dialect) for c in columns) + ")"
+        if batch and (len(batch) >= max_rows or size + len(rendered) + 2 > max_bytes):
+            yield head + ",\n".join(batch)
+            batch, size = [], len(head)
+        batch.append(rendered)
+        size += len(rendered) + 2
+    if batch:
+        yield head + ",\n".join(batch)

@@ -1,0 +1,131 @@
+"""The state tables in the warehouse, read and appended through the dbt adapter.
+
+Runs on the connection of the dbt invocation (the user's profile is the only connection
+config). The relation names, DDL and SQL dialect rules come from the package's dispatched
+macros (`tessera.state_relations()`, `tessera.sql_dialect()`); this module only executes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .sql import insert_statements, literal
+
+EVENTS = "tessera_events"
+AUDIT = "tessera_audit_log"
+_IN_LIST_CHUNK = 500
+
+
+class StateStore:
+    def __init__(self, adapter: Any, relations: Mapping[str, Mapping[str, Any]],
+                 dialect: Mapping[str, Any]) -> None:
+        self.adapter = adapter
+        self.relations = {name: dict(info) for name, info in relations.items()}
+        self.dialect = dialect
+
+    def _execute(self, sql: str, fetch: bool = False, begin: bool = False) -> list[dict[str, Any]]:
+        _, table = self.adapter.execute(sql, auto_begin=begin, fetch=fetch)
+        if not fetch:
+            return []
+        names = [c.lower() for c in table.column_names]
+        return [dict(zip(names, row.values(), strict=True)) for row in table.rows]
+
+    def _relation(self, name: str) -> str:
+        return str(self.relations[name]["relation"])
+
+    def _literal(self, value: Any) -> str:
+        return literal(value, self.dialect)
+
+    def ensure_tables(self) -> None:
+        """Create a missing state table (a run that did not build the tessera models)."""
+        missing = [info for info in self.relations.values() if not info.get("exists")]
+        if not missing:
+            return
+        try:
+            for info in missing:
+                self._execute(str(info["create_schema_sql"]), begin=True)
+                self._execute(str(info["create_sql"]), begin=True)
+            self.adapter.commit()
+        except Exception:
+            _rollback(self.adapter)
+            raise
+        for info in missing:
+            info["exists"] = True
+            info["existing_columns"] = list(info["columns"])
+
+    def published_heads(self) -> dict[str, dict[str, Any]]:
+        """asset → the newest published version, version, fingerprint."""
+        rows = self._execute(
+            f"select asset, version, fingerprint, recorded_at from {self._relation(EVENTS)} "
+            "where event_type = 'contract_published'", fetch=True)
+        heads: dict[str, dict[str, Any]] = {}
+        for row in sorted(rows, key=lambda r: (str(r["recorded_at"]), str(r["version"]))):
+            heads[row["asset"]] = row
+        return heads
+
+    def contract_histories(self, assets: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """asset → every published contract document, oldest first."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for chunk in _chunks(sorted(set(assets)), _IN_LIST_CHUNK):
+            names = ", ".join(self._literal(a) for a in chunk)
+            rows = self._execute(
+                f"select asset, version, payload, recorded_at from {self._relation(EVENTS)} "
+                f"where event_type = 'contract_published' and asset in ({names})", fetch=True)
+            for row in sorted(rows, key=lambda r: (str(r["recorded_at"]), str(r["version"]))):
+                versions = out.setdefault(row["asset"], [])
+                if all(v.get("version") != row["version"] for v in versions):
+                    versions.append(json.loads(row["payload"]))
+        return out
+
+    def _existing_ids(self, name: str, key: str, ids: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(ids)), _IN_LIST_CHUNK):
+            listed = ", ".join(self._literal(i) for i in chunk)
+            rows = self._execute(f"select {key} from {self._relation(name)} "
+                                 f"where {key} in ({listed})", fetch=True)
+            found.update(str(r[key]) for r in rows)
+        return found
+
+    def _columns(self, name: str) -> list[str]:
+        """The columns to write: tessera's list, less any an older table does not have yet."""
+        info = self.relations[name]
+        existing = {c.lower() for c in info.get("existing_columns") or ()}
+        return [c for c in info["columns"] if not existing or c in existing]
+
+    def write(self, events: Sequence[Mapping[str, Any]], audit: Sequence[Mapping[str, Any]],
+              invocation_id: str) -> int:
+        """Append events and audit rows in one transaction; rows already there (a retried
+        hook) are skipped. Returns the number of audit rows written."""
+        if events:
+            seen = self._existing_ids(EVENTS, "event_id", [e["event_id"] for e in events])
+            events = [e for e in events if e["event_id"] not in seen]
+        if audit:
+            seen = self._existing_ids(AUDIT, "audit_id", [a["audit_id"] for a in audit])
+            audit = [a for a in audit if a["audit_id"] not in seen]
+        if not events and not audit:
+            return 0
+        try:
+            for name, rows in ((EVENTS, events), (AUDIT, audit)):
+                for statement in insert_statements(self._relation(name), self._columns(name),
+                                                   rows, self.dialect):
+                    self._execute(statement, begin=True)
+            self.adapter.commit()
+        except Exception:
+            _rollback(self.adapter)
+            raise
+        return len(audit)
+
+
+def _rollback(adapter: Any) -> None:
+    real = getattr(adapter, "_adapter", adapter)
+    try:
+        real.connections.rollback_if_open()
+    except Exception:  # the original error matters more than a failed rollback
+        pass
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
