@@ -40,6 +40,14 @@ def relation_target(expression: Any) -> str | None:
     return expression.strip() or None
 
 
+def unquote_column(name: Any) -> Any:
+    """A test's column_name as its column is named: dbt keeps the quotes of a column
+    declared with `quote: true` (`"it's; Zoë"`), the columns map does not."""
+    if isinstance(name, str) and len(name) >= 2 and name[0] == name[-1] and name[0] in "\"`":
+        return name[1:-1].replace(name[0] * 2, name[0])
+    return name
+
+
 def guarantee_key(entry: dict[str, Any]) -> str:
     """The identity of a guarantee: kind plus column or name, e.g. `unique.order_id`."""
     kind = entry["type"]
@@ -112,7 +120,7 @@ class GuaranteeBuilder:
         namespace = metadata.get("namespace")
         kwargs = {k: v for k, v in (metadata.get("kwargs") or {}).items()
                   if k not in _PLUMBING_KWARGS}
-        column = column or (metadata.get("kwargs") or {}).get("column_name")
+        column = unquote_column(column or (metadata.get("kwargs") or {}).get("column_name"))
         if namespace is None and name == "not_null" and column:
             self.add_not_null(column, options, test_id)
         elif namespace is None and name == "accepted_values" and column:

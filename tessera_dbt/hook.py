@@ -81,6 +81,9 @@ class Hook:
                  and str(getattr(r.node, "resource_type", "")) in _BUILT]
         built_ids = [r.node.unique_id for r in built
                      if is_under_contract(self.extractor.node(r.node.unique_id) or {})]
+        # Sources are never built: their contracts are checked on every run (few, cheap).
+        built_ids += [uid for uid, node in self.manifest.sources.items()
+                      if tessera_meta(node) is not None]
         if not tests and not built_ids:
             return outcome
         passed = {r.node.unique_id for r in tests if _status(r) == "pass"}
@@ -212,6 +215,7 @@ def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
             raise
         detail = exc.one_line() if isinstance(exc, TesseraError) else \
             f"{type(exc).__name__}: {exc}"
+        detail = " ".join(detail.split())  # one line, however dbt formatted it
         return {"messages": [
             f"tessera: ERROR in on-run-end, nothing was recorded: {detail}. The build's "
             "result is unchanged (set vars.tessera.strict: true to fail the run instead)."]}

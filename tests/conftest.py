@@ -112,14 +112,22 @@ class DbtProject:
     env: dict[str, str]
 
     def run(self, *args: str, expect_success: bool = True):
+        """Invoke dbt in-process; `.messages` on the result holds what macros logged."""
         from dbt.cli.main import dbtRunner
+
+        messages: list[str] = []
+
+        def capture(event) -> None:
+            if event.info.name in ("JinjaLogInfo", "JinjaLogDebug"):
+                messages.append(event.data.msg)
 
         old = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         try:
-            result = dbtRunner().invoke([*args, "--project-dir", str(self.path),
-                                         "--profiles-dir", str(self.path),
-                                         "--target", self.target])
+            result = dbtRunner(callbacks=[capture]).invoke(
+                [*args, "--project-dir", str(self.path), "--profiles-dir", str(self.path),
+                 "--target", self.target])
+            result.messages = messages
         finally:
             for key, value in old.items():
                 if value is None:
@@ -129,6 +137,35 @@ class DbtProject:
         if expect_success:
             assert result.success, f"dbt {' '.join(args)} failed: {result.exception}"
         return result
+
+    @property
+    def state_schema(self) -> str:
+        base = self.env["TESSERA_PG_SCHEMA"] if self.target == "postgres" else "main"
+        return f"{base}_tessera"
+
+    def query(self, sql: str) -> list[tuple]:
+        """Read the warehouse directly (not through dbt): what a BI tool would see."""
+        sql = sql.replace("{state}", self.state_schema)
+        if self.target == "duckdb":
+            import duckdb
+
+            # dbt-duckdb keeps its connection open in this process: same configuration
+            with duckdb.connect(self.env["TESSERA_DUCKDB_PATH"]) as con:
+                return con.execute(sql).fetchall()
+        import psycopg2
+
+        pg = postgres_env()
+        with psycopg2.connect(host=pg["TESSERA_PG_HOST"], port=int(pg["TESSERA_PG_PORT"]),
+                              user=pg["TESSERA_PG_USER"], password=pg["TESSERA_PG_PASSWORD"],
+                              dbname=pg["TESSERA_PG_DBNAME"]) as con, con.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.path / relative
+        text = path.read_text()
+        assert old in text, f"{relative} no longer contains {old!r}"
+        path.write_text(text.replace(old, new, 1))
 
     @property
     def manifest(self) -> Path:

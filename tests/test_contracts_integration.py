@@ -37,7 +37,7 @@ def _check_integration_contracts(project, dialect):
     assert set(docs) == {
         "source:raw_orders", "stg_customers", "stg_orders", "stg_order_items", "stg_products",
         "stg_payments", "fct_orders", "dim_customers", "fct_payments.v1", "fct_payments.v2",
-        "dim_products",
+        "dim_products", "hostile_names",
     }
     for doc in docs.values():
         assert validation_errors(doc) == [], doc["asset"]
@@ -138,7 +138,7 @@ def test_contracts_of_integration_tests_on_postgres(built_postgres):
 @pytest.mark.dbt
 def test_cli_contracts_text_and_json(built_duckdb, cli):
     text = cli("contracts", "--manifest", built_duckdb.manifest).out
-    assert "11 contract(s)" in text
+    assert "12 contract(s)" in text
     line = [ln for ln in text.splitlines() if ln.startswith("fct_orders ")][0]
     assert "commerce" in line and "backward" in line and "data_platform, finance, marketing" in line
     payload = json.loads(cli("contracts", "--manifest", built_duckdb.manifest, "--format", "json",
