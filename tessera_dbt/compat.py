@@ -139,34 +139,73 @@ def _other_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Chang
     return changes
 
 
-def _comparable(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The document without what is not a promise: provenance (`x-*`, a guarantee's
-    `test`), consumers and the version."""
-    out = {k: v for k, v in doc.items()
-           if k not in ("version", "consumers") and not str(k).startswith("x-")}
-    guarantees = out.get("guarantees")
-    if isinstance(guarantees, Mapping) and isinstance(guarantees.get("custom"), list):
-        custom = [{k: v for k, v in g.items() if k != "test"} if isinstance(g, Mapping) else g
-                  for g in guarantees["custom"]]
-        out["guarantees"] = {**guarantees, "custom": custom}
-    return out
+def _compared_keys(doc: Mapping[str, Any]) -> set[str]:
+    """Keys that hold promises: not provenance (`x-*`), consumers or the version."""
+    return {k for k in doc if k not in ("version", "consumers") and not str(k).startswith("x-")}
 
 
-def _property_orders(schema: Any) -> list[Any]:
-    """The order of `properties` at every depth: the one key order that counts."""
-    if isinstance(schema, Mapping):
-        props = schema.get("properties")
-        here = list(props) if isinstance(props, Mapping) else []
-        return [here, *(_property_orders(schema[k]) for k in sorted(schema, key=str))]
-    if isinstance(schema, list):
-        return [_property_orders(v) for v in schema]
-    return []
+def _without_test_ids(guarantees: Any) -> Any:
+    """A guarantee's `test` names the dbt test behind it: provenance, not promise."""
+    if not isinstance(guarantees, Mapping) or not isinstance(guarantees.get("custom"), list):
+        return guarantees
+    if not any(isinstance(g, Mapping) and "test" in g for g in guarantees["custom"]):
+        return guarantees
+    custom = [{k: v for k, v in g.items() if k != "test"} if isinstance(g, Mapping) else g
+              for g in guarantees["custom"]]
+    return {**guarantees, "custom": custom}
+
+
+_NESTING = ("properties", "items", "additionalProperties")
+
+
+def _same_property_orders(a: Any, b: Any) -> bool:
+    """Column order at every depth: the one key order that counts (a and b are equal)."""
+    props = a.get("properties")
+    if isinstance(props, dict):
+        if list(props) != list(b["properties"]):
+            return False
+        other = b["properties"]
+        for name, column in props.items():
+            if isinstance(column, dict) and any(k in column for k in _NESTING) \
+                    and not _same_property_orders(column, other[name]):
+                return False
+    for key in ("items", "additionalProperties"):
+        if isinstance(a.get(key), dict) and not _same_property_orders(a[key], b[key]):
+            return False
+    return True
 
 
 def same_document(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     """Equal as parsed, column order included (compatibility.md, Semver)."""
-    a, b = _comparable(old), _comparable(new)
-    return a == b and _property_orders(a.get("schema")) == _property_orders(b.get("schema"))
+    keys = _compared_keys(old)
+    if keys != _compared_keys(new):
+        return False
+    for key in keys:
+        a, b = old[key], new[key]
+        if a == b:
+            continue
+        if key != "guarantees" or _without_test_ids(a) != _without_test_ids(b):
+            return False
+    schema = old.get("schema")
+    return not isinstance(schema, dict) or _same_property_orders(schema, new["schema"])
+
+
+def _changed_columns(old: Mapping[str, Any], new: Mapping[str, Any]) -> set[str] | None:
+    """Top-level columns whose schema differs (None: compare every column). A column
+    whose JSON Schema and `required` membership are equal cannot change by itself."""
+    if old.get("dialect") != new.get("dialect"):
+        return None
+    a, b = old.get("schema") or {}, new.get("schema") or {}
+    pa, pb = a.get("properties") or {}, b.get("properties") or {}
+    if not isinstance(pa, Mapping) or not isinstance(pb, Mapping):
+        return None
+    ra, rb = set(a.get("required") or ()), set(b.get("required") or ())
+    return {n for n in (*pa, *pb) if pa.get(n) != pb.get(n) or ((n in ra) != (n in rb))}
+
+
+def _top_level_order(doc: Mapping[str, Any]) -> list[str]:
+    props = (doc.get("schema") or {}).get("properties")
+    return list(props) if isinstance(props, Mapping) else []
 
 
 def classify(
@@ -186,20 +225,26 @@ def classify(
     passed = frozenset(passed_tests)
     if same_document(old, new):
         return Report(old.get("asset") or new.get("asset"), effective, (), False, "none")
-    old_cols = columns_of(old)
-    new_cols = columns_of(new)
+    only = _changed_columns(old, new)
+    old_cols = columns_of(old, only)
+    new_cols = columns_of(new, only)
+    same_guarantees = (_without_test_ids(old.get("guarantees"))
+                       == _without_test_ids(new.get("guarantees")))
     old_g = normalise_guarantees(old)
-    new_g = normalise_guarantees(new)
+    new_g = old_g if same_guarantees else normalise_guarantees(new)
+    old_guarded = required_by_guarantee(old_g)
+    new_guarded = old_guarded if same_guarantees else required_by_guarantee(new_g)
+    all_g = (*old_g.values(), *new_g.values())
     changes = structure_changes(
         old_cols, new_cols, dialect=str(new.get("dialect") or old.get("dialect") or "generic"),
-        old_guarded=required_by_guarantee(old_g), new_guarded=required_by_guarantee(new_g),
-        not_null_paths={g.column for g in (*old_g.values(), *new_g.values())
-                        if g.kind == "not_null" and g.column},
-        enum_guarded={g.column for g in (*old_g.values(), *new_g.values())
-                      if g.kind == "accepted_values" and g.column},
+        top_level_orders=(_top_level_order(old), _top_level_order(new)),
+        old_guarded=old_guarded, new_guarded=new_guarded,
+        not_null_paths={g.column for g in all_g if g.kind == "not_null" and g.column},
+        enum_guarded={g.column for g in all_g if g.kind == "accepted_values" and g.column},
     )
-    gone = _vanished(old_cols, new_cols)
-    changes += guarantee_changes(old_g, new_g, passed, verified_by_run, gone)
+    if not same_guarantees:
+        gone = _vanished(old_cols, new_cols)
+        changes += guarantee_changes(old_g, new_g, passed, verified_by_run, gone)
     changes += _other_changes(old, new)
     return _report(old, new, effective, changes)
 

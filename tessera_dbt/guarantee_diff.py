@@ -182,7 +182,7 @@ def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str],
                 loose.append(f"relationships target changed ({arg})")
     elif old.kind == "singular":
         before, after = str(a.pop("sql", "") or ""), str(b.pop("sql", "") or "")
-        if _strip_sql(before) != _strip_sql(after):
+        if before != after and _strip_sql(before) != _strip_sql(after):
             loose.append("its SQL changed")
     if a != b:
         replaced = True

@@ -64,23 +64,24 @@ def _join(prefix: str, name: str) -> str:
     return prefix + name if name in ("[]", "{}") else f"{prefix}.{name}"
 
 
-def columns_of(doc: Mapping[str, Any]) -> dict[str, Column]:
-    """Every column and nested field of a document, in document order."""
+def columns_of(doc: Mapping[str, Any], only: set[str] | None = None) -> dict[str, Column]:
+    """Every column and nested field of a document, in document order; with `only`, just
+    those top-level columns and what they hold."""
     dialect = str(doc.get("dialect") or "generic")
     out: dict[str, Column] = {}
     schema = doc.get("schema")
     if isinstance(schema, Mapping):
-        _walk_members(schema, "", None, dialect, out)
+        _walk_members(schema, "", None, dialect, out, only)
     return out
 
 
 def _walk_members(frag: Mapping[str, Any], prefix: str, ctype: CanonicalType | None,
-                  dialect: str, out: dict[str, Column]) -> None:
+                  dialect: str, out: dict[str, Column], only: set[str] | None = None) -> None:
     props = frag.get("properties")
     props = props if isinstance(props, Mapping) else {}
     required = set(frag.get("required") or ())
     derived: dict[str, CanonicalType] = {}
-    names = list(props)
+    names = list(props) if only is None else [n for n in props if n in only]
     if ctype is not None and ctype.name == "struct":
         for name, member in ctype.fields:
             derived[name] = member
@@ -178,6 +179,7 @@ def structure_changes(
     old_cols: dict[str, Column],
     new_cols: dict[str, Column],
     dialect: str,
+    top_level_orders: tuple[list[str], list[str]],
     old_guarded: set[str],
     new_guarded: set[str],
     not_null_paths: set[str],
@@ -185,7 +187,9 @@ def structure_changes(
 ) -> list[Change]:
     """Changes of parts 1-3. `*_guarded` are paths a not-null guarantee makes required;
     `not_null_paths` and `enum_guarded` are paths where a guarantee (on either side) decides
-    nullability or accepted values, so the schema side is not counted again."""
+    nullability or accepted values, so the schema side is not counted again. The column
+    maps may hold only the changed top-level columns; `top_level_orders` are the complete
+    column orders, for COLUMN_MOVED."""
     d = _Differ(old_cols, new_cols, dialect)
     for path, old in old_cols.items():
         new = new_cols.get(path)
@@ -224,7 +228,7 @@ def structure_changes(
                    f"`{path}` became {'required (NOT NULL)' if new.required else 'nullable'}.")
         _compare_domain(d, path, old, new, path in enum_guarded)
         _compare_annotations(d, path, old, new)
-    _moved_columns(d)
+    _moved_columns(d, top_level_orders)
     return d.changes
 
 
@@ -338,15 +342,17 @@ def _compare_annotations(d: _Differ, path: str, old: Column, new: Column) -> Non
         d.emit("META", path, None, None, f"`{path}` metadata changed: {', '.join(changed)}.")
 
 
-def _moved_columns(d: _Differ) -> None:
+def _moved_columns(d: _Differ, top_level: tuple[list[str], list[str]]) -> None:
     """Columns outside the longest common subsequence of the two orders moved."""
-    old_order: dict[str, list[str]] = {}
+    old_top, new_top = top_level
+    old_names, new_names = set(old_top), set(new_top)
+    old_order: dict[str, list[str]] = {"": [n for n in old_top if n in new_names]}
+    new_order: dict[str, list[str]] = {"": [n for n in new_top if n in old_names]}
     for col in d.old.values():
-        if col.path in d.new and not col.element:
+        if col.parent and col.path in d.new and not col.element:
             old_order.setdefault(col.parent, []).append(col.path)
-    new_order: dict[str, list[str]] = {}
     for col in d.new.values():
-        if col.path in d.old and not col.element:
+        if col.parent and col.path in d.old and not col.element:
             new_order.setdefault(col.parent, []).append(col.path)
     for parent, before in old_order.items():
         after = new_order.get(parent, [])
@@ -361,19 +367,27 @@ def _moved_columns(d: _Differ) -> None:
 
 
 def _longest_common_subsequence(a: list[str], b: list[str]) -> set[str]:
-    lengths = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) - 1, -1, -1):
-        for j in range(len(b) - 1, -1, -1):
-            lengths[i][j] = (lengths[i + 1][j + 1] + 1 if a[i] == b[j]
-                             else max(lengths[i + 1][j], lengths[i][j + 1]))
-    kept: set[str] = set()
-    i = j = 0
-    while i < len(a) and j < len(b):
-        if a[i] == b[j]:
-            kept.add(a[i])
-            i, j = i + 1, j + 1
-        elif lengths[i + 1][j] >= lengths[i][j + 1]:
-            i += 1
+    """The longest common subsequence of two orders of the same names: the longest
+    increasing run of b-positions taken in a's order (patience sorting, n log n)."""
+    import bisect
+
+    position = {name: i for i, name in enumerate(b)}
+    tails: list[int] = []  # tails[k]: smallest b-position ending an increasing run of k+1
+    tail_index: list[int] = []
+    previous: list[int] = [-1] * len(a)
+    for i, name in enumerate(a):
+        p = position[name]
+        k = bisect.bisect_left(tails, p)
+        if k == len(tails):
+            tails.append(p)
+            tail_index.append(i)
         else:
-            j += 1
+            tails[k] = p
+            tail_index[k] = i
+        previous[i] = tail_index[k - 1] if k else -1
+    kept: set[str] = set()
+    i = tail_index[-1] if tail_index else -1
+    while i >= 0:
+        kept.add(a[i])
+        i = previous[i]
     return kept

@@ -1,0 +1,129 @@
+"""Smoke tests of bench/: the synthetic manifest is one tessera reads, and every benchmark
+runs end to end on tiny sizes. Nothing here asserts a timing (benchmarks measure
+performance, as ratios, under `make bench`)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import classify_pairs, contracts_vs_json_load, synthetic_manifest
+from tessera_dbt.artifacts import load_manifest
+from tessera_dbt.compat import classify
+from tessera_dbt.contracts import extract_contracts
+from tessera_dbt.documents import validation_errors
+
+from .conftest import CORPUS
+
+JAFFLE = CORPUS / "generated/jaffle_shop_duckdb_dbt1.11/manifest_failing.json"
+
+
+@pytest.fixture(scope="module")
+def templates():
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared artifact corpus is not at {CORPUS} (set TESSERA_SHARED)")
+    return synthetic_manifest.load_templates()
+
+
+@pytest.fixture(scope="module")
+def synthetic(templates, tmp_path_factory):
+    path = tmp_path_factory.mktemp("synthetic") / "manifest.json"
+    stats = synthetic_manifest.generate(path, models=200, seed=3, templates=templates)
+    return path, stats
+
+
+def test_synthetic_manifest_is_a_manifest_tessera_reads(synthetic):
+    path, stats = synthetic
+    manifest = load_manifest(str(path))
+    assert manifest.schema_version == 12
+    nodes = manifest.nodes.values()
+    models = [n for n in nodes if n["resource_type"] == "model"]
+    tests = [n for n in nodes if n["resource_type"] == "test"]
+    assert len(models) == stats["models"] == 200
+    assert len(tests) == stats["tests"] > 200
+    assert all(5 <= len(m["columns"]) <= 40 for m in models)
+    assert all(c["data_type"] for m in models for c in m["columns"].values())
+    kinds = {(t.get("test_metadata") or {}).get("name") for t in tests}
+    assert {"not_null", "unique", "relationships", None} <= kinds  # None: singular
+    assert any((t.get("test_metadata") or {}).get("namespace") for t in tests)
+    assert all(t["attached_node"] in manifest.nodes or t["attached_node"] in manifest.sources
+               for t in tests if t.get("attached_node"))
+    assert manifest.exposures and len(manifest.groups) == 8
+    for unique_id, node in manifest.nodes.items():  # the DAG is consistent both ways
+        for parent in node["depends_on"].get("nodes") or ():  # seeds have only macros
+            assert unique_id in manifest.child_map[parent]
+
+
+def test_synthetic_manifest_yields_valid_contract_documents(synthetic):
+    path, stats = synthetic
+    manifest = load_manifest(str(path))
+    contracted = extract_contracts(manifest)
+    everything = extract_contracts(manifest, all_assets=True)
+    assert 0 < len(contracted) < len(everything)
+    assert len(everything) == (stats["models"] + stats["seeds"] + stats["snapshots"]
+                               + stats["sources"])
+    for doc in everything:
+        assert validation_errors(doc) == [], doc["asset"]
+    owners = {d["owner"] for d in contracted}
+    assert len(owners - {None}) >= 4
+    assert any(d["consumers"] for d in contracted)
+    assert any(d["guarantees"].get("custom") for d in contracted)
+
+
+def test_generator_is_deterministic(templates, tmp_path):
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    synthetic_manifest.generate(first, models=30, seed=11, templates=templates)
+    synthetic_manifest.generate(second, models=30, seed=11, templates=templates)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_generator_command_line(templates, tmp_path, capsys):
+    out = tmp_path / "m.json"
+    assert synthetic_manifest.main(["--models", "12", "--out", str(out)]) == 0
+    assert "models: 12" in capsys.readouterr().out
+    assert json.loads(out.read_text())["metadata"]["project_name"] == "synthetic_corp"
+
+
+def test_contracts_vs_json_load_runs(templates, capsys):
+    code = contracts_vs_json_load.main(["--manifest", str(JAFFLE), "--models", "15",
+                                        "--repeats", "1"])
+    assert code in (0, 1)  # 1 only means the (meaningless at this size) ratio is over 2
+    out = capsys.readouterr().out
+    assert "json.load s" in out and "synthetic 15" in out and "jaffle_shop" in out
+
+
+def test_classify_pairs_builds_valid_pairs(templates):
+    documents = classify_pairs.load_documents()
+    pairs, kinds = classify_pairs.build_pairs(documents, 120, seed=5)
+    assert len(pairs) == 120 and kinds["unchanged"] > 10 and len(kinds) > 6
+    for old, new, mode in pairs:
+        assert validation_errors(old) == [] and validation_errors(new) == []
+        classify(old, new, mode)
+
+
+def test_classify_pairs_runs(templates, capsys):
+    assert classify_pairs.main(["--pairs", "30", "--repeats", "1"]) in (0, 1)
+    assert "pairs/s" in capsys.readouterr().out
+
+
+def test_bench_entry_point_prints_a_summary(templates, monkeypatch, capsys):
+    assert bench_main.main(["--list"]) == 0
+    assert capsys.readouterr().out.split() == [name for name, _ in bench_main.BENCHMARKS]
+    monkeypatch.setattr(bench_main, "BENCHMARKS", [
+        (classify_pairs.NAME,
+         lambda: classify_pairs.run(pairs=20, repeats=1, profile_when_slow=False)),
+    ])
+    assert bench_main.main([]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "=== summary" in out and "classify_pairs: classify 20 pairs" in out
+
+
+def test_dbt_itself_accepts_the_synthetic_manifest(synthetic):
+    """dbt-core's own manifest schema (v12) validates every cloned node."""
+    manifest_module = pytest.importorskip("dbt.contracts.graph.manifest")
+    path, stats = synthetic
+    manifest = manifest_module.WritableManifest.read_and_check_versions(str(path))
+    assert sum(1 for n in manifest.nodes.values() if n.resource_type == "model") == 200
+    assert len(manifest.groups) == 8
