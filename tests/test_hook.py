@@ -188,3 +188,23 @@ def test_two_concurrent_invocations_lose_no_event(tmp_path):
     counts = project.query("select invocation_id, count(distinct test_unique_id) "
                            "from {state}.tessera_audit_results group by invocation_id")
     assert len(counts) == 3 and all(n == len(tests) for _, n in counts)
+
+
+@pytest.mark.dbt
+def test_without_the_python_package_the_hook_fails_in_one_line(tmp_path):
+    """dbt without the tessera plugin (as when only the dbt package is installed)."""
+    import os
+
+    project = copy_project(tmp_path, "duckdb")
+    project.run("deps")
+    hide_plugin = ("import dbt.plugins.manager as manager\n"
+                   "manager.PluginManager.get_prefixed_modules = classmethod(lambda cls: {})\n"
+                   "from dbt.cli.main import cli\ncli()\n")
+    done = subprocess.run(
+        [sys.executable, "-c", hide_plugin, "build", "--select", "hostile_names",
+         "--project-dir", str(project.path), "--profiles-dir", str(project.path)],
+        env={**os.environ, **project.env}, capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0
+    lines = [ln for ln in done.stdout.splitlines() if "pip install tessera-dbt" in ln]
+    assert len(lines) == 1, done.stdout[-3000:]
+    assert "Traceback" not in done.stdout + done.stderr
