@@ -49,8 +49,9 @@ def unquote_column(name: Any) -> Any:
 
 
 def guarantee_key(entry: dict[str, Any]) -> str:
-    """The identity of a guarantee: kind plus column or name, e.g. `unique.order_id`."""
-    kind = entry["type"]
+    """The identity of a guarantee: kind plus column or name, e.g. `unique.order_id`; a
+    not-null promise is `nullability.<column>` in whichever form it is written."""
+    kind = "nullability" if entry["type"] == "not_null" else entry["type"]
     subject = entry.get("column") or entry.get("name")
     if subject is None and entry.get("columns"):
         subject = ",".join(entry["columns"])
@@ -89,7 +90,7 @@ class GuaranteeBuilder:
             self.add_custom({"type": "not_null", "column": column, **options}, test_id)
             return
         self.nullability[column] = "never"
-        self.custom.pop(f"not_null.{column}", None)
+        self.custom.pop(f"nullability.{column}", None)
         self._record_test(f"nullability.{column}", test_id)
 
     def add_accepted_values(self, column: str, values: list[Any], options: dict[str, Any],
@@ -153,7 +154,7 @@ class GuaranteeBuilder:
             columns = [column] if column else list(constraint.get("columns") or [])
             if kind in ("not_null", "primary_key"):
                 for name in columns:
-                    if name not in self.nullability and f"not_null.{name}" not in self.custom:
+                    if name not in self.nullability and f"nullability.{name}" not in self.custom:
                         self.nullability[name] = "never"
             if kind in ("unique", "primary_key") and columns:
                 entry: dict[str, Any] = {"type": kind}
