@@ -8,7 +8,7 @@ becomes one Change carrying a rule id from `rules.RULES`, so every verdict expla
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import ConfigError
@@ -236,11 +236,15 @@ def classify(
     new_guarded = old_guarded if same_guarantees else required_by_guarantee(new_g)
     all_g = (*old_g.values(), *new_g.values())
     changes = structure_changes(
-        old_cols, new_cols, dialect=str(new.get("dialect") or old.get("dialect") or "generic"),
+        old_cols, new_cols,
+        dialects=(str(old.get("dialect") or "generic"), str(new.get("dialect") or "generic")),
         top_level_orders=(_top_level_order(old), _top_level_order(new)),
         old_guarded=old_guarded, new_guarded=new_guarded,
-        not_null_paths={g.column for g in all_g if g.kind == "not_null" and g.column},
-        enum_guarded={g.column for g in all_g if g.kind == "accepted_values" and g.column},
+        # Only a guarantee making the same promise (error severity, every row) replaces the
+        # schema's side of it; an advisory or filtered test leaves the schema to speak.
+        not_null_paths=old_guarded | new_guarded,
+        enum_guarded={g.column for g in all_g if g.kind == "accepted_values" and g.column
+                      and g.severity == "error" and not g.where},
     )
     if not same_guarantees:
         gone = _vanished(old_cols, new_cols)
@@ -303,9 +307,11 @@ def classify_against_history(
     latest = classify(current, new, effective, passed, verified_by_run)
     if not effective.endswith("_transitive"):
         return latest
+    if latest.suggested_bump == "none":
+        return latest  # identical to the current version: nothing to publish, whatever came before
     line = _major(current)
     changes = list(latest.changes)
-    seen = {(c.rule, c.path) for c in changes}
+    seen = {(c.rule, c.path) for c in changes if c.breaks(effective)}
     first_failing = None
     for doc in history:
         if line is not None and _major(doc) != line:
@@ -322,6 +328,8 @@ def classify_against_history(
             if (change.rule, change.path) not in seen:
                 seen.add((change.rule, change.path))
                 changes.append(_against(change, label))
+    if len(changes) == len(latest.changes):
+        return replace(latest, first_failing_version=first_failing)
     return _report(current, new, effective, changes, first_failing)
 
 
