@@ -49,7 +49,7 @@ def _bridge_error(message: str) -> Exception:
 
 def _load_operations() -> None:
     # Importing the modules registers their operations.
-    from . import hook  # noqa: F401
+    from . import hook, operations  # noqa: F401
 
 
 def call(op: str, payload: Any = None) -> Any:
@@ -63,7 +63,7 @@ def call(op: str, payload: Any = None) -> Any:
     try:
         return func(dict(payload or {}))
     except TesseraError as exc:
-        raise _bridge_error(f"tessera {op}: {exc.one_line()}") from None
+        raise _bridge_error(f"tessera: {exc.one_line()}") from None
     except Exception as exc:
         if os.environ.get("TESSERA_DEBUG") == "1" or _is_dbt_error(exc):
             raise

@@ -13,14 +13,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .artifacts import manifest_from_graph
 from .bridge import operation
-from .contracts import Extractor, asset_name, is_under_contract, tessera_meta
+from .contracts import asset_name, is_under_contract, tessera_meta
 from .errors import ConfigError, TesseraError
+from .invocation import Invocation
+from .proposals import fold_proposals
 from .publish import Decision, Published, decide, fingerprint, stable_id
-from .state import StateStore
 
 _BUILT = ("model", "seed", "snapshot")
+PROPOSAL_EVENTS = ("proposal_created", "proposal_acknowledged", "proposal_withdrawn",
+                   "proposal_forced", "proposal_published")
 # invocation ids already recorded in this process: calling the hook twice records once
 _RECORDED: set[str] = set()
 
@@ -45,25 +47,11 @@ class RunOutcome:
     audit_rows: int = 0
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-class Hook:
+class Hook(Invocation):
     def __init__(self, payload: Mapping[str, Any]) -> None:
-        self.payload = payload
-        self.settings = dict(payload.get("settings") or {})
-        target = payload.get("target") or {}
-        self.target_name = str(target.get("name") or "")
-        self.actor = target.get("user")
-        self.invocation_id = str(payload.get("invocation_id") or "")
+        super().__init__(payload)
         self.results: Sequence[Any] = list(payload.get("results") or ())
-        self.manifest = manifest_from_graph(
-            dict(payload.get("graph") or {}), payload.get("project_name"),
-            str(payload.get("dbt_version") or ""), target.get("type"))
-        self.extractor = Extractor(self.manifest, ())
-        self.store = StateStore(payload["adapter"], payload["relations"], payload["dialect"])
-        self.now = _now()
+        self.proposals: dict[str, Any] = {}
 
     def publishes_here(self) -> bool:
         targets = self.settings.get("publish_targets")
@@ -99,6 +87,8 @@ class Hook:
                        if d["asset"] not in published
                        or published[d["asset"]]["fingerprint"] != fingerprint(d)]
             histories = self.store.contract_histories(changed) if changed else {}
+            if changed:
+                self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
             for uid, doc in documents.items():
                 decision = self._decide(uid, doc, published.get(doc["asset"]),
                                         histories.get(doc["asset"], ()), passed, failed)
@@ -124,7 +114,13 @@ class Hook:
             return Decision(doc["asset"], "unchanged", head["version"], "none", None,
                             "identical to the published contract", doc)
         declared = (tessera_meta(self.extractor.node(uid) or {}) or {}).get("version")
+        approved = next((p for p in self.proposals.values()
+                         if p.asset == doc["asset"] and p.status == "approved"
+                         and p.fingerprint == fingerprint(doc)), None)
         return decide(doc, published, passed, failed,
+                      approved_proposal={"proposal_id": approved.proposal_id,
+                                         "version": approved.proposed_version}
+                      if approved else None,
                       require_audit_pass=bool(self.settings.get("require_audit_pass")),
                       declared_version=str(declared) if declared else None)
 
@@ -138,11 +134,25 @@ class Hook:
             if decision.report else []
         if decision.action == "publish":
             published = {**doc, "version": decision.version}
-            return [{**base, "event_id": stable_id("contract_published", decision.asset,
-                                                   decision.version, base["fingerprint"]),
-                     "event_type": "contract_published", "version": decision.version,
-                     "proposal_id": decision.proposal_id, "status": decision.bump,
-                     "reason": decision.reason, "payload": published}]
+            events = [{**base, "event_id": stable_id("contract_published", decision.asset,
+                                                     decision.version, base["fingerprint"]),
+                       "event_type": "contract_published", "version": decision.version,
+                       "proposal_id": decision.proposal_id, "status": decision.bump,
+                       "reason": decision.reason, "payload": published}]
+            events += [{**base, "event_id": stable_id("consumer_observed", decision.asset,
+                                                      decision.version, c["team"], c["source"]),
+                        "event_type": "consumer_observed", "version": decision.version,
+                        "team": c["team"], "status": c["source"], "reason": c.get("purpose"),
+                        "payload": {"via": c.get("via", [])}}
+                       for c in doc.get("consumers") or ()]
+            if decision.proposal_id:
+                events.append({**base, "event_id": stable_id("proposal_published",
+                                                             decision.proposal_id),
+                               "event_type": "proposal_published",
+                               "proposal_id": decision.proposal_id,
+                               "version": decision.version, "status": "published",
+                               "payload": {}})
+            return events
         if decision.action in ("unapproved", "held"):
             kind = "change_unapproved" if decision.action == "unapproved" else "publish_held"
             return [{**base, "event_id": stable_id(kind, decision.asset, base["fingerprint"],

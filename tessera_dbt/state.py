@@ -79,6 +79,17 @@ class StateStore:
                     versions.append(json.loads(row["payload"]))
         return out
 
+    def events(self, types: Sequence[str], asset: str | None = None) -> list[dict[str, Any]]:
+        """Events of the given types (of one asset), as stored."""
+        listed = ", ".join(self._literal(t) for t in types)
+        where = f"event_type in ({listed})"
+        if asset is not None:
+            where += f" and asset = {self._literal(asset)}"
+        return self._execute(
+            "select event_id, event_type, asset, version, fingerprint, proposal_id, team, "
+            f"status, reason, actor, recorded_at, payload from {self._relation(EVENTS)} "
+            f"where {where}", fetch=True)
+
     def _existing_ids(self, name: str, key: str, ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for chunk in _chunks(sorted(set(ids)), _IN_LIST_CHUNK):

@@ -10,5 +10,7 @@
       "fail_on_unapproved": false,
       "require_audit_pass": false,
       "publish_targets": none,
+      "proposal_expiry_days": 30,
+      "teams": none,
   }) }}
 {% endmacro %}

@@ -8,25 +8,11 @@ with current_contracts as (
 
 ),
 
-proposal_events as (
-
-    select proposal_id, asset, event_type
-    from {{ ref("stg_tessera__events") }}
-    where proposal_id is not null
-
-),
-
 open_proposals as (
 
-    select asset, count(distinct proposal_id) as open_proposals
-    from proposal_events as created
-    where event_type = 'proposal_created'
-      and not exists (
-          select 1 from proposal_events as closed
-          where closed.proposal_id = created.proposal_id
-            and closed.event_type in ('proposal_resolved', 'proposal_published',
-                                      'proposal_withdrawn')
-      )
+    select asset, count(*) as open_proposals
+    from {{ ref("tessera_proposals") }}
+    where status in ('pending', 'approved')
     group by asset
 
 ),

@@ -1,0 +1,98 @@
+{#- One row per proposal with its status; the brain records every settlement as an event,
+    so this model only picks the latest one (no rule is re-implemented here). -#}
+{{ config(schema=tessera.setting("schema")) }}
+with events as (
+
+    select * from {{ ref("stg_tessera__events") }}
+    where proposal_id is not null
+
+),
+
+created as (
+
+    select proposal_id, asset, version as proposed_version, owner, reason,
+           recorded_at as created_at
+    from events
+    where event_type = 'proposal_created'
+
+),
+
+transitions as (
+
+    select
+        proposal_id,
+        case when event_type = 'proposal_withdrawn' then 'withdrawn'
+             when event_type = 'proposal_published' then 'published'
+             else status end as status,
+        recorded_at,
+        row_number() over (
+            partition by proposal_id
+            order by recorded_at desc,
+                     case event_type when 'proposal_published' then 1
+                                     when 'proposal_withdrawn' then 2
+                                     when 'proposal_forced' then 3
+                                     else 4 end
+        ) as recency
+    from events
+    where event_type in ('proposal_resolved', 'proposal_withdrawn', 'proposal_published',
+                         'proposal_forced')
+
+),
+
+latest as (
+
+    select proposal_id, status, recorded_at as resolved_at from transitions where recency = 1
+
+),
+
+changes as (
+
+    select proposal_id, payload as breaking_changes from events
+    where event_type = 'proposal_changes'
+
+),
+
+required as (
+
+    select proposal_id, count(distinct team) as required_acks from events
+    where event_type = 'proposal_required'
+    group by proposal_id
+
+),
+
+received as (
+
+    select proposal_id, count(distinct team) as received_acks from events
+    where event_type = 'proposal_acknowledged'
+    group by proposal_id
+
+),
+
+forced as (
+
+    select proposal_id, max(reason) as force_reason from events
+    where event_type = 'proposal_forced'
+    group by proposal_id
+
+)
+
+select
+    created.proposal_id,
+    created.asset,
+    coalesce(latest.status, 'pending') as status,
+    created.proposed_version,
+    changes.breaking_changes,
+    coalesce(required.required_acks, 0) as required_acks,
+    coalesce(received.received_acks, 0) as received_acks,
+    created.owner,
+    created.reason,
+    case when forced.proposal_id is not null then true else false end as forced,
+    forced.force_reason,
+    created.created_at,
+    latest.resolved_at
+from created
+left join latest on created.proposal_id = latest.proposal_id
+left join changes on created.proposal_id = changes.proposal_id
+left join required on created.proposal_id = required.proposal_id
+left join received on created.proposal_id = received.proposal_id
+left join forced on created.proposal_id = forced.proposal_id

@@ -1,0 +1,281 @@
+"""`dbt run-operation tessera.<op>`: propose, acknowledge, withdraw, force_publish,
+register, unregister, status.
+
+Each operation checks every argument before it writes anything (a malformed `--args` is
+one line naming the argument), records events with deterministic ids (re-running an
+operation records nothing twice) and returns the lines dbt prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .bridge import operation
+from .compat import classify, classify_against_history
+from .errors import ConfigError
+from .invocation import Invocation
+from .proposals import (
+    DEFAULT_EXPIRY_DAYS,
+    RESPONSES,
+    Proposal,
+    fold_proposals,
+    fold_registrations,
+    open_proposal,
+)
+from .publish import fingerprint, stable_id
+from .semver import bump_version
+
+PROPOSAL_EVENTS = ("proposal_created", "proposal_acknowledged", "proposal_withdrawn",
+                   "proposal_forced", "proposal_published")
+REGISTRATION_EVENTS = ("consumer_registered", "consumer_unregistered")
+
+_SPECS: dict[str, dict[str, tuple[type, bool]]] = {
+    "propose": {"model": (str, True), "version": (str, False), "reason": (str, False)},
+    "acknowledge": {"proposal_id": (str, True), "team": (str, True), "response": (str, True),
+                    "comment": (str, False), "migration_deadline": (str, False)},
+    "withdraw": {"proposal_id": (str, True), "reason": (str, False)},
+    "force_publish": {"proposal_id": (str, True), "reason": (str, True)},
+    "register": {"model": (str, True), "team": (str, True), "purpose": (str, False)},
+    "unregister": {"model": (str, True), "team": (str, True)},
+    "status": {"model": (str, False)},
+}
+
+
+def check_args(op: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Every argument known, present when required, of the right type, non-empty."""
+    spec = _SPECS[op]
+    unknown = sorted(set(args) - set(spec))
+    if unknown:
+        raise ConfigError(f"tessera.{op}: unknown argument {unknown[0]!r}",
+                          f"it takes: {', '.join(spec)}")
+    out: dict[str, Any] = {}
+    for name, (kind, required) in spec.items():
+        value = args.get(name)
+        if value is None:
+            if required:
+                raise ConfigError(f"tessera.{op}: missing argument {name!r}",
+                                  f"pass --args '{{{name}: ...}}'")
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and kind is str \
+                and name == "version":
+            value = str(value)
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+            raise ConfigError(f"tessera.{op}: argument {name!r} must be a non-empty "
+                              f"{kind.__name__}, got {value!r}")
+        out[name] = value.strip() if isinstance(value, str) else value
+    return out
+
+
+class Operations(Invocation):
+    def _events(self, types: tuple[str, ...], asset: str | None = None) -> list[dict[str, Any]]:
+        self.store.ensure_tables()
+        return self.store.events(types, asset)
+
+    def _proposals(self, asset: str | None = None) -> dict[str, Proposal]:
+        """Proposals as of now; a settlement (approved, rejected, expired) seen for the
+        first time is recorded, so the BI models show it without re-implementing the rules."""
+        events = self._events((*PROPOSAL_EVENTS, "proposal_resolved"), asset)
+        proposals = fold_proposals(events, self.now)
+        recorded = {(e["proposal_id"], e["status"]) for e in events
+                    if e["event_type"] == "proposal_resolved"}
+        settled = [self._event("proposal_resolved", (p.proposal_id, p.status), asset=p.asset,
+                               proposal_id=p.proposal_id, status=p.status)
+                   for p in proposals.values()
+                   if p.status in ("approved", "rejected", "expired") and not p.forced
+                   and (p.proposal_id, p.status) not in recorded]
+        if settled:
+            self._write(*settled)
+        return proposals
+
+    def _proposal(self, proposal_id: str) -> Proposal:
+        proposal = self._proposals().get(proposal_id)
+        if proposal is None:
+            raise ConfigError(f"proposal_id {proposal_id!r}: no such proposal",
+                              "list them with `dbt run-operation tessera.status`")
+        return proposal
+
+    def _event(self, kind: str, identity: tuple[Any, ...], **fields: Any) -> dict[str, Any]:
+        return {"event_id": stable_id(kind, *identity), "event_type": kind,
+                "actor": self.actor, "invocation_id": self.invocation_id,
+                "target_name": self.target_name, "recorded_at": self.now, **fields}
+
+    def _write(self, *events: dict[str, Any]) -> None:
+        self.store.write(list(events), [], self.invocation_id)
+
+    def _consumer_teams(self, doc: Mapping[str, Any]) -> list[str]:
+        teams = {c["team"] for c in doc.get("consumers") or () if c.get("team")}
+        teams |= set(fold_registrations(self._events(REGISTRATION_EVENTS, doc["asset"]))
+                     .get(doc["asset"], {}))
+        teams.discard(doc.get("owner"))
+        return sorted(teams)
+
+    def propose(self, model: str, version: str | None = None,
+                reason: str | None = None) -> list[str]:
+        uid, node = self.find_asset(model)
+        doc = self.extractor.document(uid, node)
+        asset = doc["asset"]
+        self.store.ensure_tables()
+        head = self.store.published_heads().get(asset)
+        if head is None:
+            return [f"{asset}: nothing is published yet; the next `dbt build` publishes 1.0.0 "
+                    "(no proposal needed)."]
+        history = self.store.contract_histories([asset]).get(asset, [])
+        report = (classify_against_history(history, doc) if len(history) > 1
+                  else classify(history[-1], doc))
+        if not report.breaking:
+            return [f"{asset}: the change is not breaking under {report.mode} "
+                    f"(suggested bump: {report.suggested_bump}); no proposal needed, the next "
+                    "`dbt build` publishes it."]
+        pending = open_proposal(self._proposals(asset), asset)
+        if pending is not None:
+            return [f"{asset} already has a {pending.status} proposal {pending.proposal_id}:",
+                    *self._describe(pending)]
+        required = self._consumer_teams(doc)
+        proposed = version or bump_version(head["version"], "major")
+        earlier = len(self._proposals(asset))
+        proposal_id = "p_" + stable_id("proposal", asset, fingerprint(doc), head["version"],
+                                       earlier)[:16]
+        days = int(self.settings.get("proposal_expiry_days") or DEFAULT_EXPIRY_DAYS)
+        changes = [c.to_json(report.mode) for c in report.breaking_changes]
+        self._write(
+            self._event(
+                "proposal_created", (proposal_id,), asset=asset, proposal_id=proposal_id,
+                version=proposed, owner=doc.get("owner"), compatibility=report.mode,
+                fingerprint=fingerprint(doc), status="pending", reason=reason,
+                payload={"required_acks": required, "breaking_changes": changes,
+                         "expires_at": (self.now + dt.timedelta(days=days)).isoformat(),
+                         "contract": {**doc, "version": proposed}}),
+            # typed companions of the creation, so SQL models need no JSON functions
+            self._event("proposal_changes", (proposal_id,), asset=asset,
+                        proposal_id=proposal_id, payload=changes),
+            *(self._event("proposal_required", (proposal_id, team), asset=asset,
+                          proposal_id=proposal_id, team=team) for team in required))
+        created = self._proposal(proposal_id)
+        return [f"Proposed {asset} {head['version']} → {proposed} as {proposal_id}.",
+                *self._describe(created)]
+
+    def _describe(self, p: Proposal) -> list[str]:
+        lines = [f"  status: {p.status}"]
+        for change in p.breaking_changes:
+            lines.append(f"  ✗ {change['rule']} at `{change['path']}`: {change['message']}")
+        if p.required:
+            lines.append("  required acknowledgments: " + ", ".join(
+                f"{t} ({p.acks[t]['response']})" if t in p.acks else f"{t} (waiting)"
+                for t in p.required))
+        else:
+            lines.append("  no consumer team to acknowledge: approved at once")
+        if p.status == "pending":
+            lines.append("  next: each team runs `dbt run-operation tessera.acknowledge --args "
+                         f"'{{proposal_id: {p.proposal_id}, team: <team>, response: approved}}'`")
+        elif p.status == "approved":
+            lines.append("  next: the next `dbt build` publishes it")
+        return lines
+
+    def acknowledge(self, proposal_id: str, team: str, response: str,
+                    comment: str | None = None, migration_deadline: str | None = None
+                    ) -> list[str]:
+        if response not in RESPONSES:
+            raise ConfigError(f"tessera.acknowledge: argument 'response' is {response!r}",
+                              f"use one of: {', '.join(RESPONSES)}")
+        proposal = self._proposal(proposal_id)
+        if team not in proposal.required:
+            raise ConfigError(f"team {team!r} is not asked to acknowledge {proposal_id}",
+                              "required: " + (", ".join(proposal.required) or "nobody"))
+        members = (self.settings.get("teams") or {}).get(team)
+        if members and self.actor not in members:
+            raise ConfigError(f"warehouse user {self.actor!r} may not answer for team {team!r}",
+                              f"its members are: {', '.join(members)}")
+        if proposal.status != "pending":
+            if proposal.acks.get(team, {}).get("response") == response:
+                return [f"{team} already answered {response} on {proposal_id}.",
+                        *self._describe(proposal)]
+            raise ConfigError(f"proposal {proposal_id} is {proposal.status}; acknowledgments "
+                              "are taken only while it is pending")
+        self._write(self._event(
+            "proposal_acknowledged", (proposal_id, team, response, comment),
+            asset=proposal.asset, proposal_id=proposal_id, team=team, status=response,
+            payload={"comment": comment, "migration_deadline": migration_deadline}))
+        proposal = self._proposal(proposal_id)
+        return [f"{team} answered {response} on {proposal_id} ({proposal.asset}).",
+                *self._describe(proposal)]
+
+    def withdraw(self, proposal_id: str, reason: str | None = None) -> list[str]:
+        proposal = self._proposal(proposal_id)
+        if proposal.status == "withdrawn":
+            return [f"{proposal_id} is already withdrawn."]
+        if proposal.status not in ("pending", "approved"):
+            raise ConfigError(f"proposal {proposal_id} is {proposal.status}; only a pending or "
+                              "approved proposal can be withdrawn")
+        self._write(self._event("proposal_withdrawn", (proposal_id,), asset=proposal.asset,
+                                proposal_id=proposal_id, status="withdrawn", reason=reason))
+        return [f"Withdrew {proposal_id} ({proposal.asset})."]
+
+    def force_publish(self, proposal_id: str, reason: str) -> list[str]:
+        proposal = self._proposal(proposal_id)
+        if proposal.forced:
+            return [f"{proposal_id} is already forced; the next `dbt build` publishes it."]
+        if proposal.status not in ("pending", "rejected"):
+            raise ConfigError(f"proposal {proposal_id} is {proposal.status}; force_publish "
+                              "applies to a pending or rejected proposal")
+        self._write(self._event("proposal_forced", (proposal_id,), asset=proposal.asset,
+                                proposal_id=proposal_id, status="approved", reason=reason))
+        return [f"Forced {proposal_id} ({proposal.asset}) without every acknowledgment; "
+                f"recorded with the reason: {reason}. The next `dbt build` publishes it."]
+
+    def register(self, model: str, team: str, purpose: str | None = None) -> list[str]:
+        uid, node = self.find_asset(model)
+        asset = self.extractor.document(uid, node)["asset"]
+        current = fold_registrations(self._events(REGISTRATION_EVENTS, asset)).get(asset, {})
+        if team in current:
+            return [f"{team} is already registered as a consumer of {asset}."]
+        count = len(self._events(REGISTRATION_EVENTS, asset))
+        self._write(self._event("consumer_registered", (asset, team, count), asset=asset,
+                                team=team, reason=purpose))
+        return [f"Registered {team} as a consumer of {asset}: it will be asked to acknowledge "
+                "breaking changes."]
+
+    def unregister(self, model: str, team: str) -> list[str]:
+        uid, node = self.find_asset(model)
+        asset = self.extractor.document(uid, node)["asset"]
+        current = fold_registrations(self._events(REGISTRATION_EVENTS, asset)).get(asset, {})
+        if team not in current:
+            return [f"{team} is not registered as a consumer of {asset}; nothing to do."]
+        count = len(self._events(REGISTRATION_EVENTS, asset))
+        self._write(self._event("consumer_unregistered", (asset, team, count), asset=asset,
+                                team=team))
+        return [f"Unregistered {team} from {asset}."]
+
+    def status(self, model: str | None = None) -> list[str]:
+        asset = None
+        if model:
+            uid, node = self.find_asset(model)
+            asset = self.extractor.document(uid, node)["asset"]
+        self.store.ensure_tables()
+        heads = self.store.published_heads()
+        proposals = self._proposals(asset)
+        lines = []
+        for name in sorted(a for a in heads if asset is None or a == asset):
+            lines.append(f"{name}: {heads[name]['version']}")
+            for p in proposals.values():
+                if p.asset == name:
+                    lines.append(f"  proposal {p.proposal_id} → {p.proposed_version}: {p.status}")
+        return lines or ["No published contract yet."]
+
+
+_HANDLERS: dict[str, Callable[..., list[str]]] = {
+    name: getattr(Operations, name) for name in _SPECS}
+
+
+@operation("operation")
+def run_operation(payload: dict[str, Any]) -> dict[str, Any]:
+    op = str(payload.get("op"))
+    if op not in _SPECS:
+        raise ConfigError(f"unknown operation tessera.{op}", f"use one of: {', '.join(_SPECS)}")
+    raw = payload.get("args") or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"tessera.{op}: --args must be a mapping, got {raw!r}")
+    args = check_args(op, dict(raw))
+    ops = Operations(payload)
+    return {"lines": _HANDLERS[op](ops, **args)}

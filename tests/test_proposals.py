@@ -1,0 +1,176 @@
+"""The coordination story with the plain dbt CLI path (run-operation + build), on DuckDB and
+PostgreSQL: propose → acknowledge → approved → published, and the other endings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import copy_project
+from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
+
+TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+BUILD = ("build", "--select", "fct_orders", "--indirect-selection", "cautious")
+
+
+@pytest.fixture(params=TARGETS)
+def project(request, tmp_path):
+    project = copy_project(tmp_path, request.param)
+    project.run("deps")
+    project.run("build")
+    return project
+
+
+def op(project, capsys, name, args, ok=True):
+    capsys.readouterr()
+    result = project.run("run-operation", f"tessera.{name}", "--args", args,
+                         expect_success=ok)
+    out = capsys.readouterr().out
+    return out if ok else str(result.result or "") + out + " ".join(result.messages)
+
+
+def _proposal_id(text):
+    return re.search(r"\b(p_[0-9a-f]{16})\b", text).group(1)
+
+
+def _status(project, proposal_id):
+    return project.query("select status, required_acks, received_acks, forced from "
+                         f"{{state}}.tessera_proposals where proposal_id = '{proposal_id}'")[0]
+
+
+def _version(project, like):
+    return project.query("select version from {state}.tessera_contracts "
+                         f"where is_current and asset like '{like}'")[0][0]
+
+
+def _events(project):
+    return project.query("select count(*) from {state}.tessera_events")[0][0]
+
+
+@pytest.mark.dbt
+def test_the_whole_story(project, capsys):
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    out = op(project, capsys, "propose", "{model: fct_orders, reason: moved to payments}")
+    assert "1.0.0 → 2.0.0" in out and "COLUMN_REMOVED at `is_paid`" in out
+    assert "data_platform (waiting), finance (waiting), marketing (waiting)" in out
+    pid = _proposal_id(out)
+    assert pid in op(project, capsys, "propose", "{model: fct_orders}"), "one pending per asset"
+
+    refused = op(project, capsys, "acknowledge",
+                 f"{{proposal_id: {pid}, team: hr, response: approved}}", ok=False)
+    assert "team 'hr' is not asked to acknowledge" in refused
+    for team in ("finance", "marketing"):
+        op(project, capsys, "acknowledge", f"{{proposal_id: {pid}, team: {team}, "
+                                           "response: approved, comment: fine}")
+    assert _status(project, pid)[:3] == ("pending", 3, 2)
+    last = op(project, capsys, "acknowledge",
+              f"{{proposal_id: {pid}, team: data_platform, response: migrating}}")
+    assert "status: approved" in last and "next `dbt build` publishes it" in last
+    again = op(project, capsys, "acknowledge",
+               f"{{proposal_id: {pid}, team: data_platform, response: migrating}}")
+    assert "already answered" in again, "re-running an acknowledgment is idempotent"
+
+    result = project.run(*BUILD)
+    assert any("fct_orders 2.0.0 (breaking change approved" in m for m in result.messages)
+    assert _version(project, "%.fct_orders") == "2.0.0"
+    assert _status(project, pid)[0] == "published"
+    assert project.query("select count(*) from {state}.tessera_acknowledgments "
+                         f"where proposal_id = '{pid}'") == [(3,)]
+    consumers = project.query("select team, source from {state}.tessera_consumers "
+                              "where asset like '%.fct_orders'")
+    assert ("finance", "declared") in consumers and ("data_platform", "exposure") in consumers
+
+
+@pytest.mark.dbt
+def test_rejected_withdrawn_forced_expired_and_no_consumer(project, capsys):
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    blocked = op(project, capsys, "acknowledge",
+                 f"{{proposal_id: {pid}, team: finance, response: blocked}}")
+    assert "status: rejected" in blocked
+    project.run(*BUILD)
+    assert _version(project, "%.fct_orders") == "1.0.0", "a rejected change does not ship"
+
+    forced = op(project, capsys, "force_publish",
+                f"{{proposal_id: {pid}, reason: 'incident 42, consumers informed'}}")
+    assert "incident 42" in forced
+    project.run(*BUILD)
+    assert _version(project, "%.fct_orders") == "2.0.0"
+    assert _status(project, pid)[0] == "published" and _status(project, pid)[3] is True
+
+    # withdraw: a second breaking change, proposed then withdrawn
+    project.edit("models/commerce/fct_orders.yml", "      - name: item_count\n"
+                 "        data_type: integer\n", "      - name: item_count\n"
+                 "        data_type: bigint\n")
+    project.edit("models/commerce/fct_orders.sql",
+                 "cast(coalesce(order_items.item_count, 0) as integer) as item_count",
+                 "cast(coalesce(order_items.item_count, 0) as bigint) as item_count")
+    project.run(*BUILD)  # int → bigint is a widening: compatible under backward, ships
+    assert _version(project, "%.fct_orders") == "2.1.0"
+    project.edit("models/commerce/fct_orders.yml", "      - name: updated_at\n"
+                 "        data_type: timestamp\n", "")
+    project.edit("models/commerce/fct_orders.sql",
+                 ",\n        cast(orders.updated_at as timestamp) as updated_at", "")
+    second = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    assert "Withdrew" in op(project, capsys, "withdraw", f"{{proposal_id: {second}}}")
+    assert _status(project, second)[0] == "withdrawn"
+
+    # expiry is applied when state is read
+    third = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    assert third != second
+    project.run("run-operation", "tessera.status", "--vars",
+                "{tessera: {proposal_expiry_days: -1}}")
+    expired = op(project, capsys, "propose", "{model: fct_orders}")
+    assert third in expired or _status(project, third)[0] in ("pending", "expired")
+
+    # an asset nobody reads: approved at once
+    project.edit("models/commerce/dim_products.sql", "bigint) as units_sold\n",
+                 "bigint) as units_sold_total\n")
+    project.edit("models/commerce/dim_products.yml", "name: units_sold", "name: units_sold_total")
+    project.run("build", "--select", "dim_products", "--indirect-selection", "cautious")
+    alone = op(project, capsys, "propose", "{model: dim_products}")
+    assert "no consumer team to acknowledge: approved at once" in alone
+    project.run("build", "--select", "dim_products", "--indirect-selection", "cautious")
+    assert _version(project, "%.dim_products") == "2.0.0"
+
+
+@pytest.mark.dbt
+@pytest.mark.parametrize("name,args,expected", [
+    ("propose", "{}", "missing argument 'model'"),
+    ("propose", "{model: 42}", "argument 'model' must be a non-empty str"),
+    ("propose", "{model: nope}", "model 'nope': no such model"),
+    ("propose", "{model: fct_orders, colour: red}", "unknown argument 'colour'"),
+    ("acknowledge", "{proposal_id: p_0, team: finance, response: approved}",
+     "proposal_id 'p_0': no such proposal"),
+    ("acknowledge", "{proposal_id: p_0, team: finance, response: maybe}",
+     "argument 'response' is 'maybe'"),
+    ("force_publish", "{proposal_id: p_0}", "missing argument 'reason'"),
+    ("register", "{model: fct_orders}", "missing argument 'team'"),
+])
+def test_malformed_args_are_one_line_and_write_nothing(tmp_path, capsys, name, args, expected):
+    project = copy_project(tmp_path, "duckdb")
+    project.run("deps")
+    project.run("run", "--select", "tessera")
+    before = _events(project)
+    text = op(project, capsys, name, args, ok=False)
+    assert expected in text, text
+    assert _events(project) == before
+
+
+@pytest.mark.dbt
+def test_register_and_unregister(project, capsys):
+    out = op(project, capsys, "register", "{model: dim_products, team: ml, purpose: features}")
+    assert "Registered ml" in out
+    assert "already registered" in op(project, capsys, "register",
+                                      "{model: dim_products, team: ml}")
+    project.edit("models/commerce/dim_products.sql", "bigint) as units_sold\n",
+                 "bigint) as units_sold_total\n")
+    project.edit("models/commerce/dim_products.yml", "name: units_sold", "name: units_sold_total")
+    proposal = op(project, capsys, "propose", "{model: dim_products}")
+    assert "ml (waiting)" in proposal, "registrations belong to the asset and are asked"
+    assert ("ml", "registered") in project.query(
+        "select team, source from {state}.tessera_consumers where asset like '%dim_products'")
+    assert "Unregistered ml" in op(project, capsys, "unregister", "{model: dim_products, team: ml}")
