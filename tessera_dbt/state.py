@@ -25,8 +25,8 @@ class StateStore:
         self.relations = {name: dict(info) for name, info in relations.items()}
         self.dialect = dialect
 
-    def _execute(self, sql: str, fetch: bool = False, begin: bool = False) -> list[dict[str, Any]]:
-        _, table = self.adapter.execute(sql, auto_begin=begin, fetch=fetch)
+    def _execute(self, sql: str, fetch: bool = False) -> list[dict[str, Any]]:
+        _, table = self.adapter.execute(sql, auto_begin=False, fetch=fetch)
         if not fetch:
             return []
         names = [c.lower() for c in table.column_names]
@@ -43,14 +43,8 @@ class StateStore:
         missing = [info for info in self.relations.values() if not info.get("exists")]
         if not missing:
             return
-        try:
-            for info in missing:
-                self._execute(str(info["create_schema_sql"]), begin=True)
-                self._execute(str(info["create_sql"]), begin=True)
-            self.adapter.commit()
-        except Exception:
-            _rollback(self.adapter)
-            raise
+        self._atomically([sql for info in missing
+                          for sql in (str(info["create_schema_sql"]), str(info["create_sql"]))])
         for info in missing:
             info["exists"] = True
             info["existing_columns"] = list(info["columns"])
@@ -117,16 +111,47 @@ class StateStore:
             audit = [a for a in audit if a["audit_id"] not in seen]
         if not events and not audit:
             return 0
-        try:
-            for name, rows in ((EVENTS, events), (AUDIT, audit)):
-                for statement in insert_statements(self._relation(name), self._columns(name),
-                                                   rows, self.dialect):
-                    self._execute(statement, begin=True)
-            self.adapter.commit()
-        except Exception:
-            _rollback(self.adapter)
-            raise
+        statements = [statement for name, rows in ((EVENTS, events), (AUDIT, audit))
+                      for statement in insert_statements(self._relation(name),
+                                                         self._columns(name), rows, self.dialect)]
+        self._atomically(statements)
         return len(audit)
+
+    def _atomically(self, statements: Sequence[str]) -> None:
+        """All or nothing. dbt's own transaction flag is not the truth everywhere
+        (dbt-postgres 1.11 never sends BEGIN; 1.8 does on auto_begin), so the session is
+        asked: idle → our own BEGIN/COMMIT; already in a transaction → join it and commit
+        through dbt, so nothing is rolled back when dbt releases the connection."""
+        real = getattr(self.adapter, "_adapter", self.adapter)
+        connection = real.connections.get_thread_connection()
+        own = not _in_transaction(connection)
+        if own:
+            self._execute("begin")
+        try:
+            for statement in statements:
+                self._execute(statement)
+            if own:
+                self._execute("commit")
+            elif connection.transaction_open:
+                real.connections.commit()
+        except Exception:
+            if own:
+                try:
+                    self._execute("rollback")
+                except Exception:  # the original error matters more
+                    pass
+            else:
+                _rollback(self.adapter)
+            raise
+
+
+def _in_transaction(connection: Any) -> bool:
+    """Whether the database session is inside a transaction: libpq knows (psycopg2's
+    transaction_status, 0 = idle); elsewhere dbt's flag is all there is."""
+    status = getattr(getattr(connection.handle, "info", None), "transaction_status", None)
+    if isinstance(status, int):
+        return status != 0
+    return bool(connection.transaction_open)
 
 
 def _rollback(adapter: Any) -> None:

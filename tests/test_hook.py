@@ -138,11 +138,17 @@ def test_calling_the_hook_twice_records_once(project):
 @pytest.mark.dbt
 def test_hook_fails_soft_unless_strict(project):
     project.run("build", "--select", "+fct_orders", "--indirect-selection", "cautious")
-    # Break the state table for real: the hook's insert fails.
+    # Break the audit log for real: the hook's events insert succeeds, its audit insert
+    # fails, and the transaction must take the events back with it.
     project.run("run-operation", "tessera_it_break_state")
+    project.edit("models/commerce/fct_orders.sql", *ADD_COLUMN_SQL)
+    project.edit("models/commerce/fct_orders.yml", *ADD_COLUMN_YML)
+    events = project.query("select count(*) from {state}.tessera_events")
     soft = project.run("build", "--select", "fct_orders", "--exclude", "tessera",
                        "--indirect-selection", "cautious")
     assert soft.success, "an error in the hook must not turn a green build red"
+    assert project.query("select count(*) from {state}.tessera_events") == events, \
+        "nothing written half-way"
     error = [m for m in soft.messages if "tessera: ERROR in on-run-end" in m]
     assert error and "nothing was recorded" in error[0] and "\n" not in error[0]
     strict = project.run("build", "--select", "fct_orders", "--exclude", "tessera",
