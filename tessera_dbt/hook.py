@@ -9,13 +9,14 @@ changed. All writes of one run go in one transaction, batched.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .bridge import operation
 from .contracts import asset_name, is_under_contract, tessera_meta
-from .errors import ConfigError, TesseraError
+from .errors import TesseraError
 from .invocation import Invocation
 from .proposals import fold_proposals
 from .publish import Decision, Published, decide, fingerprint, stable_id
@@ -221,11 +222,13 @@ def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
         hook = Hook(payload)
         outcome = hook.run()
     except Exception as exc:
-        if settings.get("strict"):
+        if os.environ.get("TESSERA_DEBUG") == "1":
             raise
         detail = exc.one_line() if isinstance(exc, TesseraError) else \
             f"{type(exc).__name__}: {exc}"
         detail = " ".join(detail.split())  # one line, however dbt formatted it
+        if settings.get("strict"):
+            return {"messages": [], "error": f"tessera: on-run-end failed (strict): {detail}"}
         return {"messages": [
             f"tessera: ERROR in on-run-end, nothing was recorded: {detail}. The build's "
             "result is unchanged (set vars.tessera.strict: true to fail the run instead)."]}
@@ -234,9 +237,8 @@ def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"messages": outcome.messages,
                               "published": [d.asset for d in outcome.published]}
     if outcome.unapproved and settings.get("fail_on_unapproved"):
-        raise ConfigError(
-            f"{len(outcome.unapproved)} breaking change(s) without an approved proposal: "
-            + ", ".join(d.asset for d in outcome.unapproved),
-            "propose them with `dbt run-operation tessera.propose`, or unset "
-            "vars.tessera.fail_on_unapproved")
+        result["error"] = (
+            f"tessera: {len(outcome.unapproved)} breaking change(s) without an approved "
+            "proposal: " + ", ".join(d.asset for d in outcome.unapproved) + "; propose them "
+            "with `dbt run-operation tessera.propose` (vars.tessera.fail_on_unapproved is on)")
     return result

@@ -28,7 +28,7 @@
     {% do log(line, info=True) %}
   {% endfor %}
   {% if outcome.get("error") %}
-    {% do exceptions.raise_compiler_error(outcome["error"]) %}
+    {{ return(tessera.fail_sql(outcome["error"])) }}
   {% endif %}
   {{ return("") }}
 {% endmacro %}

@@ -1,0 +1,22 @@
+{#- SQL that fails with `message`: an on-run-end hook that must fail the run returns it, so
+    dbt reports a normal "ERROR hook" line with the message (raising from Jinja inside
+    on-run-end prints "Exited because of keyboard interrupt" on dbt 1.11). -#}
+{% macro fail_sql(message) %}
+  {{ return(adapter.dispatch("fail_sql", "tessera")(message)) }}
+{% endmacro %}
+
+{% macro _string_literal(text) %}
+  {{ return("'" ~ (text | string).replace("'", "''") ~ "'") }}
+{% endmacro %}
+
+{% macro default__fail_sql(message) %}
+  {{ return("select cast(" ~ tessera._string_literal(message) ~ " as " ~ dbt.type_int() ~ ")") }}
+{% endmacro %}
+
+{% macro duckdb__fail_sql(message) %}
+  {{ return("select error(" ~ tessera._string_literal(message) ~ ")") }}
+{% endmacro %}
+
+{% macro postgres__fail_sql(message) %}
+  {{ return("do $tessera$ begin raise exception '%', " ~ tessera._string_literal(message) ~ "; end $tessera$") }}
+{% endmacro %}
