@@ -158,6 +158,15 @@ def _without_test_ids(guarantees: Any) -> Any:
 _NESTING = ("properties", "items", "additionalProperties")
 
 
+def promises(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a document that is compared, in its own key order."""
+    keys = _compared_keys(doc)
+    out = {k: doc[k] for k in doc if k in keys}
+    if "guarantees" in out:
+        out["guarantees"] = _without_test_ids(out["guarantees"])
+    return out
+
+
 def _same_property_orders(a: Any, b: Any) -> bool:
     """Column order at every depth: the one key order that counts (a and b are equal)."""
     props = a.get("properties")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .compat import Change, Report, classify, classify_against_history, same_document
+from .compat import Change, Report, classify, classify_against_history, promises, same_document
 from .semver import bump_version, check_declared_version, is_prerelease
 
 _TIGHTENINGS = ("GUARANTEE_ADDED", "GUARANTEE_TIGHTENED")
@@ -27,16 +27,9 @@ def stable_id(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def promises_of(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a contract that is compared (no provenance, consumers or version)."""
-    out = {k: v for k, v in doc.items()
-           if k not in ("version", "consumers") and not str(k).startswith("x-")}
-    return out
-
-
 def fingerprint(doc: Mapping[str, Any]) -> str:
     """Changes whenever anything compared changes (column order included)."""
-    return stable_id(promises_of(doc))
+    return stable_id(promises(doc))
 
 
 @dataclass(frozen=True)

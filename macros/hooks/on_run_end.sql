@@ -11,19 +11,9 @@
   {#- Never at parse or compile time, and not when switched off. -#}
   {% if not execute or not tessera.setting("enabled") %}{{ return("") }}{% endif %}
   {% do log("tessera: recording audit results and publishing contracts", info=False) %}
-  {% set outcome = tessera._bridge("on_run_end", {
-      "adapter": adapter,
-      "results": results,
-      "graph": graph,
-      "invocation_id": invocation_id,
-      "project_name": project_name,
-      "dbt_version": dbt_version,
-      "command": flags.WHICH,
-      "target": {"name": target.name, "type": target.type, "user": target.get("user")},
-      "settings": tessera.settings(),
-      "relations": tessera.state_relations(),
-      "dialect": tessera.sql_dialect(),
-  }) %}
+  {% set payload = tessera._invocation_payload() %}
+  {% do payload.update({"results": results}) %}
+  {% set outcome = tessera._bridge("on_run_end", payload) %}
   {% for line in outcome.get("messages", []) %}
     {% do log(line, info=True) %}
   {% endfor %}

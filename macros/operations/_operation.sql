@@ -2,19 +2,9 @@
     arguments before writing anything. -#}
 {% macro _operation(op, args) %}
   {% if not execute %}{{ return("") }}{% endif %}
-  {% set outcome = tessera._bridge("operation", {
-      "op": op,
-      "args": args,
-      "adapter": adapter,
-      "graph": graph,
-      "invocation_id": invocation_id,
-      "project_name": project_name,
-      "dbt_version": dbt_version,
-      "target": {"name": target.name, "type": target.type, "user": target.get("user")},
-      "settings": tessera.settings(),
-      "relations": tessera.state_relations(),
-      "dialect": tessera.sql_dialect(),
-  }) %}
+  {% set payload = tessera._invocation_payload() %}
+  {% do payload.update({"op": op, "args": args}) %}
+  {% set outcome = tessera._bridge("operation", payload) %}
   {% for line in outcome.get("lines", []) %}
     {% do print(line) %}
   {% endfor %}
