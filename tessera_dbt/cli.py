@@ -64,6 +64,30 @@ def build_parser() -> argparse.ArgumentParser:
                            "oldest first; OLD is the newest)")
     _add_format(diff, ("text", "json"))
 
+    impact = commands.add_parser(
+        "impact", help="everything downstream of a model, with depth and owners",
+        description="List the models, snapshots and exposures downstream of MODEL, "
+                    "transitively, with their depth and owning team.")
+    impact.add_argument("model", metavar="MODEL", help="name, name.vN or unique_id")
+    impact.add_argument("--manifest", default="target/manifest.json",
+                        help="path to manifest.json (default: target/manifest.json)")
+    _add_format(impact, ("text", "json"))
+
+    from .operations import OPERATION_ARGS
+
+    for name, spec in OPERATION_ARGS.items():
+        sub = commands.add_parser(
+            name.replace("_", "-"),
+            help=f"dbt run-operation tessera.{name}, through your dbt profile",
+            description=f"Runs `dbt run-operation tessera.{name}` in the dbt project, with "
+                        "the same code path as the dbt CLI.")
+        for arg, (_, required) in spec.items():
+            sub.add_argument(f"--{arg.replace('_', '-')}", dest=arg, required=required)
+        sub.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
+        sub.add_argument("--profiles-dir", help="where profiles.yml is (dbt's default)")
+        sub.add_argument("--target", help="the dbt target (dbt's default)")
+        sub.set_defaults(operation=name)
+
     demo = commands.add_parser(
         "demo", help="the end-to-end story on an embedded DuckDB warehouse",
         description="Build a multi-team example project with dbt on DuckDB (in a temporary "
@@ -75,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "operation", None):
+            return cmd_operation(args)
         return _COMMANDS[args.command](args)
     except TesseraError as exc:
         sys.stderr.write(f"tessera {args.command}: error: {exc.one_line()}\n")
@@ -129,6 +155,50 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_impact(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .artifacts import load_manifest
+    from .contracts import find_node
+    from .documents import dump_json
+    from .impact import downstream
+    from .render import table
+
+    manifest = load_manifest(args.manifest)
+    unique_id, _ = find_node(manifest, args.model)
+    impacted = downstream(manifest, unique_id)
+    if args.format == "json":
+        _write(dump_json({"model": unique_id, "downstream": [asdict(i) for i in impacted]}))
+        return EXIT_OK
+    if not impacted:
+        _write(f"Nothing is downstream of {unique_id}.")
+        return EXIT_OK
+    teams = sorted({i.owner for i in impacted if i.owner})
+    _write(f"{len(impacted)} downstream of {unique_id} (teams: {', '.join(teams) or '-'})\n")
+    _write(table(("depth", "name", "type", "owner", "via"),
+                 [(i.depth, i.name, i.resource_type, i.owner or "-", i.via) for i in impacted]))
+    return EXIT_OK
+
+
+def cmd_operation(args: argparse.Namespace) -> int:
+    """The operations of the dbt CLI, run through dbt itself: one code path."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    from .operations import OPERATION_ARGS
+
+    op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
+               if getattr(args, name) is not None}
+    command = ["run-operation", f"tessera.{args.operation}", "--args", json.dumps(op_args),
+               "--project-dir", args.project_dir, "--quiet"]
+    for flag in ("profiles_dir", "target"):
+        if getattr(args, flag):
+            command += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
+    result = dbtRunner().invoke(command)
+    return EXIT_OK if result.success else EXIT_ERROR
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -139,6 +209,7 @@ _COMMANDS = {
     "contracts": cmd_contracts,
     "diff": cmd_diff,
     "demo": cmd_demo,
+    "impact": cmd_impact,
 }
 
 

@@ -376,3 +376,32 @@ def extract_contracts(
                           "check the name with `dbt ls`")
     documents.sort(key=lambda d: d["asset"])
     return documents
+
+
+def find_node(manifest: Manifest, model: str) -> tuple[str, dict[str, Any]]:
+    """A model (name, `name.vN` or unique_id), seed, snapshot or source; a versioned
+    model's bare name means its latest version."""
+    nodes, sources = manifest.nodes, manifest.sources
+    if model in nodes or model in sources:
+        return model, nodes.get(model) or sources[model]
+    matches = []
+    for uid, node in (*nodes.items(), *sources.items()):
+        if node.get("resource_type") not in (*ASSET_TYPES, "source"):
+            continue
+        name = node.get("name")
+        names = {name}
+        if node.get("resource_type") == "source":
+            names.add(f"{node.get('source_name')}.{name}")
+        if node.get("version") is not None:
+            names = {f"{name}.v{node['version']}"}
+            if str(node.get("version")) == str(node.get("latest_version")):
+                names.add(name)
+        if model in names:
+            matches.append((uid, node))
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ConfigError(f"model {model!r}: no such model, seed, snapshot or source in "
+                          "this project", "check the name with `dbt ls`")
+    raise ConfigError(f"model {model!r} is ambiguous: " + ", ".join(u for u, _ in matches),
+                      "pass the unique_id")

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .artifacts import manifest_from_graph
-from .contracts import Extractor
-from .errors import ConfigError
+from .contracts import Extractor, find_node
 from .state import StateStore
 
 
@@ -34,29 +33,4 @@ class Invocation:
         self.now = utc_now()
 
     def find_asset(self, model: str) -> tuple[str, dict[str, Any]]:
-        """A model (name, `name.vN` or unique_id), seed, snapshot or source; a versioned
-        model's bare name means its latest version."""
-        nodes = self.manifest.nodes
-        if model in nodes or model in self.manifest.sources:
-            return model, nodes.get(model) or self.manifest.sources[model]
-        matches = []
-        for uid, node in (*nodes.items(), *self.manifest.sources.items()):
-            if node.get("resource_type") not in ("model", "seed", "snapshot", "source"):
-                continue
-            name = node.get("name")
-            names = {name}
-            if node.get("resource_type") == "source":
-                names.add(f"{node.get('source_name')}.{name}")
-            if node.get("version") is not None:
-                names = {f"{name}.v{node['version']}"}
-                if str(node.get("version")) == str(node.get("latest_version")):
-                    names.add(name)
-            if model in names:
-                matches.append((uid, node))
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise ConfigError(f"model {model!r}: no such model, seed, snapshot or source in "
-                              "this project", "check the name with `dbt ls`")
-        raise ConfigError(f"model {model!r} is ambiguous: "
-                          + ", ".join(uid for uid, _ in matches), "pass the unique_id")
+        return find_node(self.manifest, model)

@@ -31,7 +31,7 @@ PROPOSAL_EVENTS = ("proposal_created", "proposal_acknowledged", "proposal_withdr
                    "proposal_forced", "proposal_published")
 REGISTRATION_EVENTS = ("consumer_registered", "consumer_unregistered")
 
-_SPECS: dict[str, dict[str, tuple[type, bool]]] = {
+OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "propose": {"model": (str, True), "version": (str, False), "reason": (str, False)},
     "acknowledge": {"proposal_id": (str, True), "team": (str, True), "response": (str, True),
                     "comment": (str, False), "migration_deadline": (str, False)},
@@ -45,7 +45,7 @@ _SPECS: dict[str, dict[str, tuple[type, bool]]] = {
 
 def check_args(op: str, args: Mapping[str, Any]) -> dict[str, Any]:
     """Every argument known, present when required, of the right type, non-empty."""
-    spec = _SPECS[op]
+    spec = OPERATION_ARGS[op]
     unknown = sorted(set(args) - set(spec))
     if unknown:
         raise ConfigError(f"tessera.{op}: unknown argument {unknown[0]!r}",
@@ -265,14 +265,15 @@ class Operations(Invocation):
 
 
 _HANDLERS: dict[str, Callable[..., list[str]]] = {
-    name: getattr(Operations, name) for name in _SPECS}
+    name: getattr(Operations, name) for name in OPERATION_ARGS}
 
 
 @operation("operation")
 def run_operation(payload: dict[str, Any]) -> dict[str, Any]:
     op = str(payload.get("op"))
-    if op not in _SPECS:
-        raise ConfigError(f"unknown operation tessera.{op}", f"use one of: {', '.join(_SPECS)}")
+    if op not in OPERATION_ARGS:
+        raise ConfigError(f"unknown operation tessera.{op}",
+                          f"use one of: {', '.join(OPERATION_ARGS)}")
     raw = payload.get("args") or {}
     if not isinstance(raw, Mapping):
         raise ConfigError(f"tessera.{op}: --args must be a mapping, got {raw!r}")
