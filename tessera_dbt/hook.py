@@ -18,6 +18,7 @@ from .bridge import operation
 from .contracts import asset_name, is_under_contract, tessera_meta
 from .errors import TesseraError
 from .invocation import Invocation
+from .notify import deliver
 from .proposals import fold_proposals
 from .publish import Decision, Published, decide, fingerprint, stable_id
 
@@ -100,7 +101,9 @@ class Hook(Invocation):
             for asset, head in published.items():
                 versions.setdefault(asset, head["version"])
         audit = self._audit_rows(tests, versions)
-        outcome.audit_rows = self.store.write(events, audit, self.invocation_id)
+        written, outcome.audit_rows = self.store.write(events, audit, self.invocation_id)
+        teams = {p.proposal_id: p.required for p in self.proposals.values()}
+        outcome.messages += deliver(self.settings, written, teams)
         return outcome
 
     def _decide(self, uid: str, doc: dict[str, Any], head: Mapping[str, Any] | None,

@@ -16,6 +16,7 @@ from .bridge import operation
 from .compat import classify, classify_against_history
 from .errors import ConfigError
 from .invocation import Invocation
+from .notify import NOTIFIED, deliver
 from .proposals import (
     DEFAULT_EXPIRY_DAYS,
     RESPONSES,
@@ -101,8 +102,19 @@ class Operations(Invocation):
                 "actor": self.actor, "invocation_id": self.invocation_id,
                 "target_name": self.target_name, "recorded_at": self.now, **fields}
 
+    notes: list[str]
+
     def _write(self, *events: dict[str, Any]) -> None:
-        self.store.write(list(events), [], self.invocation_id)
+        """Record, then notify (a failed delivery is reported and recorded, never raised)."""
+        written, _ = self.store.write(list(events), [], self.invocation_id)
+        required = {p.proposal_id: p.required for p in fold_proposals(
+            self.store.events(("proposal_created",)), self.now).values()} \
+            if any(e["event_type"] in NOTIFIED for e in written) else {}
+        failures = deliver(self.settings, written, required)
+        if failures:
+            self.notes = [*getattr(self, "notes", []), *failures]
+            self.store.write([self._event("notification_failed", (e,), reason=e)
+                              for e in failures], [], self.invocation_id)
 
     def _consumer_teams(self, doc: Mapping[str, Any]) -> list[str]:
         teams = {c["team"] for c in doc.get("consumers") or () if c.get("team")}
@@ -279,4 +291,5 @@ def run_operation(payload: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"tessera.{op}: --args must be a mapping, got {raw!r}")
     args = check_args(op, dict(raw))
     ops = Operations(payload)
-    return {"lines": _HANDLERS[op](ops, **args)}
+    lines = _HANDLERS[op](ops, **args)
+    return {"lines": [*lines, *getattr(ops, "notes", [])]}

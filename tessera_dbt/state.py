@@ -100,9 +100,9 @@ class StateStore:
         return [c for c in info["columns"] if not existing or c in existing]
 
     def write(self, events: Sequence[Mapping[str, Any]], audit: Sequence[Mapping[str, Any]],
-              invocation_id: str) -> int:
+              invocation_id: str) -> tuple[list[Mapping[str, Any]], int]:
         """Append events and audit rows in one transaction; rows already there (a retried
-        hook) are skipped. Returns the number of audit rows written."""
+        hook) are skipped. Returns the events written and the number of audit rows."""
         if events:
             seen = self._existing_ids(EVENTS, "event_id", [e["event_id"] for e in events])
             events = [e for e in events if e["event_id"] not in seen]
@@ -110,12 +110,12 @@ class StateStore:
             seen = self._existing_ids(AUDIT, "audit_id", [a["audit_id"] for a in audit])
             audit = [a for a in audit if a["audit_id"] not in seen]
         if not events and not audit:
-            return 0
+            return [], 0
         statements = [statement for name, rows in ((EVENTS, events), (AUDIT, audit))
                       for statement in insert_statements(self._relation(name),
                                                          self._columns(name), rows, self.dialect)]
         self._atomically(statements)
-        return len(audit)
+        return list(events), len(audit)
 
     def _atomically(self, statements: Sequence[str]) -> None:
         """All or nothing. dbt's own transaction flag is not the truth everywhere

@@ -12,5 +12,8 @@
       "publish_targets": none,
       "proposal_expiry_days": 30,
       "teams": none,
+      "webhooks": none,
+      "team_webhooks": none,
+      "slack_webhooks": none,
   }) }}
 {% endmacro %}
