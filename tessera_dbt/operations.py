@@ -149,7 +149,8 @@ class Operations(Invocation):
         earlier = len(self._proposals(asset))
         proposal_id = "p_" + stable_id("proposal", asset, fingerprint(doc), head["version"],
                                        earlier)[:16]
-        days = int(self.settings.get("proposal_expiry_days") or DEFAULT_EXPIRY_DAYS)
+        days = self.settings.get("proposal_expiry_days")
+        days = DEFAULT_EXPIRY_DAYS if days is None else int(days)
         changes = [c.to_json(report.mode) for c in report.breaking_changes]
         self._write(
             self._event(
@@ -157,6 +158,8 @@ class Operations(Invocation):
                 version=proposed, owner=doc.get("owner"), compatibility=report.mode,
                 fingerprint=fingerprint(doc), status="pending", reason=reason,
                 payload={"required_acks": required, "breaking_changes": changes,
+                         "approve_without_consumers":
+                             not self.settings.get("require_force_without_consumers"),
                          "expires_at": (self.now + dt.timedelta(days=days)).isoformat(),
                          "contract": {**doc, "version": proposed}}),
             # typed companions of the creation, so SQL models need no JSON functions
@@ -176,8 +179,11 @@ class Operations(Invocation):
             lines.append("  required acknowledgments: " + ", ".join(
                 f"{t} ({p.acks[t]['response']})" if t in p.acks else f"{t} (waiting)"
                 for t in p.required))
-        else:
+        elif p.status == "approved":
             lines.append("  no consumer team to acknowledge: approved at once")
+        else:
+            lines.append("  no consumer team to acknowledge; this project requires "
+                         "`tessera.force_publish` with a reason")
         if p.status == "pending":
             lines.append("  next: each team runs `dbt run-operation tessera.acknowledge --args "
                          f"'{{proposal_id: {p.proposal_id}, team: <team>, response: approved}}'`")

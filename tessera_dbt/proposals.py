@@ -76,7 +76,7 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dic
                 row.get("fingerprint"), list(body.get("required_acks") or []),
                 row.get("recorded_at"), body.get("expires_at"), row.get("reason"),
                 list(body.get("breaking_changes") or []), dict(body.get("contract") or {}))
-            if not proposals[pid].required:
+            if not proposals[pid].required and body.get("approve_without_consumers", True):
                 proposals[pid].status = "approved"
                 proposals[pid].resolved_at = row.get("recorded_at")
             continue

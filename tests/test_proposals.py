@@ -118,13 +118,17 @@ def test_rejected_withdrawn_forced_expired_and_no_consumer(project, capsys):
     assert "Withdrew" in op(project, capsys, "withdraw", f"{{proposal_id: {second}}}")
     assert _status(project, second)[0] == "withdrawn"
 
-    # expiry is applied when state is read
-    third = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    # expiry is applied when state is read (here: proposals that expire at once)
+    capsys.readouterr()
+    project.run("run-operation", "tessera.propose", "--args", "{model: fct_orders}",
+                "--vars", "{tessera: {proposal_expiry_days: 0}}")
+    third = _proposal_id(capsys.readouterr().out)
     assert third != second
-    project.run("run-operation", "tessera.status", "--vars",
-                "{tessera: {proposal_expiry_days: -1}}")
-    expired = op(project, capsys, "propose", "{model: fct_orders}")
-    assert third in expired or _status(project, third)[0] in ("pending", "expired")
+    op(project, capsys, "status", "{model: fct_orders}")
+    assert _status(project, third)[0] == "expired"
+    late = op(project, capsys, "acknowledge",
+              f"{{proposal_id: {third}, team: finance, response: approved}}", ok=False)
+    assert "is expired" in late
 
     # an asset nobody reads: approved at once
     project.edit("models/commerce/dim_products.sql", "bigint) as units_sold\n",
@@ -174,3 +178,33 @@ def test_register_and_unregister(project, capsys):
     assert ("ml", "registered") in project.query(
         "select team, source from {state}.tessera_consumers where asset like '%dim_products'")
     assert "Unregistered ml" in op(project, capsys, "unregister", "{model: dim_products, team: ml}")
+
+
+@pytest.mark.dbt
+def test_team_membership_and_forced_approval_without_consumers(tmp_path, capsys):
+    project = copy_project(tmp_path, "duckdb")
+    project.edit("dbt_project.yml", "vars:\n",
+                 "vars:\n  tessera:\n    teams: {finance: [alice]}\n"
+                 "    require_force_without_consumers: true\n")
+    project.run("deps")
+    project.run("build")
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    refused = op(project, capsys, "acknowledge",
+                 f"{{proposal_id: {pid}, team: finance, response: approved}}", ok=False)
+    assert "may not answer for team 'finance'" in refused and "alice" in refused
+    assert "marketing answered approved" in op(
+        project, capsys, "acknowledge", f"{{proposal_id: {pid}, team: marketing, "
+                                        "response: approved}")
+
+    project.edit("models/commerce/dim_products.sql", "bigint) as units_sold\n",
+                 "bigint) as units_sold_total\n")
+    project.edit("models/commerce/dim_products.yml", "name: units_sold", "name: units_sold_total")
+    project.run("build", "--select", "dim_products", "--indirect-selection", "cautious")
+    alone = op(project, capsys, "propose", "{model: dim_products}")
+    assert "requires `tessera.force_publish`" in alone
+    lonely = _proposal_id(alone)
+    op(project, capsys, "force_publish", f"{{proposal_id: {lonely}, reason: nobody reads it}}")
+    project.run("build", "--select", "dim_products", "--indirect-selection", "cautious")
+    assert _version(project, "%.dim_products") == "2.0.0"
