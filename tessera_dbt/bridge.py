@@ -54,8 +54,8 @@ def _load_operations() -> None:
 
 def call(op: str, payload: Any = None) -> Any:
     """Run operation `op` with `payload` (a mapping) and return its result."""
-    if not _OPERATIONS:
-        _load_operations()
+    if op not in _OPERATIONS:
+        _load_operations()  # registers them all, whichever module was imported first
     func = _OPERATIONS.get(op)
     if func is None:
         raise _bridge_error(f"tessera: unknown operation {op!r} (known: "
