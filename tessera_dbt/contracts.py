@@ -134,7 +134,9 @@ def _column_schema(column: dict[str, Any], dialect: str, required: bool) -> dict
 
 
 class Extractor:
-    """One pass over the manifest's tests, then cheap per-asset document building."""
+    """One cheap pass indexing the manifest's tests by the asset they test; guarantees are
+    then built only for the assets asked about (a one-model run stays cheap in a large
+    project)."""
 
     def __init__(self, manifest: Manifest, consumer_manifests: Sequence[Manifest]) -> None:
         self.manifest = manifest
@@ -143,15 +145,15 @@ class Extractor:
         self.guarantees: dict[str, GuaranteeBuilder] = {}
         self.owners: dict[str, str | None] = {}
         self.boundary: dict[str, tuple[str, ...]] = {}
+        self.tests_of: dict[str, list[dict[str, Any]]] = {}
         for test in manifest.nodes.values():
             if test.get("resource_type") == "test":
                 for target in self.tested_assets(test):
-                    self._builder(target).add_test(test, test.get("column_name"))
+                    self.tests_of.setdefault(target, []).append(test)
 
     def tests_by_guarantee(self, unique_id: str) -> dict[str, list[str]]:
         """guarantee key → ids of the dbt tests that check it, for one asset."""
-        builder = self.guarantees.get(unique_id)
-        return builder.test_map() if builder else {}
+        return self._builder(unique_id).test_map()
 
     def node(self, unique_id: str) -> dict[str, Any] | None:
         return self.manifest.nodes.get(unique_id) or self.manifest.sources.get(unique_id)
@@ -160,6 +162,8 @@ class Extractor:
         builder = self.guarantees.get(unique_id)
         if builder is None:
             builder = self.guarantees[unique_id] = GuaranteeBuilder()
+            for test in self.tests_of.get(unique_id, ()):
+                builder.add_test(test, test.get("column_name"))
         return builder
 
     def tested_assets(self, test: dict[str, Any]) -> list[str]:
@@ -182,7 +186,7 @@ class Extractor:
 
     def document(self, unique_id: str, node: dict[str, Any]) -> dict[str, Any]:
         tessera = tessera_meta(node) or {}
-        builder = self.guarantees.get(unique_id) or GuaranteeBuilder()
+        builder = self._builder(unique_id)
         for column in (node.get("columns") or {}).values():
             if column.get("constraints"):
                 builder.add_constraints(column.get("name"), column["constraints"])
