@@ -1,5 +1,5 @@
 """`dbt run-operation tessera.<op>`: propose, acknowledge, withdraw, force_publish,
-register, unregister, status.
+register, unregister, status, export.
 
 Each operation checks every argument before it writes anything (a malformed `--args` is
 one line naming the argument), records events with deterministic ids (re-running an
@@ -15,6 +15,7 @@ from typing import Any
 from .bridge import operation
 from .compat import classify, classify_against_history
 from .errors import ConfigError
+from .export import PublishedState, write_export
 from .invocation import Invocation
 from .notify import NOTIFIED, deliver
 from .proposals import (
@@ -27,6 +28,7 @@ from .proposals import (
 )
 from .publish import fingerprint, stable_id
 from .semver import bump_version
+from .state import EVENTS
 
 PROPOSAL_EVENTS = ("proposal_created", "proposal_acknowledged", "proposal_withdrawn",
                    "proposal_forced", "proposal_published")
@@ -41,6 +43,7 @@ OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "register": {"model": (str, True), "team": (str, True), "purpose": (str, False)},
     "unregister": {"model": (str, True), "team": (str, True)},
     "status": {"model": (str, False)},
+    "export": {"out": (str, True)},
 }
 
 
@@ -152,6 +155,7 @@ class Operations(Invocation):
         days = self.settings.get("proposal_expiry_days")
         days = DEFAULT_EXPIRY_DAYS if days is None else int(days)
         changes = [c.to_json(report.mode) for c in report.breaking_changes]
+        expires_at = (self.now + dt.timedelta(days=days)).isoformat()
         self._write(
             self._event(
                 "proposal_created", (proposal_id,), asset=asset, proposal_id=proposal_id,
@@ -160,11 +164,14 @@ class Operations(Invocation):
                 payload={"required_acks": required, "breaking_changes": changes,
                          "approve_without_consumers":
                              not self.settings.get("require_force_without_consumers"),
-                         "expires_at": (self.now + dt.timedelta(days=days)).isoformat(),
+                         "expires_at": expires_at,
                          "contract": {**doc, "version": proposed}}),
             # typed companions of the creation, so SQL models need no JSON functions
             self._event("proposal_changes", (proposal_id,), asset=asset,
                         proposal_id=proposal_id, payload=changes),
+            # the deadline as text, so tessera_proposals shows an expiry nobody has read yet
+            self._event("proposal_deadline", (proposal_id,), asset=asset,
+                        proposal_id=proposal_id, reason=expires_at),
             *(self._event("proposal_required", (proposal_id, team), asset=asset,
                           proposal_id=proposal_id, team=team) for team in required))
         created = self._proposal(proposal_id)
@@ -280,6 +287,22 @@ class Operations(Invocation):
                 if p.asset == name:
                     lines.append(f"  proposal {p.proposal_id} → {p.proposed_version}: {p.status}")
         return lines or ["No published contract yet."]
+
+    def export(self, out: str) -> list[str]:
+        """Read-only: production's published state as files for `tessera check --baseline`
+        (nothing is created or recorded, not even a missing state table)."""
+        histories: dict[str, list[dict[str, Any]]] = {}
+        proposals: dict[str, Proposal] = {}
+        registrations: dict[str, dict[str, str | None]] = {}
+        if self.store.relations[EVENTS].get("exists"):
+            histories = self.store.contract_histories(list(self.store.published_heads()))
+            proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
+            registrations = fold_registrations(self.store.events(REGISTRATION_EVENTS))
+        write_export(out, PublishedState(histories, proposals, registrations,
+                                         self.manifest.project_name, self.target_name,
+                                         self.now.isoformat()))
+        return [f"Exported {len(histories)} published contract(s) and {len(proposals)} "
+                f"proposal(s) of target {self.target_name} to {out}."]
 
 
 _HANDLERS: dict[str, Callable[..., list[str]]] = {

@@ -97,6 +97,10 @@ def test_rejected_withdrawn_forced_expired_and_no_consumer(project, capsys):
     forced = op(project, capsys, "force_publish",
                 f"{{proposal_id: {pid}, reason: 'incident 42, consumers informed'}}")
     assert "incident 42" in forced
+    events = _events(project)
+    assert "already forced" in op(project, capsys, "force_publish",
+                                  f"{{proposal_id: {pid}, reason: 'incident 42, again'}}")
+    assert _events(project) == events, "re-running force_publish records nothing"
     project.run(*BUILD)
     assert _version(project, "%.fct_orders") == "2.0.0"
     assert _status(project, pid)[0] == "published" and _status(project, pid)[3] is True
@@ -117,6 +121,9 @@ def test_rejected_withdrawn_forced_expired_and_no_consumer(project, capsys):
     second = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
     assert "Withdrew" in op(project, capsys, "withdraw", f"{{proposal_id: {second}}}")
     assert _status(project, second)[0] == "withdrawn"
+    events = _events(project)
+    assert "already withdrawn" in op(project, capsys, "withdraw", f"{{proposal_id: {second}}}")
+    assert _events(project) == events, "re-running withdraw records nothing"
 
     # expiry is applied when state is read (here: proposals that expire at once)
     capsys.readouterr()
@@ -124,6 +131,8 @@ def test_rejected_withdrawn_forced_expired_and_no_consumer(project, capsys):
                 "--vars", "{tessera: {proposal_expiry_days: 0}}")
     third = _proposal_id(capsys.readouterr().out)
     assert third != second
+    assert _status(project, third)[0] == "expired", \
+        "the BI model shows an expiry before any operation has read the state"
     op(project, capsys, "status", "{model: fct_orders}")
     assert _status(project, third)[0] == "expired"
     late = op(project, capsys, "acknowledge",
@@ -178,6 +187,9 @@ def test_register_and_unregister(project, capsys):
     assert ("ml", "registered") in project.query(
         "select team, source from {state}.tessera_consumers where asset like '%dim_products'")
     assert "Unregistered ml" in op(project, capsys, "unregister", "{model: dim_products, team: ml}")
+    events = _events(project)
+    assert "nothing to do" in op(project, capsys, "unregister", "{model: dim_products, team: ml}")
+    assert _events(project) == events, "re-running unregister records nothing"
 
 
 @pytest.mark.dbt

@@ -1,5 +1,7 @@
 {#- One row per proposal with its status; the brain records every settlement as an event,
-    so this model only picks the latest one (no rule is re-implemented here). -#}
+    so this model only picks the latest one. The one rule it applies itself is the
+    deadline the brain recorded: a pending proposal past it shows as expired even before
+    any operation or hook has read the state and recorded the expiry. -#}
 {{ config(schema=tessera.setting("schema")) }}
 with events as (
 
@@ -68,6 +70,15 @@ received as (
 
 ),
 
+deadlines as (
+
+    select proposal_id, max(cast(reason as {{ dbt.type_timestamp() }})) as expires_at
+    from events
+    where event_type = 'proposal_deadline'
+    group by proposal_id
+
+),
+
 forced as (
 
     select proposal_id, max(reason) as force_reason from events
@@ -79,7 +90,9 @@ forced as (
 select
     created.proposal_id,
     created.asset,
-    coalesce(latest.status, 'pending') as status,
+    case when latest.status is not null then latest.status
+         when deadlines.expires_at <= {{ tessera.utc_now() }} then 'expired'
+         else 'pending' end as status,
     created.proposed_version,
     changes.breaking_changes,
     coalesce(required.required_acks, 0) as required_acks,
@@ -89,10 +102,14 @@ select
     case when forced.proposal_id is not null then true else false end as forced,
     forced.force_reason,
     created.created_at,
-    latest.resolved_at
+    case when latest.status is not null then latest.resolved_at
+         when deadlines.expires_at <= {{ tessera.utc_now() }} then deadlines.expires_at
+         end as resolved_at,
+    deadlines.expires_at
 from created
 left join latest on created.proposal_id = latest.proposal_id
 left join changes on created.proposal_id = changes.proposal_id
 left join required on created.proposal_id = required.proposal_id
 left join received on created.proposal_id = received.proposal_id
 left join forced on created.proposal_id = forced.proposal_id
+left join deadlines on created.proposal_id = deadlines.proposal_id
