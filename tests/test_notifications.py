@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import copy_project
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
-from .test_proposals import _proposal_id, op
+from .test_proposals import TARGETS, _proposal_id, op
 
 SECRET = "s3cret"
 
@@ -54,8 +54,9 @@ def _closed_port() -> int:
 
 
 @pytest.mark.dbt
-def test_proposal_events_are_delivered_signed(tmp_path, capsys, server):
-    project = copy_project(tmp_path, "duckdb")
+@pytest.mark.parametrize("target", TARGETS)
+def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target):
+    project = copy_project(tmp_path, target)
     dead = f"http://127.0.0.1:{_closed_port()}/gone"
     project.edit("dbt_project.yml", "vars:\n",
                  "vars:\n  tessera:\n"
