@@ -15,13 +15,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from . import classify_pairs, contracts_vs_json_load, hook_overhead
+from . import classify_pairs, contracts_vs_json_load, dbt_parse, hook_overhead
 from ._common import Figure, figures_table
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (contracts_vs_json_load.NAME, contracts_vs_json_load.run),
     (classify_pairs.NAME, classify_pairs.run),
     (hook_overhead.NAME, hook_overhead.run),
+    (dbt_parse.NAME, dbt_parse.run),
 ]
 
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bench import __main__ as bench_main
-from bench import classify_pairs, contracts_vs_json_load, synthetic_manifest
+from bench import classify_pairs, contracts_vs_json_load, dbt_parse, synthetic_manifest
 from tessera_dbt.artifacts import load_manifest
 from tessera_dbt.compat import classify
 from tessera_dbt.contracts import extract_contracts
@@ -127,3 +127,21 @@ def test_dbt_itself_accepts_the_synthetic_manifest(synthetic):
     manifest = manifest_module.WritableManifest.read_and_check_versions(str(path))
     assert sum(1 for n in manifest.nodes.values() if n.resource_type == "model") == 200
     assert len(manifest.groups) == 8
+
+
+@pytest.mark.dbt
+def test_dbt_parse_runs_and_its_variants_are_what_they_claim(tmp_path, capsys):
+    """The plugin-less variants really run dbt without `modules.tessera`, the plugin
+    variant with it; the benchmark yields its two figures at a tiny size."""
+    projects = dbt_parse.setup(tmp_path / "check", models=4)
+    parser = dbt_parse.Parser(projects)
+    parser.run("plugin", "deps")
+    probe = ("compile", "--inline", "select {{ modules.tessera is defined }} as loaded")
+    assert parser.run("package", *probe)[2].rstrip().endswith("select False as loaded")
+    assert parser.run("plugin", *probe)[2].rstrip().endswith("select True as loaded")
+    assert not (projects["bare"] / "packages.yml").exists()
+
+    figures = dbt_parse.run(models=6, repeats=1, keep=tmp_path / "bench")
+    assert [f.baseline for f in figures] == ["plugin not loaded", "no tessera"]
+    assert all(f.seconds > 0 and f.baseline_seconds > 0 for f in figures)
+    assert "package" in capsys.readouterr().out
