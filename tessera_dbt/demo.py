@@ -6,8 +6,10 @@ nothing in the user's directories changes.
 
 from __future__ import annotations
 
-import json
+import contextlib
+import io
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -40,8 +42,9 @@ class Demo:
         packages.write_text(packages.read_text().replace("local: ../\n",
                                                          f"local: {PACKAGE_ROOT}\n"))
 
-    def dbt(self, *args: str) -> Any:
-        """Run dbt in-process, print the command, its result counts and tessera's lines."""
+    def dbt(self, *args: str, quiet: bool = False) -> list[str]:
+        """Run dbt in-process, print the command, its result counts and tessera's lines
+        (all but the command when quiet); return tessera's lines."""
         from dbt.cli.main import dbtRunner
 
         shown = " ".join(args)
@@ -50,12 +53,15 @@ class Demo:
         lines: list[str] = []
 
         def collect(event: Any) -> None:
-            if event.info.name == "JinjaLogInfo" and event.data.msg.startswith("tessera:"):
+            name = event.info.name
+            if (name == "JinjaLogInfo" and event.data.msg.startswith("tessera:")) \
+                    or name == "PrintEvent":  # what an operation prints
                 lines.append(event.data.msg)
 
         started = time.perf_counter()
+        # --log-level none: dbt prints nothing itself; the callback still sees every event
         result = dbtRunner(callbacks=[collect]).invoke(
-            [*args, "--quiet", "--project-dir", str(self.project),
+            [*args, "--log-level", "none", "--project-dir", str(self.project),
              "--profiles-dir", str(self.project)])
         if result.exception is not None:
             raise ConfigError(f"dbt {shown} failed in the demo project: {result.exception}")
@@ -63,12 +69,31 @@ class Demo:
         for item in getattr(result.result, "results", None) or ():
             status = str(getattr(item.status, "value", item.status))
             counts[status] = counts.get(status, 0) + 1
+        if quiet:
+            return lines
         if counts:
             summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
             self.say(f"  {summary} ({time.perf_counter() - started:.1f}s)")
         for line in lines:
             self.say(f"  {line}")
-        return result
+        return lines
+
+    def check(self, expect: int) -> None:
+        """`tessera check` against the warehouse's published state, as CI would run it."""
+        from .cli import main
+
+        args = ["check", "--state-from-warehouse", "--project-dir", str(self.project),
+                "--profiles-dir", str(self.project),
+                "--manifest", str(self.project / "target" / "manifest.json")]
+        self.say("$ tessera " + " ".join(args[:2]))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(args)
+        for line in out.getvalue().rstrip().splitlines():
+            self.say(f"  {line}")
+        self.say(f"  (exit code {code})")
+        if code != expect:
+            raise ConfigError(f"tessera check exited {code} in the demo, {expect} was expected")
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         import duckdb
@@ -76,23 +101,12 @@ class Demo:
         with duckdb.connect(self.env["TESSERA_DUCKDB_PATH"]) as con:
             return con.execute(sql).fetchall()
 
-    def contracts(self) -> list[dict[str, Any]]:
-        from .artifacts import load_manifest
-        from .contracts import extract_contracts
-
-        return extract_contracts(load_manifest(str(self.project / "target" / "manifest.json")))
-
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.project / relative
         text = path.read_text()
         if old not in text:
             raise ConfigError(f"the demo edit of {relative} no longer applies")
         path.write_text(text.replace(old, new, 1))
-
-
-def _by_name(documents: list[dict[str, Any]], name: str) -> dict[str, Any]:
-    return next(d for d in documents if d["x-dbt"]["name"] == name
-                and d["x-dbt"]["resource_type"] == "model")
 
 
 def _published(demo: Demo, say: Callable[[str], None], like: str = "%") -> None:
@@ -105,8 +119,7 @@ def _published(demo: Demo, say: Callable[[str], None], like: str = "%") -> None:
 
 
 def run_demo(say: Callable[[str], None] = print, keep: bool = False) -> int:
-    from .compat import classify
-    from .render import diff_text, table
+    from .render import table
 
     workdir = Path(tempfile.mkdtemp(prefix="tessera-demo-"))
     demo = Demo(workdir, say)
@@ -115,7 +128,8 @@ def run_demo(say: Callable[[str], None] = print, keep: bool = False) -> int:
         demo.setup()
         say("tessera demo: a shop's dbt project where commerce produces fct_orders and")
         say("finance, marketing and data_platform read it. Warehouse: DuckDB, in "
-            f"{workdir}\n")
+            f"{workdir}")
+        say("")
         say("1. dbt build: tessera's on-run-end hook publishes every contract as 1.0.0.")
         demo.dbt("deps")
         demo.dbt("build")
@@ -132,24 +146,39 @@ def run_demo(say: Callable[[str], None] = print, keep: bool = False) -> int:
         demo.dbt("build", "--select", "fct_orders", "--indirect-selection", "cautious")
         _published(demo, say, "%.fct_orders")
 
-        say("\n3. Commerce drops `is_paid` from fct_orders, which three other teams read.")
+        say("\n3. Commerce drops `is_paid` from fct_orders, which other teams read. In the")
+        say("   pull request's CI, `tessera check` compares the project with what production")
+        say("   published, and blocks the merge (exit code 1):")
         demo.edit("models/commerce/fct_orders.yml",
                   "      - name: is_paid\n        data_type: boolean\n"
                   "        description: True when captured payments cover the order amount.\n",
                   "")
         demo.edit("models/commerce/fct_orders.sql", IS_PAID_SQL, "")
         demo.dbt("parse")
-        current = json.loads(demo.query(
-            "select contract from main_tessera.tessera_contracts "
-            "where is_current and asset like '%.fct_orders'")[0][0])
-        proposed = _by_name(demo.contracts(), "fct_orders")
-        say("$ tessera diff <published fct_orders> <fct_orders as it is now>")
-        say(diff_text(classify(current, proposed), model="fct_orders"))
-        say("\n   The build still runs, but the hook refuses to publish the breaking change:")
+        demo.check(expect=1)
+
+        say("\n4. Commerce proposes the change; every consumer team must answer.")
+        out = demo.dbt("run-operation", "tessera.propose", "--args",
+                       "{model: fct_orders, reason: is_paid moves to fct_payments}")
+        proposal_id = _proposal_id(out)
+        required = demo.query(
+            "select team from main_tessera.tessera_events where event_type = "
+            f"'proposal_required' and proposal_id = '{proposal_id}' order by team")
+        for (team,) in required:
+            demo.dbt("run-operation", "tessera.acknowledge", "--args",
+                     f"{{proposal_id: {proposal_id}, team: {team}, response: approved}}",
+                     quiet=team != required[-1][0])
+        say("   Approved: the same check now lets the change through (exit code 0).")
+        demo.check(expect=0)
+
+        say("\n5. The merged change ships: the build's hook publishes 2.0.0.")
         demo.dbt("build", "--select", "fct_orders", "--indirect-selection", "cautious")
         _published(demo, say, "%.fct_orders")
+        rows = demo.query("select proposal_id, status, required_acks, received_acks "
+                          "from main_tessera.tessera_proposals")
+        say(table(("proposal", "status", "required", "received"), rows))
 
-        say("\n4. Audit: every dbt test is recorded against the guarantee it checks. A build")
+        say("\n6. Audit: every dbt test is recorded against the guarantee it checks. A build")
         say("   where one guarantee fails (the project's var tessera_it_failing):")
         demo.dbt("build", "--select", "+dim_products", "+dim_customers",
                  "--indirect-selection", "cautious", "--vars", "{tessera_it_failing: true}")
@@ -164,7 +193,8 @@ def run_demo(say: Callable[[str], None] = print, keep: bool = False) -> int:
         say(table(("asset", "version", "last audit", "pass rate 30d"), rows))
 
         say(f"\nDone in {time.perf_counter() - started:.0f}s. Where to look: the BI models "
-            "tessera_contracts, tessera_audit_results and tessera_contract_status in "
+            "tessera_contracts, tessera_proposals, tessera_acknowledgments, "
+            "tessera_consumers, tessera_audit_results and tessera_contract_status in "
             f"schema main_tessera of {demo.env['TESSERA_DUCKDB_PATH']}"
             + ("" if keep else " (removed now; run `tessera demo --keep` to keep it)") + ".")
         return 0
@@ -173,6 +203,14 @@ def run_demo(say: Callable[[str], None] = print, keep: bool = False) -> int:
             say(f"(kept {workdir})")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _proposal_id(lines: list[str]) -> str:
+    for line in lines:
+        found = re.search(r"\b(p_[0-9a-f]{16})\b", line)
+        if found:
+            return found.group(1)
+    raise ConfigError("the demo's proposal was not made: " + " / ".join(lines))
 
 
 IS_PAID_SQL = """        cast(

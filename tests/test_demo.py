@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tessera_dbt.demo import run_demo
+
+
+def _steps(out: str) -> list[str]:
+    """The intro, then the text of each numbered step."""
+    return re.split(r"\n(?=\d\. )", out)
 
 
 @pytest.mark.dbt
@@ -12,14 +19,27 @@ def test_demo_tells_the_story():
     lines: list[str] = []
     assert run_demo(say=lines.append) == 0
     out = "\n".join(lines)
-    step1 = out.split("\n2. ")[0]
-    assert "$ dbt build" in step1 and "published warehouse.main.fct_orders 1.0.0" in step1
-    step2, rest = out.split("\n2. ")[1].split("\n3. ")
-    assert "published warehouse.main.fct_orders 1.1.0 (minor change)" in step2
-    step3, step4 = rest.split("\n4. ")
-    assert "BREAKING under backward" in step3 and "COLUMN_REMOVED at `is_paid`" in step3
-    assert "who is hit: data_platform, finance, marketing" in step3
-    assert "nothing was published" in step3
-    assert "warehouse.main.fct_orders  1.1.0" in step3, "still 1.1.0 after the refused change"
-    assert "accepted_values.category  fail" in step4
-    assert "Where to look" in step4
+    intro, publish, minor, blocked, proposed, shipped, audit = _steps(out)
+    assert "commerce produces fct_orders" in intro
+    assert "$ dbt build" in publish and "published warehouse.main.fct_orders 1.0.0" in publish
+    assert "ERROR" not in out, "no step may report an error"
+
+    assert "published warehouse.main.fct_orders 1.1.0 (minor change)" in minor
+    assert "warehouse.main.fct_orders  1.1.0" in minor
+
+    assert "$ tessera check --state-from-warehouse" in blocked
+    assert "breaking-unproposed" in blocked and "COLUMN_REMOVED at `is_paid`" in blocked
+    assert "tessera.propose" in blocked, "the check names the next step"
+    assert "(exit code 1)" in blocked
+
+    assert "$ dbt run-operation tessera.propose" in proposed
+    assert "1.1.0 → 2.0.0" in proposed
+    assert re.search(r"answered approved on p_[0-9a-f]{16}", proposed)
+    assert "status: approved" in proposed
+    assert "breaking-approved" in proposed and "(exit code 0)" in proposed
+
+    assert "published warehouse.main.fct_orders 2.0.0" in shipped
+    assert re.search(r"p_[0-9a-f]{16}\s+published", shipped)
+
+    assert "accepted_values.category  fail" in audit
+    assert "Where to look" in audit and "tessera_proposals" in audit
