@@ -73,6 +73,35 @@ def build_parser() -> argparse.ArgumentParser:
                         help="path to manifest.json (default: target/manifest.json)")
     _add_format(impact, ("text", "json"))
 
+    check = commands.add_parser(
+        "check", help="the dbt CI gate: may this change ship?",
+        description="Check every asset under contract in the manifest against production's "
+                    "published state. Exit 0 when nothing unapproved breaks, 1 when something "
+                    "does, 2 on bad input.")
+    check.add_argument("--manifest", default="target/manifest.json",
+                       help="the pull request's manifest.json (default: target/manifest.json)")
+    baseline = check.add_mutually_exclusive_group(required=True)
+    baseline.add_argument("--baseline", metavar="PATH",
+                          help="a directory written by `tessera export`, or a production "
+                               "manifest.json")
+    baseline.add_argument("--state-from-warehouse", action="store_true",
+                          help="read the published contracts and proposals through your dbt "
+                               "profile")
+    check.add_argument("--target", help="the dbt target whose published state counts "
+                                        "(default: vars.tessera.state_target, else the "
+                                        "profile's target)")
+    check.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
+    check.add_argument("--profiles-dir", help="where profiles.yml is (dbt's default)")
+    check.add_argument("--run-results", metavar="PATH",
+                       help="run_results.json of the build: passing tests verify tightened "
+                            "guarantees")
+    check.add_argument("--consumer-manifest", action="append", default=[], metavar="PATH",
+                       help="manifest of another dbt project that refs this project's "
+                            "public models (repeatable)")
+    check.add_argument("--all", action="store_true", dest="all_assets",
+                       help="every model, seed, snapshot and source, under contract or not")
+    _add_format(check, ("text", "json", "markdown", "github"))
+
     from .operations import OPERATION_ARGS
 
     for name, spec in OPERATION_ARGS.items():
@@ -180,6 +209,29 @@ def cmd_impact(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import check_io
+    from .check_render import render
+    from .errors import ConfigError
+
+    if args.baseline and args.target:
+        raise ConfigError("--target picks the warehouse state of --state-from-warehouse; "
+                          "--baseline PATH has none", "drop --target or --baseline")
+    target = check_io.state_target(args.project_dir, args.target) \
+        if args.state_from_warehouse else None
+
+    def read_baseline() -> check_io.Baseline:
+        if args.baseline:
+            return check_io.load_baseline(args.baseline, args.all_assets)
+        return check_io.baseline_from_warehouse(args.project_dir, args.profiles_dir, target)
+
+    run = check_io.run(args.manifest, read_baseline, run_results=args.run_results,
+                       consumer_manifests=args.consumer_manifest, all_assets=args.all_assets,
+                       project_dir=args.project_dir, target=target)
+    _write(render(run, args.format))
+    return EXIT_FAIL if run.blocking else EXIT_OK
+
+
 def cmd_operation(args: argparse.Namespace) -> int:
     """The operations of the dbt CLI, run through dbt itself: one code path."""
     import json
@@ -206,6 +258,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
+    "check": cmd_check,
     "contracts": cmd_contracts,
     "diff": cmd_diff,
     "demo": cmd_demo,

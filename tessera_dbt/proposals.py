@@ -97,10 +97,15 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dic
         elif kind == "proposal_published" and proposal.status == "approved":
             proposal.status, proposal.resolved_at = "published", row.get("recorded_at")
     for proposal in proposals.values():
-        expires = _time(proposal.expires_at)
-        if proposal.status == "pending" and expires is not None and now >= expires:
-            proposal.status, proposal.resolved_at = "expired", proposal.expires_at
+        expire(proposal, now)
     return proposals
+
+
+def expire(proposal: Proposal, now: dt.datetime) -> None:
+    """A pending proposal past its expiry is expired (applied whenever state is read)."""
+    expires = _time(proposal.expires_at)
+    if proposal.status == "pending" and expires is not None and now >= expires:
+        proposal.status, proposal.resolved_at = "expired", proposal.expires_at
 
 
 def _settle(proposal: Proposal, at: Any) -> None:

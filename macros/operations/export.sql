@@ -1,0 +1,5 @@
+{#- dbt run-operation tessera.export --args '{out: DIR}': the target's published contracts,
+    proposals and registrations as files, for `tessera check --baseline DIR` (read-only). -#}
+{% macro export() %}
+  {{ return(tessera._operation("export", kwargs)) }}
+{% endmacro %}
