@@ -64,7 +64,8 @@ class AssetCheck:
     changes: tuple[Change, ...] = ()
     affected: tuple[dict[str, Any], ...] = ()  # the consumers the change reaches
     proposal: Proposal | None = None
-    next_step: str | None = None
+    next_step: str | None = None  # what to do, in words
+    next_commands: tuple[str, ...] = ()  # the exact commands that do it
     document: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -133,8 +134,9 @@ def affected_consumers(
     return tuple(found[key] for key in sorted(found))
 
 
-def propose_line(name: str, target: str | None) -> str:
-    line = f"dbt run-operation tessera.propose --args '{{model: {name}}}'"
+def operation_line(op: str, args: str, target: str | None) -> str:
+    """The exact `dbt run-operation` line, on the target whose state counts."""
+    line = f"dbt run-operation tessera.{op} --args '{{{args}}}'"
     return f"{line} --target {target}" if target else line
 
 
@@ -243,10 +245,10 @@ def _compare(doc: dict[str, Any], asset: str, baseline: Baseline, manifest: Mani
         return AssetCheck(status="breaking-pending", proposal=covering,
                           next_version=covering.proposed_version or major,
                           reason=f"proposal {covering.proposal_id} waits for: {waiting}",
-                          next_step="each team acknowledges: dbt run-operation "
-                                    "tessera.acknowledge --args '{proposal_id: "
-                                    f"{covering.proposal_id}, team: <team>, response: "
-                                    "approved}'" + (f" --target {target}" if target else ""),
+                          next_step=f"each waiting team answers ({waiting})",
+                          next_commands=(operation_line(
+                              "acknowledge", f"proposal_id: {covering.proposal_id}, "
+                              "team: <team>, response: approved", target),),
                           **base)
     other = next((p for p in proposals if p.status in _OPEN), None)
     if not baseline.knows_proposals:
@@ -257,13 +259,16 @@ def _compare(doc: dict[str, Any], asset: str, baseline: Baseline, manifest: Mani
     else:
         last = proposals[-1].status if proposals else None
         reason = "no proposal" + (f" (the last one is {last})" if last else "")
-    step = propose_line(name, target)
+    commands = (operation_line("propose", f"model: {name}", target),)
     if other is not None:
-        step = (f"dbt run-operation tessera.withdraw --args '{{proposal_id: "
-                f"{other.proposal_id}}}'" + (f" --target {target}" if target else "")
-                + f", then {step}")
+        commands = (operation_line("withdraw", f"proposal_id: {other.proposal_id}", target),
+                    *commands)
     return AssetCheck(status="breaking-unproposed", next_version=major, reason=reason,
-                      next_step=step, **base)
+                      next_step=("withdraw the outdated proposal, then propose this change"
+                                 if other is not None else
+                                 "propose the change; its consumer teams are asked to "
+                                 "acknowledge it"),
+                      next_commands=commands, **base)
 
 
 def _removed(asset: str, baseline: Baseline, manifest: Manifest | None,

@@ -86,6 +86,7 @@ def text(run: CheckRun) -> str:
             lines.append("  acknowledgments: " + ", ".join(f"{t} ({r})" for t, r in acks))
         if c.next_step:
             lines.append(f"  next: {c.next_step}")
+        lines += [f"    {command}" for command in c.next_commands]
     return "\n".join(lines)
 
 
@@ -114,7 +115,7 @@ def to_json(run: CheckRun) -> dict[str, Any]:
             "changes": [ch.to_json(c.mode) for ch in c.changes],
             "affected_consumers": [dict(a) for a in c.affected],
             "proposal": _proposal_json(c), "next_step": c.next_step,
-            "file": file, "line": line})
+            "next_commands": list(c.next_commands), "file": file, "line": line})
     return {
         "format_version": JSON_FORMAT_VERSION,
         "passed": not run.blocking,
@@ -162,8 +163,9 @@ def markdown(run: CheckRun) -> str:
         if not (c.changes or c.affected or c.next_step):
             continue
         file, line = run.locations.get(c.asset, (None, None))
+        reason = _cell(c.reason[:1].upper() + c.reason[1:])
         lines += ["", f"#### {_MARK[c.status]} {_code(c.name)}: {c.status}", "",
-                  f"{_cell(c.reason)}. Asset {_code(c.asset)}, mode `{c.mode}`"
+                  f"{reason}. Asset {_code(c.asset)}, mode `{c.mode}`"
                   + (f", declared in `{file}` line {line}" if file else "") + "."]
         if c.changes:
             lines += [""] + _md_table(
@@ -180,7 +182,9 @@ def markdown(run: CheckRun) -> str:
                           f"({c.proposal.status}):", ""]  # type: ignore[union-attr]
             lines += _md_table(("team", "answer"), [(_cell(t), _cell(r)) for t, r in acks])
         if c.next_step:
-            lines += ["", "**Next step:**", "", "```sh", c.next_step, "```"]
+            lines += ["", f"**Next step:** {_cell(c.next_step)}."]
+        if c.next_commands:
+            lines += ["", "```sh", *c.next_commands, "```"]
     return "\n".join(lines)
 
 
@@ -215,6 +219,7 @@ def github(run: CheckRun) -> str:
             body.append("affected: " + "; ".join(_consumer(a) for a in c.affected))
         if c.next_step:
             body.append(f"next: {c.next_step}")
+        body += c.next_commands
         out.append(f"::{level} {','.join(props)}::{escape_data(chr(10).join(body))}")
     out.append(f"tessera check: {_verdict(run)} ({_counts(run.checks)})")
     return "\n".join(out)

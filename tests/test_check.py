@@ -157,21 +157,24 @@ def test_every_status_against_each_baseline(scenario, capsys, kind):
     assert removed["reason"].startswith("deleted or disabled") and removed["file"] is None
 
     if kind == "manifest":
-        assert customers["next_step"] == \
-            "dbt run-operation tessera.propose --args '{model: dim_customers}'"
+        assert customers["next_commands"] == [
+            "dbt run-operation tessera.propose --args '{model: dim_customers}'"]
         assert customers["published_version"] is None
         assert not removed["blocking"], "no consumer known to a manifest"
         assert payload["blocking"] == ["dim_customers", "dim_products", "fct_orders"]
         return
-    assert customers["next_step"] == \
-        "dbt run-operation tessera.propose --args '{model: dim_customers}' --target prod"
+    assert customers["next_commands"] == [
+        "dbt run-operation tessera.propose --args '{model: dim_customers}' --target prod"]
     assert customers["published_version"] == "1.0.0" and customers["next_version"] == "2.0.0"
     assert compatible["next_version"] == "1.1.0"
     pending = assets["fct_orders"]
     assert pending["proposal"]["status"] == "pending"
     assert pending["proposal"]["missing"] == pending["proposal"]["required"]
     assert "finance" in pending["proposal"]["required"]
-    assert "tessera.acknowledge" in pending["next_step"]
+    assert pending["next_commands"] == [
+        "dbt run-operation tessera.acknowledge --args '{proposal_id: "
+        f"{pending['proposal']['proposal_id']}, team: <team>, response: approved}}' "
+        "--target prod"]
     approved = assets["dim_products"]
     assert approved["proposal"]["status"] == "approved" and not approved["blocking"]
     assert removed["blocking"] and removed["affected_consumers"] == [
@@ -197,8 +200,8 @@ def test_text_names_the_changes_and_the_next_step(scenario, capsys):
                                    "dim_customers, fct_orders, hostile_names")
     assert "✗ COLUMN_REMOVED at `signed_up_at`" in out
     assert "acknowledgments: data_platform (waiting), finance (waiting)" in out
-    assert "next: dbt run-operation tessera.propose --args '{model: dim_customers}' " \
-           "--target prod" in out
+    assert "\n    dbt run-operation tessera.propose --args '{model: dim_customers}' " \
+           "--target prod\n" in out
 
 
 _ROW = re.compile(r"^\|.*\|$")
@@ -235,7 +238,10 @@ def test_markdown_is_a_pr_comment_with_a_table_per_asset(scenario, capsys):
     assert len(headings) == 5  # changed, breaking or removed; `new` has nothing to show
     assert "dbt run-operation tessera.propose --args '{model: dim_customers}' --target prod" \
         in lines
-    assert lines[lines.index("**Next step:**") + 2] == "```sh"
+    command = lines.index(
+        "dbt run-operation tessera.propose --args '{model: dim_customers}' --target prod")
+    assert lines[command - 1] == "```sh" and lines[command + 1] == "```"
+    assert lines[command - 3].startswith("**Next step:** propose the change")
     ack_table = next(t for t in tables if _cells(t[0]) == [" team ", " answer "])
     assert [" finance ", " waiting "] in [_cells(r) for r in ack_table[2:]]
 
@@ -265,7 +271,8 @@ def test_github_annotations_point_at_the_yaml_line(scenario, capsys):
     yml = scenario.ci.path / "models/commerce/dim_customers.yml"
     assert props["file"] == "models/commerce/dim_customers.yml"
     assert yml.read_text().splitlines()[int(props["line"]) - 1] == "  - name: dim_customers"
-    assert "%0Anext: dbt run-operation tessera.propose" in msg
+    assert msg.endswith("%0Adbt run-operation tessera.propose --args '{model: dim_customers}' "
+                        "--target prod")
     assert "file" not in commands["hostile_names"][1], "a deleted model has no file"
     line = int(commands["fct_orders"][1]["line"])
     fct = (scenario.ci.path / "models/commerce/fct_orders.yml").read_text().splitlines()
