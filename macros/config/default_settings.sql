@@ -10,6 +10,7 @@
       "fail_on_unapproved": false,
       "require_audit_pass": false,
       "publish_targets": none,
+      "state_target": none,
       "proposal_expiry_days": 30,
       "require_force_without_consumers": false,
       "teams": none,
