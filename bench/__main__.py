@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from . import classify_pairs, contracts_vs_json_load, dbt_parse, hook_overhead
+from . import check_tuva, classify_pairs, contracts_vs_json_load, dbt_parse, hook_overhead
 from ._common import Figure, figures_table
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
@@ -23,6 +23,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (classify_pairs.NAME, classify_pairs.run),
     (hook_overhead.NAME, hook_overhead.run),
     (dbt_parse.NAME, dbt_parse.run),
+    (check_tuva.NAME, check_tuva.run),
 ]
 
 

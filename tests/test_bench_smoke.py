@@ -145,3 +145,16 @@ def test_dbt_parse_runs_and_its_variants_are_what_they_claim(tmp_path, capsys):
     assert [f.baseline for f in figures] == ["plugin not loaded", "no tessera"]
     assert all(f.seconds > 0 and f.baseline_seconds > 0 for f in figures)
     assert "package" in capsys.readouterr().out
+
+
+def test_check_tuva_runs_on_a_small_manifest(capsys):
+    """The check benchmark end to end: edits, the answer checked, the figure."""
+    from bench import check_tuva
+
+    original = json.loads(JAFFLE.read_text())
+    edited, kinds = check_tuva.edit_manifest(original, 2)
+    assert len(kinds) == 2 and edited != original
+    assert check_tuva.edit_manifest(original, 2) == (edited, kinds), "deterministic"
+    [figure] = check_tuva.run(JAFFLE, edits=2, repeats=1)
+    assert figure.seconds > 0 and figure.baseline == "json.load x2"
+    assert "2 edits" in capsys.readouterr().out
