@@ -15,7 +15,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from . import check_tuva, classify_pairs, contracts_vs_json_load, dbt_parse, hook_overhead
+from . import (
+    check_tuva,
+    classify_pairs,
+    contracts_vs_json_load,
+    dbt_parse,
+    hook_overhead,
+    lineage_tuva,
+)
 from ._common import Figure, figures_table
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
@@ -24,6 +31,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (hook_overhead.NAME, hook_overhead.run),
     (dbt_parse.NAME, dbt_parse.run),
     (check_tuva.NAME, check_tuva.run),
+    (lineage_tuva.NAME, lineage_tuva.run),
 ]
 
 

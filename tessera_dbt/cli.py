@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     impact.add_argument("model", metavar="MODEL", help="name, name.vN or unique_id")
     impact.add_argument("--manifest", default="target/manifest.json",
                         help="path to manifest.json (default: target/manifest.json)")
+    impact.add_argument("--column", action="append", default=[], metavar="COL",
+                        help="say, per downstream node, whether it reads this column of MODEL "
+                             "and why, from the compiled SQL (repeatable; docs/lineage.md)")
     _add_format(impact, ("text", "json"))
 
     check = commands.add_parser(
@@ -196,17 +199,43 @@ def cmd_impact(args: argparse.Namespace) -> int:
     manifest = load_manifest(args.manifest)
     unique_id, _ = find_node(manifest, args.model)
     impacted = downstream(manifest, unique_id)
+    reads = _column_reads(manifest, unique_id, args.column) if args.column else {}
     if args.format == "json":
-        _write(dump_json({"model": unique_id, "downstream": [asdict(i) for i in impacted]}))
+        rows = [{**asdict(i), **({"columns": reads[i.unique_id]} if reads else {})}
+                for i in impacted]
+        _write(dump_json({"model": unique_id, "downstream": rows}))
         return EXIT_OK
     if not impacted:
         _write(f"Nothing is downstream of {unique_id}.")
         return EXIT_OK
     teams = sorted({i.owner for i in impacted if i.owner})
     _write(f"{len(impacted)} downstream of {unique_id} (teams: {', '.join(teams) or '-'})\n")
-    _write(table(("depth", "name", "type", "owner", "via"),
-                 [(i.depth, i.name, i.resource_type, i.owner or "-", i.via) for i in impacted]))
+    header = ("depth", "name", "type", "owner", "via")
+    columns = [f"reads {c}" for c in args.column]
+    _write(table((*header, *columns),
+                 [(i.depth, i.name, i.resource_type, i.owner or "-", i.via,
+                   *(("yes" if reads[i.unique_id][c]["reads"] else "no") for c in args.column))
+                  for i in impacted]))
+    for i in impacted:
+        for reason in dict.fromkeys(r for c in args.column
+                                    for r in reads[i.unique_id][c]["reasons"]):
+            _write(f"  {reason}")
     return EXIT_OK
+
+
+def _column_reads(manifest: Any, unique_id: str, columns: Sequence[str]
+                  ) -> dict[str, dict[str, dict[str, Any]]]:
+    """node → column → {reads, reasons}, from the compiled SQL (cached in target/)."""
+    from .lineage import column_reads, default_cache
+
+    found = column_reads(manifest, unique_id, cache=default_cache(manifest))
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for uid, node_reads in found.items():
+        out[uid] = {}
+        for column in columns:
+            reasons = node_reads.reasons_for(frozenset({column.lower()}))
+            out[uid][column] = {"reads": bool(reasons), "reasons": reasons}
+    return out
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -9,14 +9,16 @@ operation records nothing twice) and returns the lines dbt prints.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .bridge import operation
 from .compat import classify, classify_against_history
+from .compile import compile_nodes
 from .errors import ConfigError
 from .export import PublishedState, write_export
 from .invocation import Invocation
+from .lineage import affected_consumers, changed_columns_of
 from .notify import NOTIFIED, deliver
 from .proposals import (
     DEFAULT_EXPIRY_DAYS,
@@ -147,7 +149,8 @@ class Operations(Invocation):
         if pending is not None:
             return [f"{asset} already has a {pending.status} proposal {pending.proposal_id}:",
                     *self._describe(pending)]
-        required = self._consumer_teams(doc)
+        required, exempt, lineage_notes = self._required_teams(uid, doc, history[-1],
+                                                               report.breaking_changes)
         proposed = version or bump_version(head["version"], "major")
         earlier = len(self._proposals(asset))
         proposal_id = "p_" + stable_id("proposal", asset, fingerprint(doc), head["version"],
@@ -162,6 +165,7 @@ class Operations(Invocation):
                 version=proposed, owner=doc.get("owner"), compatibility=report.mode,
                 fingerprint=fingerprint(doc), status="pending", reason=reason,
                 payload={"required_acks": required, "breaking_changes": changes,
+                         "exempt": exempt,
                          "approve_without_consumers":
                              not self.settings.get("require_force_without_consumers"),
                          "expires_at": expires_at,
@@ -176,7 +180,40 @@ class Operations(Invocation):
                           proposal_id=proposal_id, team=team) for team in required))
         created = self._proposal(proposal_id)
         return [f"Proposed {asset} {head['version']} → {proposed} as {proposal_id}.",
-                *self._describe(created)]
+                *self._describe(created),
+                *(f"  not asked: {team} ({why})" for team, why in sorted(exempt.items())),
+                *lineage_notes]
+
+    def _required_teams(self, uid: str, doc: Mapping[str, Any], published: Mapping[str, Any],
+                        changes: Sequence[Any]) -> tuple[list[str], dict[str, str], list[str]]:
+        """Consumer teams that read a changed column (docs/lineage.md), the teams exempted
+        with the reason, and a note when column lineage had to assume "reads everything"."""
+        teams = self._consumer_teams(doc)
+        columns = [*((published.get("schema") or {}).get("properties") or {}),
+                   *((doc.get("schema") or {}).get("properties") or {})]
+        changed = changed_columns_of(changes, columns)
+        if changed is None or not teams:
+            return teams, {}, []
+        failure: list[str] = []
+
+        def compile_sql(ids: list[str]) -> dict[str, str]:
+            compiled, why = compile_nodes(self.payload.get("adapter"), ids)
+            if why:
+                failure.append(f"  column lineage: {why}; those models count as reading "
+                               "every column")
+            return compiled
+
+        verdicts = affected_consumers(
+            self.manifest, uid, doc, changed,
+            registered=dict.fromkeys(set(teams) - {c.get("team") for c in
+                                                   doc.get("consumers") or ()}),
+            compile_sql=compile_sql)
+        affected = {v.team for v in verdicts if v.affected}
+        judged = {v.team for v in verdicts}
+        required = sorted(t for t in teams if t in affected or t not in judged)
+        exempt = {v.team: v.reasons[0] for v in verdicts
+                  if v.team not in required and v.team in teams}
+        return required, exempt, failure
 
     def _describe(self, p: Proposal) -> list[str]:
         lines = [f"  status: {p.status}"]

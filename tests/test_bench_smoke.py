@@ -147,6 +147,18 @@ def test_dbt_parse_runs_and_its_variants_are_what_they_claim(tmp_path, capsys):
     assert "package" in capsys.readouterr().out
 
 
+def test_lineage_tuva_edges_and_cache(tmp_path):
+    """The lineage benchmark's timed step on a small manifest: every edge, then the cache."""
+    from bench import lineage_tuva
+
+    manifest = load_manifest(str(JAFFLE))
+    cache = tmp_path / "cache.json"
+    cold = lineage_tuva.lineage_of_every_edge(manifest, {}, cache)
+    assert len(cold) == len(lineage_tuva.edges(manifest)) > 5 and cache.is_file()
+    warm = lineage_tuva.lineage_of_every_edge(manifest, {}, cache)
+    assert {k: v.to_json() for k, v in warm.items()} == {k: v.to_json() for k, v in cold.items()}
+
+
 def test_check_tuva_runs_on_a_small_manifest(capsys):
     """The check benchmark end to end: edits, the answer checked, the figure."""
     from bench import check_tuva

@@ -11,6 +11,7 @@ last_orders as (
         customer_id,
         max(order_date) as last_order_date
     from {{ ref('fct_orders') }}
+    where is_paid
     group by customer_id
 
 ),
