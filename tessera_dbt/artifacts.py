@@ -1,4 +1,5 @@
-"""Reading dbt artifacts: manifest.json (schema v1-v12) and run_results.json (v1-v6).
+"""Reading dbt artifacts: manifest.json (schema v1-v12), run_results.json (v1-v6) and
+sources.json (v1-v3).
 
 The files are read as plain JSON and left as dicts: the extraction works on the raw
 shapes and tolerates fields a version lacks, which is both faster and kinder to old
@@ -246,6 +247,58 @@ def load_run_results(path: str) -> RunResults:
         command=args.get("which"),
         results=tuple(results),
     )
+
+
+@dataclass(frozen=True)
+class FreshnessResult:
+    """One entry of sources.json: a source freshness check (`dbt source freshness`)."""
+
+    unique_id: str
+    status: str  # pass | warn | error | runtime error
+    max_loaded_at: str | None
+    age_seconds: float | None
+    execution_time: float
+    message: str | None
+    completed_at: str | None
+
+
+@dataclass(frozen=True)
+class SourcesResults:
+    path: str
+    invocation_id: str | None
+    generated_at: str | None
+    results: tuple[FreshnessResult, ...]
+
+
+def load_sources(path: str) -> SourcesResults:
+    """Read a sources.json of any dbt version (schema v1-v3), as `dbt source freshness`
+    writes it."""
+    doc = _read_json(path, "sources")
+    metadata = _object(doc, "metadata")
+    raw_results = doc.get("results")
+    if not isinstance(raw_results, list):
+        raise ArtifactError(f"{path}: the sources file has no `results` list; it is incomplete",
+                            _REGENERATE["sources"])
+    results = []
+    for raw in raw_results:
+        if not isinstance(raw, dict) or not isinstance(raw.get("unique_id"), str):
+            continue
+        completed_at = None
+        for step in raw.get("timing") or ():
+            if isinstance(step, dict) and step.get("name") == "execute":
+                completed_at = step.get("completed_at")
+        age = raw.get("max_loaded_at_time_ago_in_s")
+        results.append(FreshnessResult(
+            unique_id=raw["unique_id"],
+            status=str(raw.get("status") or "unknown").lower(),
+            max_loaded_at=raw.get("max_loaded_at"),
+            age_seconds=float(age) if isinstance(age, (int, float)) else None,
+            execution_time=float(raw.get("execution_time") or 0.0),
+            message=raw.get("error") or raw.get("message"),
+            completed_at=completed_at or raw.get("snapshotted_at"),
+        ))
+    return SourcesResults(path=path, invocation_id=metadata.get("invocation_id"),
+                          generated_at=metadata.get("generated_at"), results=tuple(results))
 
 
 def manifest_from_graph(graph: dict[str, Any], project_name: str | None,

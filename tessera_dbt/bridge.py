@@ -49,7 +49,7 @@ def _bridge_error(message: str) -> Exception:
 
 def _load_operations() -> None:
     # Importing the modules registers their operations.
-    from . import hook, operations  # noqa: F401
+    from . import audit_ingest, audit_report, hook, operations  # noqa: F401
 
 
 def call(op: str, payload: Any = None) -> Any:

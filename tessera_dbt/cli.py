@@ -120,6 +120,31 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--target", help="the dbt target (dbt's default)")
         sub.set_defaults(operation=name)
 
+    audit = commands.add_parser(
+        "audit", help="audit history, trends and alerts per asset (`audit ingest`: record "
+                      "run_results/sources files)",
+        description="What every dbt test said about every guarantee over time: runs, failure "
+                    "rates over 24 h / 7 d / 30 d, alerts and a pass-rate sparkline, read from "
+                    "the tessera_audit_* models through your dbt profile. `tessera audit ingest "
+                    "--run-results PATH [--manifest PATH] [--sources PATH]` records runs made "
+                    "without the on-run-end hook (e.g. dbt Cloud artifacts).")
+    audit.add_argument("model", nargs="?", metavar="MODEL",
+                       help="one model, seed, snapshot or source (name, name.vN or unique_id); "
+                            "`ingest` records artifacts instead")
+    audit.add_argument("--days", type=int, default=14,
+                       help="days of history and of the sparkline (default: 14)")
+    _add_format(audit, ("text", "json"))
+    ingest = audit.add_argument_group("tessera audit ingest")
+    ingest.add_argument("--run-results", action="append", default=[], metavar="PATH",
+                        help="run_results.json of a dbt build/test to record (repeatable)")
+    ingest.add_argument("--sources", action="append", default=[], metavar="PATH",
+                        help="sources.json of `dbt source freshness` to record (repeatable)")
+    ingest.add_argument("--manifest", metavar="PATH",
+                        help="manifest.json of those runs (default: the project's own)")
+    audit.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
+    audit.add_argument("--profiles-dir", help="where profiles.yml is (dbt's default)")
+    audit.add_argument("--target", help="the dbt target (dbt's default)")
+
     demo = commands.add_parser(
         "demo", help="the end-to-end story on an embedded DuckDB warehouse",
         description="Build a multi-team example project with dbt on DuckDB (in a temporary "
@@ -280,6 +305,80 @@ def cmd_operation(args: argparse.Namespace) -> int:
     return EXIT_OK if result.success else EXIT_ERROR
 
 
+def _dbt_operation(args: argparse.Namespace, macro: str, op_args: dict[str, Any]) -> list[str]:
+    """Run `dbt run-operation` in-process with dbt's own logging off; return the lines the
+    operation printed, or raise its error as one line."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    from .errors import ConfigError
+
+    printed: list[str] = []
+    errors: list[str] = []
+
+    def listen(event: Any) -> None:
+        name = event.info.name
+        if name == "PrintEvent":
+            printed.append(event.data.msg)
+        elif name in ("RunningOperationCaughtError", "RunningOperationUncaughtError",
+                      "MainEncounteredError"):
+            errors.append(str(getattr(event.data, "exc", "") or ""))
+
+    command = ["run-operation", macro, "--args", json.dumps(op_args),
+               "--project-dir", args.project_dir, "--log-level", "none"]
+    for flag in ("profiles_dir", "target"):
+        if getattr(args, flag):
+            command += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
+    result = dbtRunner(callbacks=[listen]).invoke(command)
+    if not result.success:
+        detail = next((e for e in reversed(errors) if e.strip()), None) or \
+            str(result.exception or f"dbt run-operation {macro} failed")
+        raise ConfigError(" ".join(detail.split()).removeprefix("tessera: "))
+    return printed
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """`tessera audit [MODEL]` reads the audit models; `tessera audit ingest` records files.
+    Both run as dbt operations, through the user's dbt profile."""
+    import os
+
+    from .artifacts import load_manifest, load_run_results, load_sources
+    from .audit_report import MAX_DAYS
+    from .errors import ConfigError
+
+    if args.model == "ingest":
+        if not args.run_results and not args.sources:
+            raise ConfigError("nothing to ingest",
+                              "pass --run-results PATH and/or --sources PATH")
+        # Every file is checked here first: a bad one is one line and nothing is written.
+        for path in args.run_results:
+            load_run_results(path)
+        for path in args.sources:
+            load_sources(path)
+        if args.manifest:
+            load_manifest(args.manifest)
+        op_args: dict[str, Any] = {
+            "run_results": [os.path.abspath(p) for p in args.run_results],
+            "sources": [os.path.abspath(p) for p in args.sources]}
+        if args.manifest:
+            op_args["manifest"] = os.path.abspath(args.manifest)
+        lines = _dbt_operation(args, "tessera.audit_ingest", op_args)
+    else:
+        if args.run_results or args.sources or args.manifest:
+            raise ConfigError("--run-results, --sources and --manifest belong to "
+                              "`tessera audit ingest`")
+        if not 1 <= args.days <= MAX_DAYS:
+            raise ConfigError(f"--days must be between 1 and {MAX_DAYS}, got {args.days}")
+        op_args = {"days": args.days, "format": args.format}
+        if args.model:
+            op_args["model"] = args.model
+        lines = _dbt_operation(args, "tessera.audit", op_args)
+    for line in lines:
+        _write(line)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -292,6 +391,7 @@ _COMMANDS = {
     "diff": cmd_diff,
     "demo": cmd_demo,
     "impact": cmd_impact,
+    "audit": cmd_audit,
 }
 
 

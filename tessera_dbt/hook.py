@@ -8,14 +8,14 @@ changed. All writes of one run go in one transaction, batched.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .audit import FAILED, audit_rows, failed_guarantees, from_live
 from .bridge import operation
-from .contracts import asset_name, is_under_contract, tessera_meta
+from .contracts import is_under_contract, tessera_meta
 from .errors import TesseraError
 from .invocation import Invocation
 from .notify import deliver
@@ -32,13 +32,6 @@ _RECORDED: set[str] = set()
 def _status(result: Any) -> str:
     status = getattr(result, "status", "")
     return str(getattr(status, "value", status)).lower()
-
-
-def _completed_at(result: Any) -> dt.datetime | None:
-    for step in getattr(result, "timing", None) or ():
-        if getattr(step, "name", None) == "execute" and getattr(step, "completed_at", None):
-            return step.completed_at
-    return None
 
 
 @dataclass
@@ -65,8 +58,8 @@ class Hook(Invocation):
 
     def run(self) -> RunOutcome:
         outcome = RunOutcome()
-        tests = [r for r in self.results
-                 if getattr(getattr(r, "node", None), "resource_type", None) == "test"]
+        # tests and source freshness checks, each an outcome for a guarantee
+        checks = [c for c in map(from_live, self.results) if c is not None]
         built = [r for r in self.results if _status(r) == "success"
                  and str(getattr(r.node, "resource_type", "")) in _BUILT]
         built_ids = [r.node.unique_id for r in built
@@ -74,10 +67,13 @@ class Hook(Invocation):
         # Sources are never built: their contracts are checked on every run (few, cheap).
         built_ids += [uid for uid, node in self.manifest.sources.items()
                       if tessera_meta(node) is not None]
-        if not tests and not built_ids:
+        if not checks and not built_ids:
             return outcome
-        passed = {r.node.unique_id for r in tests if _status(r) == "pass"}
-        failed = {r.node.unique_id for r in tests if _status(r) in ("fail", "error")}
+        passed = {c.unique_id for c in checks if c.status == "pass" and not c.freshness}
+        failed = {c.unique_id for c in checks if c.status in FAILED and not c.freshness}
+        audit = audit_rows(self.extractor, checks, self.invocation_id, self.target_name,
+                           self.now)
+        broken = failed_guarantees(audit)
         self.store.ensure_tables()
         versions: dict[str, str] = {}
         events: list[dict[str, Any]] = []
@@ -93,14 +89,16 @@ class Hook(Invocation):
                 self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
             for uid, doc in documents.items():
                 decision = self._decide(uid, doc, published.get(doc["asset"]),
-                                        histories.get(doc["asset"], ()), passed, failed)
+                                        histories.get(doc["asset"], ()), passed, failed,
+                                        broken.get(doc["asset"], set()))
                 events.extend(self._events_for(decision))
                 self._report(decision, outcome)
                 if decision.version:
                     versions[doc["asset"]] = decision.version
             for asset, head in published.items():
                 versions.setdefault(asset, head["version"])
-        audit = self._audit_rows(tests, versions)
+        for row in audit:  # the version in force after this invocation
+            row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
         written, outcome.audit_rows = self.store.write(events, audit, self.invocation_id)
         teams = {p.proposal_id: p.required for p in self.proposals.values()}
         outcome.messages += deliver(self.settings, written, teams)
@@ -108,7 +106,7 @@ class Hook(Invocation):
 
     def _decide(self, uid: str, doc: dict[str, Any], head: Mapping[str, Any] | None,
                 history: Sequence[dict[str, Any]], passed: set[str],
-                failed: set[str]) -> Decision:
+                failed: set[str], broken: set[str]) -> Decision:
         published = None
         if head is not None and history:
             published = Published(doc["asset"], head["version"], head["fingerprint"],
@@ -121,7 +119,7 @@ class Hook(Invocation):
         approved = next((p for p in self.proposals.values()
                          if p.asset == doc["asset"] and p.status == "approved"
                          and p.fingerprint == fingerprint(doc)), None)
-        return decide(doc, published, passed, failed,
+        return decide(doc, published, passed, failed, failed_guarantees=broken,
                       approved_proposal={"proposal_id": approved.proposal_id,
                                          "version": approved.proposed_version}
                       if approved else None,
@@ -181,36 +179,6 @@ class Hook(Invocation):
         elif decision.action == "held":
             outcome.messages.append(f"tessera: {decision.asset} not published: "
                                     f"{decision.reason}")
-
-    def _audit_rows(self, tests: Sequence[Any], versions: Mapping[str, str]
-                    ) -> list[dict[str, Any]]:
-        rows = []
-        for result in tests:
-            node = result.node
-            test = self.manifest.nodes.get(node.unique_id) or {}
-            for asset_uid in self.extractor.tested_assets(test) or [None]:
-                asset_node = self.extractor.node(asset_uid) if asset_uid else None
-                asset = asset_name(asset_node) if asset_node else None
-                keys = [key for key, ids in self.extractor.tests_by_guarantee(asset_uid).items()
-                        if node.unique_id in ids] if asset_uid else []
-                failures = getattr(result, "failures", None)
-                rows.append({
-                    "audit_id": stable_id("audit", self.invocation_id, node.unique_id, asset),
-                    "invocation_id": self.invocation_id,
-                    "target_name": self.target_name,
-                    "asset": asset,
-                    "guarantee": keys[0] if keys else None,
-                    "test_unique_id": node.unique_id,
-                    "test_name": getattr(node, "name", None),
-                    "status": _status(result),
-                    "failures": failures if isinstance(failures, int) else None,
-                    "execution_time": float(getattr(result, "execution_time", 0) or 0),
-                    "executed_at": _completed_at(result) or self.now,
-                    "contract_version": versions.get(asset) if asset else None,
-                    "message": getattr(result, "message", None),
-                    "recorded_at": self.now,
-                })
-        return rows
 
 
 @operation("on_run_end")

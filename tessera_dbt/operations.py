@@ -49,9 +49,11 @@ OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
 }
 
 
-def check_args(op: str, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Every argument known, present when required, of the right type, non-empty."""
-    spec = OPERATION_ARGS[op]
+def check_args(op: str, args: Mapping[str, Any],
+               spec: Mapping[str, tuple[type, bool]] | None = None) -> dict[str, Any]:
+    """Every argument known, present when required, of the right type, non-empty
+    (`spec` for operations outside OPERATION_ARGS, e.g. audit_ingest)."""
+    spec = spec if spec is not None else OPERATION_ARGS[op]
     unknown = sorted(set(args) - set(spec))
     if unknown:
         raise ConfigError(f"tessera.{op}: unknown argument {unknown[0]!r}",

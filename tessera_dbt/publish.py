@@ -59,6 +59,20 @@ class Decision:
         return self.report.breaking_changes if self.report else ()
 
 
+def _broken_guarantees(doc: Mapping[str, Any], failed_tests: set[str],
+                       failed_guarantees: Iterable[str]) -> list[str]:
+    """'guarantee (test ids)' for each guarantee of the contract whose test failed, plus any
+    other failed guarantee (a freshness check), sorted."""
+    broken: dict[str, list[str]] = {}
+    for key, ids in (doc.get("x-tests") or {}).items():
+        hit = sorted(set([ids] if isinstance(ids, str) else ids) & failed_tests)
+        if hit:
+            broken[key] = hit
+    for key in failed_guarantees:
+        broken.setdefault(key, [])
+    return [f"{key} ({', '.join(ids)})" if ids else key for key, ids in sorted(broken.items())]
+
+
 def decide(
     doc: Mapping[str, Any],
     published: Published | None,
@@ -67,16 +81,19 @@ def decide(
     approved_proposal: Mapping[str, Any] | None = None,
     require_audit_pass: bool = False,
     declared_version: str | None = None,
+    failed_guarantees: Iterable[str] = (),
 ) -> Decision:
-    """Decide what to publish for one asset built in this run."""
+    """Decide what to publish for one asset built in this run. `failed_guarantees` are the
+    asset's guarantees whose check failed in the run (from the audit rows: tests and source
+    freshness); with `require_audit_pass` any of them, or any failed test behind the
+    contract's `x-tests`, holds every publication, not only tightenings."""
     asset = str(doc["asset"])
-    failed = set(failed_tests)
-    guarded = {t for ids in (doc.get("x-tests") or {}).values()
-               for t in ([ids] if isinstance(ids, str) else ids)}
-    if require_audit_pass and guarded & failed:
-        return Decision(asset, "held", None, "none", None,
-                        "require_audit_pass: a guarantee test failed in this run: "
-                        + ", ".join(sorted(guarded & failed)), doc)
+    if require_audit_pass:
+        broken = _broken_guarantees(doc, set(failed_tests), failed_guarantees)
+        if broken:
+            return Decision(asset, "held", None, "none", None,
+                            "require_audit_pass: guarantee(s) failed in this run: "
+                            + "; ".join(broken), doc)
     if published is None:
         version = declared_version or "1.0.0"
         return Decision(asset, "publish", version, "major", None, "first publication", doc)

@@ -59,6 +59,19 @@ class StateStore:
             heads[row["asset"]] = row
         return heads
 
+    def publications(self) -> dict[str, list[tuple[Any, str]]]:
+        """asset → every (published_at, version), in no particular order."""
+        out: dict[str, list[tuple[Any, str]]] = {}
+        for row in self._execute(f"select asset, version, recorded_at from "
+                                 f"{self._relation(EVENTS)} "
+                                 "where event_type = 'contract_published'", fetch=True):
+            out.setdefault(row["asset"], []).append((row["recorded_at"], row["version"]))
+        return out
+
+    def select(self, sql: str) -> list[dict[str, Any]]:
+        """Rows of a read-only query (the BI models), as dicts with lower-case keys."""
+        return self._execute(sql, fetch=True)
+
     def contract_histories(self, assets: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """asset → every published contract document, oldest first."""
         out: dict[str, list[dict[str, Any]]] = {}

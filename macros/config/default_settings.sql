@@ -17,5 +17,13 @@
       "webhooks": none,
       "team_webhooks": none,
       "slack_webhooks": none,
+      "audit_alerts": {
+          "failure_rate_24h": 0.5,
+          "min_runs_24h": 3,
+          "rising_factor": 1.5,
+          "min_runs_7d": 5,
+          "min_runs_30d": 10,
+          "guarantee_failures_7d": 5,
+      },
   }) }}
 {% endmacro %}

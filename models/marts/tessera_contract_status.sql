@@ -17,46 +17,19 @@ open_proposals as (
 
 ),
 
-runs as (
+trends as (
 
+    {#- The audit figures come from tessera_audit_trends, so BI and `tessera audit` agree:
+        pass / warn / fail is the latest run's status (a warning is a pass with a warning). -#}
     select
         asset,
-        invocation_id,
-        max(executed_at) as executed_at,
         case
-            when sum(case when status in ('fail', 'error') then 1 else 0 end) > 0 then 'fail'
-            when sum(case when status = 'warn' then 1 else 0 end) > 0 then 'warn'
+            when last_run_status in ('failed', 'partial') then 'fail'
+            when last_run_has_warnings then 'warn'
             else 'pass'
-        end as run_status
-    from {{ ref("stg_tessera__audit_log") }}
-    where status in ('pass', 'fail', 'warn', 'error')
-    group by asset, invocation_id
-
-),
-
-latest_run as (
-
-    select asset, run_status as last_audit_status
-    from (
-        select
-            asset,
-            run_status,
-            row_number() over (partition by asset order by executed_at desc, invocation_id desc) as recency
-        from runs
-    ) as ordered
-    where recency = 1
-
-),
-
-pass_rate as (
-
-    select
-        asset,
-        {{ dbt.safe_cast("sum(case when run_status != 'fail' then 1 else 0 end)", dbt.type_float()) }}
-            / count(*) as audit_pass_rate_30d
-    from runs
-    where executed_at >= {{ dbt.dateadd("day", -30, dbt.current_timestamp()) }}
-    group by asset
+        end as last_audit_status,
+        case when runs_30d > 0 then 1 - failure_rate_30d end as audit_pass_rate_30d
+    from {{ ref("tessera_audit_trends") }}
 
 )
 
@@ -66,9 +39,8 @@ select
     current_contracts.current_version,
     current_contracts.published_at,
     coalesce(open_proposals.open_proposals, 0) as open_proposals,
-    latest_run.last_audit_status,
-    pass_rate.audit_pass_rate_30d
+    trends.last_audit_status,
+    trends.audit_pass_rate_30d
 from current_contracts
 left join open_proposals on current_contracts.asset = open_proposals.asset
-left join latest_run on current_contracts.asset = latest_run.asset
-left join pass_rate on current_contracts.asset = pass_rate.asset
+left join trends on current_contracts.asset = trends.asset
