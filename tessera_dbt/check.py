@@ -18,11 +18,11 @@ unique_id and compared under production's asset name.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import lineage
 from .compat import Change, Report, classify, classify_against_history, same_document
 from .proposals import Proposal
 from .publish import fingerprint
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 STATUSES = ("new", "unchanged", "compatible", "breaking-approved", "breaking-pending",
             "breaking-unproposed", "removed")
 _OPEN = ("pending", "approved")
-_COLUMN_END = re.compile(r"[.\[{]")
 
 
 @dataclass(frozen=True)
@@ -90,20 +89,6 @@ def _unique_id(doc: Mapping[str, Any]) -> str | None:
     return (doc.get("x-dbt") or {}).get("unique_id")
 
 
-def changed_columns(doc: Mapping[str, Any], changes: Sequence[Change]) -> frozenset[str] | None:
-    """The top-level columns the changes touch; None when one touches the whole asset."""
-    columns = set((doc.get("schema") or {}).get("properties") or ())
-    out: set[str] = set()
-    for change in changes:
-        path = change.path.split(".", 1)[1] if change.guarantee and "." in change.path \
-            else change.path
-        column = _COLUMN_END.split(path, 1)[0]
-        if not column or (change.guarantee and column not in columns):
-            return None
-        out.add(column)
-    return frozenset(out)
-
-
 def affected_consumers(
     manifest: Manifest | None,
     unique_id: str | None,
@@ -114,12 +99,10 @@ def affected_consumers(
     published: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], ...]:
     """The consumers a breaking change or a removal reaches: the one place `tessera check`
-    asks. Today every consumer of the document (as the pull request has it and as it was
-    published) and every registered team: a team is affected whatever columns it reads.
-    Column-level lineage narrows the document's consumers to those reading `changed`
-    (None: the whole asset, as for a removal), from `manifest`, `unique_id` and
-    `consumer_manifests`."""
-    del manifest, unique_id, changed, consumer_manifests  # used once lineage is wired in
+    asks. The candidates are the document's consumers (as the pull request has it and as
+    it was published) and the registered teams; column lineage (docs/lineage.md) then
+    drops those that read none of the `changed` columns, as `tessera.propose` does. A
+    removal (`changed` None), or an asset the manifest does not hold, reaches everyone."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for doc in (document, published or {}):
         for consumer in doc.get("consumers") or ():
@@ -131,7 +114,27 @@ def affected_consumers(
             entry = {"team": team, "source": "registered"}
             found.setdefault((team, "registered"), {**entry, **({"purpose": purpose}
                                                                 if purpose else {})})
-    return tuple(found[key] for key in sorted(found))
+    if (changed is None or manifest is None or unique_id is None
+            or (unique_id not in manifest.nodes and unique_id not in manifest.sources)):
+        return tuple(found[key] for key in sorted(found))
+    verdicts = lineage.affected_consumers(
+        manifest, unique_id, document, changed, consumer_manifests,
+        registered=dict.fromkeys(registered), cache=lineage.default_cache(manifest))
+    reasons: dict[str, list[str]] = {}
+    exempt: set[str] = set()
+    for verdict in verdicts:
+        if verdict.affected:
+            reasons.setdefault(verdict.team, []).extend(verdict.reasons)
+        else:
+            exempt.add(verdict.team)
+    out = []
+    for key in sorted(found):
+        team = key[0]
+        if team in exempt and team not in reasons:
+            continue  # reads none of the changed columns: not asked
+        entry = found[key]
+        out.append({**entry, "reasons": reasons[team]} if team in reasons else entry)
+    return tuple(out)
 
 
 def operation_line(op: str, args: str, target: str | None) -> str:
@@ -223,8 +226,10 @@ def _compare(doc: dict[str, Any], asset: str, baseline: Baseline, manifest: Mani
                           next_version=bump_version(published, bump) if published else None,
                           **base)
     registered = baseline.state.registrations.get(asset) or {}
+    columns = [*((head.get("schema") or {}).get("properties") or {}),
+               *((current.get("schema") or {}).get("properties") or {})]
     affected = affected_consumers(manifest, uid, current,
-                                  changed_columns(current, report.breaking_changes),
+                                  lineage.changed_columns_of(report.breaking_changes, columns),
                                   consumer_manifests, registered, head)
     base.update(affected=affected)
     major = bump_version(published, "major") if published else None

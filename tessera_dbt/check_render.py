@@ -54,6 +54,11 @@ def _consumer(a: Mapping[str, Any]) -> str:
     return f"{a['team']} ({a.get('source')}" + (f" via {', '.join(via)}" if via else "") + ")"
 
 
+def _reasons(c: AssetCheck) -> list[str]:
+    """Why each affected consumer is affected, from column lineage, once each."""
+    return list(dict.fromkeys(why for a in c.affected for why in a.get("reasons") or ()))
+
+
 def _acks(c: AssetCheck) -> list[tuple[str, str]]:
     p = c.proposal
     if p is None:
@@ -81,6 +86,7 @@ def text(run: CheckRun) -> str:
             lines.append(f"  {mark} {change.rule} at `{change.path}`: {change.message}")
         if c.affected:
             lines.append("  affected: " + "; ".join(_consumer(a) for a in c.affected))
+            lines += [f"    why: {why}" for why in _reasons(c)]
         acks = _acks(c)
         if acks:
             lines.append("  acknowledgments: " + ", ".join(f"{t} ({r})" for t, r in acks))
@@ -176,6 +182,7 @@ def markdown(run: CheckRun) -> str:
         if c.affected:
             lines += ["", "**Affected consumers:** "
                       + "; ".join(_cell(_consumer(a)) for a in c.affected)]
+            lines += [f"- {_cell(why)}" for why in _reasons(c)]
         acks = _acks(c)
         if acks:
             lines += ["", f"Acknowledgments of `{c.proposal.proposal_id}` "  # type: ignore[union-attr]

@@ -184,6 +184,51 @@ def test_every_status_against_each_baseline(scenario, capsys, kind):
 
 
 @pytest.mark.dbt
+def test_column_lineage_narrows_the_affected_consumers(scenario, capsys):
+    """With compiled SQL, only the consumers that read a changed column are affected;
+    after a bare `dbt parse` (no SQL) every consumer counts, as the tests above show."""
+    compiled = scenario.tmp / "compiled"
+    scenario.ci.run("compile", "--target-path", str(compiled))
+    code, out, _ = _tessera(scenario.ci, capsys, "check", "--manifest",
+                            str(compiled / "manifest.json"), "--baseline",
+                            str(scenario.export), "--format", "json")
+    assert code == 1
+    assets = _by_name(json.loads(out))
+    reasons = [why for a in assets["dim_customers"]["affected_consumers"]
+               for why in a.get("reasons") or ()]
+    assert reasons and all("exposure customer_ltv_dashboard declares no columns" in why
+                           for why in reasons), \
+        "marketing is affected through its dashboard, which reads everything; its model " \
+        "marketing_customer_ltv selects five columns of dim_customers, not signed_up_at"
+    orders = {a["team"]: a for a in assets["fct_orders"]["affected_consumers"]}
+    assert "marketing" in orders
+    assert any("marketing_customer_ltv reads fct_orders.is_paid in its filter" in why
+               for why in orders["marketing"]["reasons"])
+    assert (compiled / "tessera_lineage_cache.json").is_file(), "lineage is cached"
+
+    # the dashboard declares the columns it uses (as `meta: {tessera: {columns: [...]}}` on
+    # the exposure compiles to): then nobody reads the dropped column
+    manifest = json.loads((compiled / "manifest.json").read_text())
+    dashboard = manifest["exposures"]["exposure.tessera_integration_tests.customer_ltv_dashboard"]
+    dashboard["meta"] = {"tessera": {"columns": ["customer_id", "lifetime_value"]}}
+    dashboard["config"]["meta"] = dashboard["meta"]
+    declared = scenario.tmp / "declared"
+    declared.mkdir()
+    (declared / "manifest.json").write_text(json.dumps(manifest))
+    code, out, _ = _tessera(scenario.ci, capsys, "check", "--manifest",
+                            str(declared / "manifest.json"), "--baseline",
+                            str(scenario.export), "--format", "json")
+    customers = _by_name(json.loads(out))["dim_customers"]
+    assert customers["affected_consumers"] == [], "nobody reads signed_up_at"
+    assert customers["blocking"], "still breaking: a proposal (approved at once) ships it"
+
+    code, text, _ = _tessera(scenario.ci, capsys, "check", "--manifest",
+                             str(compiled / "manifest.json"), "--baseline",
+                             str(scenario.export))
+    assert "    why: marketing_customer_ltv reads fct_orders.is_paid in its filter" in text
+
+
+@pytest.mark.dbt
 def test_passes_when_nothing_unapproved_breaks(scenario, capsys):
     code, out, _ = _tessera(scenario.ci, capsys, "check", "--manifest",
                             str(scenario.prod_manifest), "--baseline", str(scenario.export))
