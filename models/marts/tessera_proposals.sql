@@ -91,7 +91,7 @@ select
     created.proposal_id,
     created.asset,
     case when latest.status is not null then latest.status
-         when deadlines.expires_at <= {{ tessera.utc_now() }} then 'expired'
+         when deadlines.expires_at <= {{ tessera.current_timestamp_utc() }} then 'expired'
          else 'pending' end as status,
     created.proposed_version,
     changes.breaking_changes,
@@ -103,7 +103,7 @@ select
     forced.force_reason,
     created.created_at,
     case when latest.status is not null then latest.resolved_at
-         when deadlines.expires_at <= {{ tessera.utc_now() }} then deadlines.expires_at
+         when deadlines.expires_at <= {{ tessera.current_timestamp_utc() }} then deadlines.expires_at
          end as resolved_at,
     deadlines.expires_at
 from created
