@@ -4,8 +4,11 @@ failed delivery is reported and recorded, never raised (a dbt run does not fail 
 
     vars:
       tessera:
-        webhooks: [{url: https://..., secret: "{{ env_var('TESSERA_WEBHOOK_SECRET') }}"}]
-        team_webhooks: {finance: [{url: https://...}]}   # only events for that team
+        webhooks: [{url: https://..., secret_env: TESSERA_WEBHOOK_SECRET}]
+        team_webhooks: {finance: [{url: https://..., secret: plain-text}]}   # that team's events
+
+dbt does not render Jinja inside nested vars, so `secret: "{{ env_var(...) }}"` would sign
+with that literal text: `secret_env` names the environment variable to read instead.
         slack_webhooks: [https://hooks.slack.com/...]
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -35,14 +39,19 @@ class Target:
     slack: bool
 
 
+def _webhook(w: Mapping[str, Any]) -> Target:
+    secret = os.environ.get(str(w["secret_env"])) if w.get("secret_env") else w.get("secret")
+    return Target(str(w["url"]), secret, False)
+
+
 def _targets(settings: Mapping[str, Any], teams: Iterable[str]) -> list[Target]:
-    out = [Target(str(w["url"]), w.get("secret"), False)
-           for w in settings.get("webhooks") or () if isinstance(w, Mapping) and w.get("url")]
+    out = [_webhook(w) for w in settings.get("webhooks") or ()
+           if isinstance(w, Mapping) and w.get("url")]
     per_team = settings.get("team_webhooks") or {}
     for team in teams:
         for w in per_team.get(team) or ():
             if isinstance(w, Mapping) and w.get("url"):
-                out.append(Target(str(w["url"]), w.get("secret"), False))
+                out.append(_webhook(w))
     out += [Target(str(url), None, True) for url in settings.get("slack_webhooks") or ()]
     return out
 

@@ -55,13 +55,15 @@ def _closed_port() -> int:
 
 @pytest.mark.dbt
 @pytest.mark.parametrize("target", TARGETS)
-def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target):
+def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target, monkeypatch):
     project = copy_project(tmp_path, target)
+    monkeypatch.setenv("TESSERA_IT_FINANCE_SECRET", "finance-s3cret")
     dead = f"http://127.0.0.1:{_closed_port()}/gone"
     project.edit("dbt_project.yml", "vars:\n",
                  "vars:\n  tessera:\n"
                  f"    webhooks: [{{url: '{server}/all', secret: {SECRET}}}]\n"
-                 f"    team_webhooks: {{finance: [{{url: '{server}/finance'}}]}}\n"
+                 f"    team_webhooks: {{finance: [{{url: '{server}/finance', "
+                 "secret_env: TESSERA_IT_FINANCE_SECRET}]}\n"
                  f"    slack_webhooks: ['{server}/slack', '{dead}']\n")
     project.run("deps")
     project.run("build")
@@ -85,9 +87,13 @@ def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target):
         expected = hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
         assert signature == f"sha256={expected}"
         assert body["proposal_id"] == pid
-    finance = [body["event"] for path, body, _ in _Recorder.received if path == "/finance"]
-    assert finance == [b["event"] for b, _, _ in signed], \
+    finance = [(body, sig, raw) for (path, body, sig), raw in
+               zip(_Recorder.received, _Recorder.raw, strict=True) if path == "/finance"]
+    assert [b["event"] for b, _, _ in finance] == [b["event"] for b, _, _ in signed], \
         "a team's webhook gets every event of the proposals it must acknowledge"
+    for _, signature, raw in finance:  # signed with the secret named by secret_env
+        expected = hmac.new(b"finance-s3cret", raw, hashlib.sha256).hexdigest()
+        assert signature == f"sha256={expected}"
     slack = [body for path, body, _ in _Recorder.received if path == "/slack"]
     assert slack and all(set(b) == {"text"} and "tessera:" in b["text"] for b in slack)
     failed = project.query("select count(*) from {state}.tessera_events "
