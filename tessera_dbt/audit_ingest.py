@@ -19,7 +19,7 @@ from .bridge import operation
 from .contracts import Extractor
 from .errors import ConfigError
 from .invocation import Invocation
-from .operations import check_args
+from .operation_args import check_args
 from .publish import stable_id
 
 ARGS: dict[str, tuple[type, bool]] = {

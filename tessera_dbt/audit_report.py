@@ -19,7 +19,7 @@ from .bridge import operation
 from .contracts import asset_name
 from .errors import ConfigError
 from .invocation import Invocation
-from .operations import check_args
+from .operation_args import check_args
 from .render import table
 from .sql import literal
 

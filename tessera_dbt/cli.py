@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="every model, seed, snapshot and source, under contract or not")
     _add_format(check, ("text", "json", "markdown", "github"))
 
-    from .operations import OPERATION_ARGS
+    from .operation_args import OPERATION_ARGS
 
     for name, spec in OPERATION_ARGS.items():
         sub = commands.add_parser(
@@ -292,7 +292,7 @@ def cmd_operation(args: argparse.Namespace) -> int:
 
     from dbt.cli.main import dbtRunner
 
-    from .operations import OPERATION_ARGS
+    from .operation_args import OPERATION_ARGS
 
     op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
                if getattr(args, name) is not None}
