@@ -78,22 +78,26 @@ class Demo:
             self.say(f"  {line}")
         return lines
 
-    def check(self, expect: int) -> None:
-        """`tessera check` against the warehouse's published state, as CI would run it."""
+    def tessera(self, *args: str, expect: int = 0) -> None:
+        """Run the `tessera` CLI on the demo project, printing the command and its output."""
         from .cli import main
 
-        args = ["check", "--state-from-warehouse", "--project-dir", str(self.project),
-                "--profiles-dir", str(self.project),
-                "--manifest", str(self.project / "target" / "manifest.json")]
-        self.say("$ tessera " + " ".join(args[:2]))
+        self.say("$ tessera " + " ".join(args))
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            code = main(args)
+            code = main([*args, "--project-dir", str(self.project),
+                         "--profiles-dir", str(self.project)])
         for line in out.getvalue().rstrip().splitlines():
             self.say(f"  {line}")
-        self.say(f"  (exit code {code})")
         if code != expect:
-            raise ConfigError(f"tessera check exited {code} in the demo, {expect} was expected")
+            raise ConfigError(f"tessera {args[0]} exited {code} in the demo, "
+                              f"{expect} was expected")
+
+    def check(self, expect: int) -> None:
+        """`tessera check` against the warehouse's published state, as CI would run it."""
+        self.tessera("check", "--state-from-warehouse", "--manifest",
+                     str(self.project / "target" / "manifest.json"), expect=expect)
+        self.say(f"  (exit code {expect})")
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         import duckdb
@@ -154,7 +158,7 @@ def run_demo(say: Callable[[str], None] = print, keep: bool = False) -> int:
                   "        description: True when captured payments cover the order amount.\n",
                   "")
         demo.edit("models/commerce/fct_orders.sql", IS_PAID_SQL, "")
-        demo.dbt("parse")
+        demo.dbt("compile", "--select", "fct_orders+")  # compiled SQL: column lineage
         demo.check(expect=1)
 
         say("\n4. Commerce proposes the change; every consumer team must answer.")
@@ -186,15 +190,12 @@ def run_demo(say: Callable[[str], None] = print, keep: bool = False) -> int:
             "select asset, guarantee, status, failures from main_tessera.tessera_audit_results "
             "where status != 'pass' order by asset")
         say(table(("asset", "guarantee", "status", "failures"), rows))
-        rows = demo.query(
-            "select asset, current_version, last_audit_status, "
-            "round(audit_pass_rate_30d, 2) from main_tessera.tessera_contract_status "
-            "where asset like '%dim_%' order by asset")
-        say(table(("asset", "version", "last audit", "pass rate 30d"), rows))
+        demo.tessera("audit", "dim_products", "--days", "7")
 
         say(f"\nDone in {time.perf_counter() - started:.0f}s. Where to look: the BI models "
             "tessera_contracts, tessera_proposals, tessera_acknowledgments, "
-            "tessera_consumers, tessera_audit_results and tessera_contract_status in "
+            "tessera_consumers, tessera_audit_results, tessera_audit_trends, "
+            "tessera_audit_alerts and tessera_contract_status in "
             f"schema main_tessera of {demo.env['TESSERA_DUCKDB_PATH']}"
             + ("" if keep else " (removed now; run `tessera demo --keep` to keep it)") + ".")
         return 0

@@ -30,6 +30,8 @@ def test_demo_tells_the_story():
     assert "$ tessera check --state-from-warehouse" in blocked
     assert "breaking-unproposed" in blocked and "COLUMN_REMOVED at `is_paid`" in blocked
     assert "tessera.propose" in blocked, "the check names the next step"
+    assert "marketing_customer_ltv reads fct_orders.is_paid in its filter" in blocked, \
+        "column lineage says why a consumer is affected"
     assert "(exit code 1)" in blocked
 
     assert "$ dbt run-operation tessera.propose" in proposed
@@ -42,4 +44,6 @@ def test_demo_tells_the_story():
     assert re.search(r"p_[0-9a-f]{16}\s+published", shipped)
 
     assert "accepted_values.category  fail" in audit
+    assert "$ tessera audit dim_products" in audit and "per day" in audit
+    assert "ALERT latest_run_failed" in audit
     assert "Where to look" in audit and "tessera_proposals" in audit
