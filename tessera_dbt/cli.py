@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -81,8 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check every asset under contract in the manifest against production's "
                     "published state. Exit 0 when nothing unapproved breaks, 1 when something "
                     "does, 2 on bad input.")
-    check.add_argument("--manifest", default="target/manifest.json",
-                       help="the pull request's manifest.json (default: target/manifest.json)")
+    check.add_argument("--manifest",
+                       help="the pull request's manifest.json (default: "
+                            "<project-dir>/target/manifest.json)")
     baseline = check.add_mutually_exclusive_group(required=True)
     baseline.add_argument("--baseline", metavar="PATH",
                           help="a directory written by `tessera export`, or a production "
@@ -279,7 +281,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             return check_io.load_baseline(args.baseline, args.all_assets)
         return check_io.baseline_from_warehouse(args.project_dir, args.profiles_dir, target)
 
-    run = check_io.run(args.manifest, read_baseline, run_results=args.run_results,
+    manifest = args.manifest or os.path.join(args.project_dir, "target", "manifest.json")
+    run = check_io.run(manifest, read_baseline, run_results=args.run_results,
                        consumer_manifests=args.consumer_manifest, all_assets=args.all_assets,
                        project_dir=args.project_dir, target=target)
     _write(render(run, args.format))

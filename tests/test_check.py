@@ -229,6 +229,15 @@ def test_column_lineage_narrows_the_affected_consumers(scenario, capsys):
 
 
 @pytest.mark.dbt
+def test_the_manifest_defaults_to_the_projects_target(scenario, capsys, monkeypatch):
+    monkeypatch.chdir(scenario.tmp)  # not the project: --project-dir decides
+    code, out, err = _tessera(scenario.ci, capsys, "check", "--baseline", str(scenario.export),
+                              "--format", "json")
+    assert code == 1, err
+    assert _by_name(json.loads(out))["dim_customers"]["status"] == "breaking-unproposed"
+
+
+@pytest.mark.dbt
 def test_passes_when_nothing_unapproved_breaks(scenario, capsys):
     code, out, _ = _tessera(scenario.ci, capsys, "check", "--manifest",
                             str(scenario.prod_manifest), "--baseline", str(scenario.export))
