@@ -31,7 +31,7 @@ from .artifacts import Manifest
 from .contracts import _meta, dialect_of, is_under_contract, owner_of, tessera_meta
 from .sql_lineage import EVERYTHING, EdgeReads, Parent, analyse
 
-LINEAGE_VERSION = 2
+LINEAGE_VERSION = 3
 CACHE_FILE = "tessera_lineage_cache.json"
 _CONSUMING = ("model", "snapshot")
 _COLUMN_KINDS = ("nullability", "not_null", "accepted_values", "unique", "relationships")

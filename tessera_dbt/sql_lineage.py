@@ -13,7 +13,7 @@ The result also says how the query's output columns derive from each parent (`ou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,7 +244,9 @@ class _Walker:
     def _scope(self, scope: Scope) -> _ScopeInfo:
         expression = scope.expression
         if isinstance(expression, exp.SetOperation):
-            return self._set_operation(expression)
+            info = self._set_operation(expression)
+            self._set_order(expression, info)
+            return info
         info = _ScopeInfo()
         for alias, (_, source) in scope.selected_sources.items():
             pid = self._parent_of(alias, source)
@@ -269,14 +271,35 @@ class _Walker:
                     and not node.table:
                 origins = self._select_origins(scope, aliases[node.name.lower()])
             line = node.this.meta.get("line") if isinstance(node.this, exp.Expression) else None
-            for pid, column in origins:
-                if column != EVERYTHING:
-                    self.result[pid].reads.setdefault(column, []).append(Read(clause, line))
-            if not clause.startswith(("select list", "window", "order by")):
-                info.rows |= origins
+            self._record(info, origins, clause, line)
+        for clause, select, line in _by_position(expression):
+            self._record(info, self._select_origins(scope, select), clause, line)
         for select in expression.selects:
             self._output(scope, info, select)
         return info
+
+    def _record(self, info: _ScopeInfo, origins: set[Origin], clause: str,
+                line: int | None) -> None:
+        for pid, column in origins:
+            if column != EVERYTHING:
+                self.result[pid].reads.setdefault(column, []).append(Read(clause, line))
+        if not clause.startswith(("select list", "window", "order by")):
+            info.rows |= origins
+
+    def _set_order(self, expression: exp.SetOperation, info: _ScopeInfo) -> None:
+        """`union ... order by x` (or `order by 1`) reads x in every branch."""
+        names = [s.alias_or_name.lower() for s in expression.selects]
+        order = expression.args.get("order")
+        for ordered in order.expressions if order else ():
+            position = _position(ordered.this, len(names))
+            if position is not None:
+                found = [(names[position], ordered.this.meta.get("line"))]
+            else:
+                found = [(c.name.lower(), c.this.meta.get("line"))
+                         for c in ordered.find_all(exp.Column)
+                         if isinstance(c.this, exp.Identifier)]
+            for name, line in found:
+                self._record(info, info.origins(name), "order by", line)
 
     def _select_origins(self, scope: Scope, select: exp.Expression) -> set[Origin]:
         found: set[Origin] = set()
@@ -339,6 +362,32 @@ def _line(node: exp.Expression) -> int | None:
         if isinstance(inner, exp.Expression) and inner.meta.get("line"):
             return int(inner.meta["line"])
     return None
+
+
+def _position(node: exp.Expression, count: int) -> int | None:
+    """The 0-based select item a `group by 1` / `order by 1` ordinal stands for."""
+    if isinstance(node, exp.Literal) and not node.is_string and str(node.this).isdigit() \
+            and 0 < int(node.this) <= count:
+        return int(node.this) - 1
+    return None
+
+
+def _by_position(select: exp.Select) -> Iterator[tuple[str, exp.Expression, int | None]]:
+    """The select items that `group by 1`, `order by 2` or `group by all` stand for: their
+    columns are read in that clause, though the clause names none."""
+    items = select.selects
+    group = select.args.get("group")
+    if group is not None and group.args.get("all"):
+        for item in items:
+            if not item.find(exp.AggFunc, exp.Window):
+                yield "group by", item, _line(item)
+    for clause, key in (("group by", "group"), ("order by", "order")):
+        holder = select.args.get(key)
+        for node in holder.expressions if holder is not None else ():
+            literal = node.this if isinstance(node, exp.Ordered) else node
+            position = _position(literal, len(items))
+            if position is not None:
+                yield clause, items[position], literal.meta.get("line")
 
 
 def _clause(node: exp.Expression, select: exp.Expression) -> str | None:
