@@ -32,7 +32,6 @@ from .contracts import _meta, dialect_of, is_under_contract, owner_of, tessera_m
 from .sql_lineage import EVERYTHING, EdgeReads, Parent, analyse
 
 LINEAGE_VERSION = 3
-CACHE_FILE = "tessera_lineage_cache.json"
 _CONSUMING = ("model", "snapshot")
 _COLUMN_KINDS = ("nullability", "not_null", "accepted_values", "unique", "relationships")
 
@@ -121,6 +120,7 @@ class LineageCache:
             return
         temporary = f"{self.path}.{os.getpid()}.tmp"
         try:
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             with open(temporary, "w", encoding="utf-8") as handle:
                 json.dump({"version": LINEAGE_VERSION, "entries": self.entries}, handle)
             os.replace(temporary, self.path)
@@ -129,12 +129,20 @@ class LineageCache:
             pass  # a cache that cannot be written only costs time
 
 
+def cache_dir() -> str:
+    """`$TESSERA_CACHE_DIR`, else the user's cache directory: never beside the manifest,
+    which may be a read-only or shared artifact (a production manifest, a CI download)."""
+    return os.environ.get("TESSERA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tessera-dbt")
+
+
 def default_cache(manifest: Manifest) -> LineageCache:
-    """`tessera_lineage_cache.json` next to the manifest file (target/), if there is one."""
-    if os.path.isfile(manifest.path):
-        return LineageCache(os.path.join(os.path.dirname(os.path.abspath(manifest.path)),
-                                         CACHE_FILE))
-    return LineageCache(None)
+    """One cache file per manifest path (entries are keyed by content, so a rebuilt
+    manifest reuses what did not change), if the manifest is a file."""
+    if not os.path.isfile(manifest.path):
+        return LineageCache(None)
+    key = hashlib.sha256(os.path.abspath(manifest.path).encode()).hexdigest()[:16]
+    return LineageCache(os.path.join(cache_dir(), f"lineage-{key}.json"))
 
 
 # per-edge analysis ------------------------------------------------------------------------

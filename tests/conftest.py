@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from tessera_dbt.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TESSERA_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus" / "artifacts"
+# the lineage cache of this session: neither the user's cache directory nor the corpus
+os.environ.setdefault("TESSERA_CACHE_DIR", tempfile.mkdtemp(prefix="tessera-test-cache-"))
 
 
 def corpus_files(kind: str) -> list[Path]:

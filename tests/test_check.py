@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tessera_dbt.artifacts import load_manifest
 from tessera_dbt.cli import main
 from tessera_dbt.export import INDEX, _file_name
+from tessera_dbt.lineage import default_cache
 
 from .conftest import DbtProject, copy_project
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
@@ -204,7 +206,9 @@ def test_column_lineage_narrows_the_affected_consumers(scenario, capsys):
     assert "marketing" in orders
     assert any("marketing_customer_ltv reads fct_orders.is_paid in its filter" in why
                for why in orders["marketing"]["reasons"])
-    assert (compiled / "tessera_lineage_cache.json").is_file(), "lineage is cached"
+    cache = default_cache(load_manifest(str(compiled / "manifest.json"))).path
+    assert cache and Path(cache).is_file(), "lineage is cached"
+    assert not (compiled / "tessera_lineage_cache.json").exists(), "never beside the manifest"
 
     # the dashboard declares the columns it uses (as `meta: {tessera: {columns: [...]}}` on
     # the exposure compiles to): then nobody reads the dropped column

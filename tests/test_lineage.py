@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from tessera_dbt.lineage import (
     affected_consumers,
     changed_columns_of,
     column_reads,
+    default_cache,
 )
 from tessera_dbt.sql_lineage import Parent, analyse
 
@@ -578,7 +580,7 @@ def test_impact_column_on_the_built_project(declared, cli):
     assert any("dim_customers.lifetime_value (from fct_orders.amount)" in r
                for r in rows["marketing_customer_ltv"]["reasons"])
     assert rows["order_sync_service"]["reads"]  # the exposure declares amount
-    assert (declared.path / "built" / "tessera_lineage_cache.json").is_file()
+    assert Path(default_cache(load_manifest(manifest)).path).is_file(), "lineage is cached"
 
 
 @pytest.mark.dbt
