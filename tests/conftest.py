@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,22 @@ SHARED = Path(os.environ.get("TESSERA_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus" / "artifacts"
 # the lineage cache of this session: neither the user's cache directory nor the corpus
 os.environ.setdefault("TESSERA_CACHE_DIR", tempfile.mkdtemp(prefix="tessera-test-cache-"))
+
+
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """`env` set in os.environ for the block (dbt and the CLI run in this process), then
+    the previous values back."""
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def corpus_files(kind: str) -> list[Path]:
@@ -124,19 +142,11 @@ class DbtProject:
             if event.info.name in ("JinjaLogInfo", "JinjaLogDebug"):
                 messages.append(event.data.msg)
 
-        old = {k: os.environ.get(k) for k in self.env}
-        os.environ.update(self.env)
-        try:
+        with environment(self.env):
             result = dbtRunner(callbacks=[capture]).invoke(
                 [*args, "--project-dir", str(self.path), "--profiles-dir", str(self.path),
                  "--target", self.target])
             result.messages = messages
-        finally:
-            for key, value in old.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
         if expect_success:
             assert result.success, f"dbt {' '.join(args)} failed: {result.exception}"
         return result

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -19,7 +18,7 @@ from tessera_dbt.audit import from_freshness_result
 from tessera_dbt.audit_report import sparkline
 from tessera_dbt.cli import main
 
-from .conftest import copy_project
+from .conftest import copy_project, environment
 
 pytestmark = pytest.mark.dbt
 
@@ -174,16 +173,8 @@ def _ingest_quietly(project, files: list[Path], manifest: Path) -> None:
             "--profiles-dir", str(project.path), "--target", project.target]
     for path in files:
         args += ["--run-results", str(path)]
-    old = {k: os.environ.get(k) for k in project.env}
-    os.environ.update(project.env)
-    try:
+    with environment(project.env):
         assert main(args) == 0
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")

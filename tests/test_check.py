@@ -5,10 +5,8 @@ and the check compares it with production through each kind of baseline."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from tessera_dbt.cli import main
 from tessera_dbt.export import INDEX, _file_name
 from tessera_dbt.lineage import default_cache
 
-from .conftest import DbtProject, copy_project
+from .conftest import DbtProject, copy_project, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 
 SETTINGS = "vars:\n  tessera:\n    publish_targets: [prod]\n    state_target: prod\n"
@@ -32,20 +30,6 @@ EXPECTED = {  # the pull request's statuses against production's state
     "hostile_names": "removed",             # deleted; production registered a consumer
     "stg_orders": "unchanged",
 }
-
-
-@contextmanager
-def environment(env: dict[str, str]):
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @dataclass

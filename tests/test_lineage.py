@@ -24,6 +24,7 @@ from tessera_dbt.lineage import (
 from tessera_dbt.sql_lineage import Parent, analyse
 
 from .conftest import CORPUS, copy_project
+from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 
 A = {"a": Parent(("db", "main", "fct_orders"))}
 JAFFLE = CORPUS / "generated/jaffle_shop_duckdb_dbt1.11/manifest_failing.json"
@@ -488,17 +489,6 @@ DROP_UPDATED_AT_SQL = ("""        ) as is_paid,
 """, """        ) as is_paid
 """)
 DROP_UPDATED_AT_YML = ("      - name: updated_at\n        data_type: timestamp\n", "")
-DROP_IS_PAID_YML = ("      - name: is_paid\n        data_type: boolean\n"
-                    "        description: True when captured payments cover the order amount.\n",
-                    "")
-DROP_IS_PAID_SQL = ("""        cast(
-            case
-                when order_payments.paid_amount >= coalesce(order_items.amount, 0) then true
-                else false
-            end
-            as boolean
-        ) as is_paid,
-""", "")
 FINANCE_COLUMNS = ("            - team: finance\n              purpose: revenue reporting\n",
                    "            - team: finance\n              purpose: revenue reporting\n"
                    "              columns: [order_id, order_date, status, amount]\n")
