@@ -209,6 +209,15 @@ def _child_map_from_depends_on(
     return children
 
 
+def _executed_at(raw: dict[str, Any]) -> str | None:
+    """When a result's `execute` step completed (run_results and sources.json alike)."""
+    completed_at = None
+    for step in raw.get("timing") or ():
+        if isinstance(step, dict) and step.get("name") == "execute":
+            completed_at = step.get("completed_at")
+    return completed_at
+
+
 def load_run_results(path: str) -> RunResults:
     """Read a run_results.json of any dbt version (schema v1-v6)."""
     doc = _read_json(path, "run_results")
@@ -222,10 +231,6 @@ def load_run_results(path: str) -> RunResults:
     for raw in raw_results:
         if not isinstance(raw, dict) or not isinstance(raw.get("unique_id"), str):
             continue
-        completed_at = None
-        for step in raw.get("timing") or ():
-            if isinstance(step, dict) and step.get("name") == "execute":
-                completed_at = step.get("completed_at")
         failures = raw.get("failures")
         results.append(
             TestResult(
@@ -234,7 +239,7 @@ def load_run_results(path: str) -> RunResults:
                 failures=failures if isinstance(failures, int) else None,
                 execution_time=float(raw.get("execution_time") or 0.0),
                 message=raw.get("message"),
-                completed_at=completed_at,
+                completed_at=_executed_at(raw),
             )
         )
     args = _object(doc, "args")
@@ -283,10 +288,6 @@ def load_sources(path: str) -> SourcesResults:
     for raw in raw_results:
         if not isinstance(raw, dict) or not isinstance(raw.get("unique_id"), str):
             continue
-        completed_at = None
-        for step in raw.get("timing") or ():
-            if isinstance(step, dict) and step.get("name") == "execute":
-                completed_at = step.get("completed_at")
         age = raw.get("max_loaded_at_time_ago_in_s")
         results.append(FreshnessResult(
             unique_id=raw["unique_id"],
@@ -295,7 +296,7 @@ def load_sources(path: str) -> SourcesResults:
             age_seconds=float(age) if isinstance(age, (int, float)) else None,
             execution_time=float(raw.get("execution_time") or 0.0),
             message=raw.get("error") or raw.get("message"),
-            completed_at=completed_at or raw.get("snapshotted_at"),
+            completed_at=_executed_at(raw) or raw.get("snapshotted_at"),
         ))
     return SourcesResults(path=path, invocation_id=metadata.get("invocation_id"),
                           generated_at=metadata.get("generated_at"), results=tuple(results))
