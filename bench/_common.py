@@ -4,8 +4,12 @@ figure, best-of-N timing and the tables they print."""
 from __future__ import annotations
 
 import os
+import resource
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +49,25 @@ class Figure:
     @property
     def ratio(self) -> float:
         return self.seconds / self.baseline_seconds if self.baseline_seconds else float("inf")
+
+
+def children_cpu() -> float:
+    """User + system seconds of the finished child processes (subtract two readings)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@contextmanager
+def workdir(keep: Path | str | None, prefix: str) -> Iterator[Path]:
+    """A temporary directory, or `keep` emptied first and left in place afterwards."""
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            yield Path(tmp)
+        return
+    base = Path(keep)
+    if base.exists():
+        shutil.rmtree(base)
+    yield base
 
 
 def best_of(repeats: int, fn: Callable[[], object]) -> tuple[float, float]:

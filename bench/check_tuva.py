@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._common import TUVA, Figure, corpus_file, table
-from .contracts_vs_json_load import _children_cpu, tessera_command
+from ._common import TUVA, Figure, children_cpu, corpus_file, table
+from .contracts_vs_json_load import tessera_command
 
 NAME = "check_tuva"
 TARGET_SECONDS = 5.0
@@ -78,14 +78,14 @@ def edit_manifest(manifest: dict[str, Any], edits: int, seed: int = 7
 def _run(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
     import time
 
-    cpu = _children_cpu()
+    cpu = children_cpu()
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: "
                            f"{done.stderr.decode(errors='replace').strip()[-2000:]}")
-    return elapsed, _children_cpu() - cpu, done
+    return elapsed, children_cpu() - cpu, done
 
 
 def run(manifest: Path | str | None = None, edits: int = DEFAULT_EDITS,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ._common import TUVA, Figure, corpus_file, table
+from ._common import TUVA, Figure, children_cpu, corpus_file, table
 from .synthetic_manifest import DEFAULT_MODELS, DEFAULT_SEED, generate
 
 NAME = "contracts_vs_json_load"
@@ -57,22 +56,17 @@ def commands(path: Path) -> dict[str, list[str]]:
     }
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _run(command: list[str]) -> tuple[float, float]:
     """(wall, CPU) seconds of one run; the CPU time (user + system of the child) is the
     figure that the other processes of a busy machine disturb least."""
-    cpu = _children_cpu()
+    cpu = children_cpu()
     start = time.perf_counter()
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: "
                            f"{done.stderr.decode(errors='replace').strip()[-2000:]}")
-    return elapsed, _children_cpu() - cpu
+    return elapsed, children_cpu() - cpu
 
 
 def _count_documents(command: list[str]) -> int:

@@ -30,16 +30,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._common import Figure, table
+from ._common import Figure, children_cpu, table, workdir
 from .hook_overhead import generate
 
 NAME = "dbt_parse"
@@ -90,11 +87,6 @@ sys.exit(cli())
 """
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 class Parser:
     """Runs `dbt <args>` in one of the variants' projects, as a fresh process."""
 
@@ -110,14 +102,14 @@ class Parser:
         hidden = "-" if variant == "plugin" else PLUGIN_MODULE
         cmd = [sys.executable, "-c", LAUNCHER, hidden, *args, "--project-dir", str(path),
                "--profiles-dir", str(path)]
-        cpu = _children_cpu()
+        cpu = children_cpu()
         start = time.perf_counter()
         done = subprocess.run(cmd, cwd=path, env=self.env, capture_output=True, text=True)
         wall = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"`dbt {' '.join(args)}` ({variant}) exited {done.returncode}:\n"
                                f"{(done.stdout + done.stderr)[-3000:]}")
-        return wall, _children_cpu() - cpu, done.stdout + done.stderr
+        return wall, children_cpu() - cpu, done.stdout + done.stderr
 
 
 def setup(base: Path, models: int) -> dict[str, Path]:
@@ -130,19 +122,8 @@ def setup(base: Path, models: int) -> dict[str, Path]:
 
 def run(models: int = DEFAULT_MODELS, repeats: int = DEFAULT_REPEATS,
         keep: Path | str | None = None) -> list[Figure]:
-    tmp = None
-    if keep is None:
-        tmp = tempfile.TemporaryDirectory(prefix="tessera-parse-bench-")
-        base = Path(tmp.name)
-    else:
-        base = Path(keep)
-        if base.exists():
-            shutil.rmtree(base)
-    try:
+    with workdir(keep, "tessera-parse-bench-") as base:
         return _run(base, models, repeats)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
 
 def _run(base: Path, models: int, repeats: int) -> list[Figure]:

@@ -45,18 +45,16 @@ import json
 import os
 import pstats
 import random
-import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._common import ROOT, Figure, table
+from ._common import ROOT, Figure, children_cpu, table, workdir
 
 NAME = "hook_overhead"
 DEFAULT_MODELS = 3_000
@@ -213,11 +211,6 @@ def dbt_executable() -> str:
     return found
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 @dataclass
 class Run:
     """One dbt invocation: its times and what its debug log says."""
@@ -262,12 +255,12 @@ class Runner:
         self.counter += 1
         log_path = self.project.path / "logs" / f"{self.counter:03d}_{variant}"
         cmd = self.command(variant, *args, log_path=log_path)
-        cpu = _children_cpu()
+        cpu = children_cpu()
         start = time.perf_counter()
         done = subprocess.run(cmd, cwd=self.project.path, env=self.env, capture_output=True,
                               text=True)
         wall = time.perf_counter() - start
-        result = Run(label, variant, wall, _children_cpu() - cpu)
+        result = Run(label, variant, wall, children_cpu() - cpu)
         if done.returncode != 0:
             raise RuntimeError(f"`{' '.join(cmd)}` exited {done.returncode}:\n"
                                f"{(done.stdout + done.stderr)[-4000:]}")
@@ -390,21 +383,10 @@ def run(models: int = DEFAULT_MODELS, repeats: int = DEFAULT_REPEATS,
         seed: int = DEFAULT_SEED, keep: Path | str | None = None,
         profile_when_slow: bool = True, always_profile: bool = False,
         out: TextIO | None = None) -> list[Figure]:
-    tmp = None
-    if keep is None:
-        tmp = tempfile.TemporaryDirectory(prefix="tessera-hook-bench-")
-        base = Path(tmp.name)
-    else:
-        base = Path(keep)
-        if base.exists():
-            shutil.rmtree(base)
-    try:
+    with workdir(keep, "tessera-hook-bench-") as base:
         return _run(base / PROJECT, models, repeats,
                     repeats if full_repeats is None else full_repeats, threads, seed,
                     profile_when_slow, always_profile, out)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
 
 def _run(dest: Path, models: int, repeats: int, full_repeats: int, threads: int, seed: int,
