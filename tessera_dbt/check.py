@@ -97,6 +97,7 @@ def affected_consumers(
     consumer_manifests: Sequence[Manifest],
     registered: Mapping[str, str | None],
     published: Mapping[str, Any] | None = None,
+    cache: lineage.LineageCache | None = None,
 ) -> tuple[dict[str, Any], ...]:
     """The consumers a breaking change or a removal reaches: the one place `tessera check`
     asks. The candidates are the document's consumers (as the pull request has it and as
@@ -119,7 +120,7 @@ def affected_consumers(
         return tuple(found[key] for key in sorted(found))
     verdicts = lineage.affected_consumers(
         manifest, unique_id, document, changed, consumer_manifests,
-        registered=dict.fromkeys(registered), cache=lineage.default_cache(manifest))
+        registered=dict.fromkeys(registered), cache=cache)
     reasons: dict[str, list[str]] = {}
     exempt: set[str] = set()
     for verdict in verdicts:
@@ -185,6 +186,8 @@ def check(
     state = baseline.state
     declared = declared_versions or {}
     matched = _match(documents, state.histories)
+    # one lineage cache for the run: read once, saved after each asset that adds to it
+    cache = lineage.default_cache(manifest) if manifest is not None else None
     out: list[AssetCheck] = []
     for i, doc in enumerate(documents):
         asset = matched.get(i)
@@ -195,7 +198,7 @@ def check(
             continue
         out.append(_compare(doc, asset, baseline, manifest, consumer_manifests, passed_tests,
                             verified_by_run, declared.get(_unique_id(doc) or ""),
-                            state_target))
+                            state_target, cache))
     for asset in sorted(set(state.histories) - set(matched.values())):
         out.append(_removed(asset, baseline, manifest, consumer_manifests))
     out.sort(key=lambda c: (c.name, c.asset))
@@ -204,7 +207,8 @@ def check(
 
 def _compare(doc: dict[str, Any], asset: str, baseline: Baseline, manifest: Manifest | None,
              consumer_manifests: Sequence[Manifest], passed: frozenset[str], verified: bool,
-             declared: str | None, target: str | None) -> AssetCheck:
+             declared: str | None, target: str | None,
+             cache: lineage.LineageCache | None) -> AssetCheck:
     history = baseline.state.histories[asset]
     head = history[-1]
     current = {**doc, "asset": asset}  # the PR's relation stands in for production's
@@ -230,7 +234,7 @@ def _compare(doc: dict[str, Any], asset: str, baseline: Baseline, manifest: Mani
                *((current.get("schema") or {}).get("properties") or {})]
     affected = affected_consumers(manifest, uid, current,
                                   lineage.changed_columns_of(report.breaking_changes, columns),
-                                  consumer_manifests, registered, head)
+                                  consumer_manifests, registered, head, cache)
     base.update(affected=affected)
     major = bump_version(published, "major") if published else None
     if declared and is_prerelease(declared):
