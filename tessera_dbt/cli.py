@@ -29,6 +29,27 @@ def _add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None
                         help="output format (default: text)")
 
 
+def _add_dbt_location(parser: argparse.ArgumentParser,
+                      target_help: str = "the dbt target (dbt's default)") -> None:
+    """Where dbt finds the project and the user's profile, as dbt's own flags say it."""
+    parser.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
+    parser.add_argument("--profiles-dir", help="where profiles.yml is (dbt's default)")
+    parser.add_argument("--target", help=target_help)
+
+
+def _operation_argv(args: argparse.Namespace, macro: str, op_args: dict[str, Any],
+                    *log_flags: str) -> list[str]:
+    """`dbt run-operation MACRO --args ...` in the project, profile and target given."""
+    import json
+
+    command = ["run-operation", macro, "--args", json.dumps(op_args),
+               "--project-dir", args.project_dir, *log_flags]
+    for flag in ("profiles_dir", "target"):
+        if getattr(args, flag):
+            command += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
+    return command
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tessera", description="Data-contract coordination for dbt.")
     parser.add_argument("--version", action="version", version=f"tessera-dbt {__version__}")
@@ -92,11 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--state-from-warehouse", action="store_true",
                           help="read the published contracts and proposals through your dbt "
                                "profile")
-    check.add_argument("--target", help="the dbt target whose published state counts "
-                                        "(default: vars.tessera.state_target, else the "
-                                        "profile's target)")
-    check.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
-    check.add_argument("--profiles-dir", help="where profiles.yml is (dbt's default)")
+    _add_dbt_location(check, target_help="the dbt target whose published state counts "
+                                         "(default: vars.tessera.state_target, else the "
+                                         "profile's target)")
     check.add_argument("--run-results", metavar="PATH",
                        help="run_results.json of the build: passing tests verify tightened "
                             "guarantees")
@@ -117,9 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "the same code path as the dbt CLI.")
         for arg, (_, required) in spec.items():
             sub.add_argument(f"--{arg.replace('_', '-')}", dest=arg, required=required)
-        sub.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
-        sub.add_argument("--profiles-dir", help="where profiles.yml is (dbt's default)")
-        sub.add_argument("--target", help="the dbt target (dbt's default)")
+        _add_dbt_location(sub)
         sub.set_defaults(operation=name)
 
     audit = commands.add_parser(
@@ -143,9 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="sources.json of `dbt source freshness` to record (repeatable)")
     ingest.add_argument("--manifest", metavar="PATH",
                         help="manifest.json of those runs (default: the project's own)")
-    audit.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
-    audit.add_argument("--profiles-dir", help="where profiles.yml is (dbt's default)")
-    audit.add_argument("--target", help="the dbt target (dbt's default)")
+    _add_dbt_location(audit)
 
     demo = commands.add_parser(
         "demo", help="the end-to-end story on an embedded DuckDB warehouse",
@@ -291,7 +306,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_operation(args: argparse.Namespace) -> int:
     """The operations of the dbt CLI, run through dbt itself: one code path."""
-    import json
 
     from dbt.cli.main import dbtRunner
 
@@ -299,19 +313,14 @@ def cmd_operation(args: argparse.Namespace) -> int:
 
     op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
                if getattr(args, name) is not None}
-    command = ["run-operation", f"tessera.{args.operation}", "--args", json.dumps(op_args),
-               "--project-dir", args.project_dir, "--quiet"]
-    for flag in ("profiles_dir", "target"):
-        if getattr(args, flag):
-            command += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
-    result = dbtRunner().invoke(command)
+    result = dbtRunner().invoke(
+        _operation_argv(args, f"tessera.{args.operation}", op_args, "--quiet"))
     return EXIT_OK if result.success else EXIT_ERROR
 
 
 def _dbt_operation(args: argparse.Namespace, macro: str, op_args: dict[str, Any]) -> list[str]:
     """Run `dbt run-operation` in-process with dbt's own logging off; return the lines the
     operation printed, or raise its error as one line."""
-    import json
 
     from dbt.cli.main import dbtRunner
 
@@ -328,12 +337,8 @@ def _dbt_operation(args: argparse.Namespace, macro: str, op_args: dict[str, Any]
                       "MainEncounteredError"):
             errors.append(str(getattr(event.data, "exc", "") or ""))
 
-    command = ["run-operation", macro, "--args", json.dumps(op_args),
-               "--project-dir", args.project_dir, "--log-level", "none"]
-    for flag in ("profiles_dir", "target"):
-        if getattr(args, flag):
-            command += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
-    result = dbtRunner(callbacks=[listen]).invoke(command)
+    result = dbtRunner(callbacks=[listen]).invoke(
+        _operation_argv(args, macro, op_args, "--log-level", "none"))
     if not result.success:
         detail = next((e for e in reversed(errors) if e.strip()), None) or \
             str(result.exception or f"dbt run-operation {macro} failed")
