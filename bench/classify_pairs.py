@@ -29,10 +29,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from tessera_dbt.artifacts import load_manifest
-from tessera_dbt.compat import classify
-from tessera_dbt.contracts import extract_contracts
-from tessera_dbt.types import parse_type, to_json_schema
+from tessera_dbt.artifacts.contracts import extract_contracts
+from tessera_dbt.artifacts.readers import load_manifest
+from tessera_dbt.engine.compat import classify
+from tessera_dbt.engine.json_schema import to_json_schema
+from tessera_dbt.engine.warehouse_types import parse_type
 
 from ._common import TUVA, Figure, best_of, corpus_file, table
 

@@ -20,7 +20,7 @@ machine measures the neighbours; both are printed): plugin / package (what the p
 and plugin / bare (what adopting tessera costs a parse). Parses of one project vary by about
 ±15% on a shared machine, far more than the plugin could add, so the verdict (target: adds
 under 0.5 s) is on the plugin's own time measured inside the plugin variant's parses: the
-import of `dbt_tessera` and `tessera_dbt.bridge`, plus what its wrapper of
+import of `dbt_tessera` and `tessera_dbt.runtime.bridge`, plus what its wrapper of
 `get_context_modules` adds to every Jinja context dbt builds.
 
     python -m bench.dbt_parse [--models N] [--repeats N] [--keep DIR]
@@ -60,7 +60,7 @@ else:  # the plugin variant: measure exactly what the plugin itself spends
     import atexit, time
     import dbt.plugins.manager, dbt.context.base  # dbt's own imports, not the plugin's
     start = time.process_time()
-    import dbt_tessera, tessera_dbt.bridge  # what dbt's plugin discovery imports
+    import dbt_tessera, tessera_dbt.runtime.bridge  # what dbt's plugin discovery imports
     spent = {"import": time.process_time() - start, "calls": 0, "outer": 0.0, "inner": 0.0}
     import dbt.context.base as base
     original = base.get_context_modules
@@ -68,7 +68,7 @@ else:  # the plugin variant: measure exactly what the plugin itself spends
         t = time.perf_counter(); modules = original(); spent["inner"] += time.perf_counter() - t
         return modules
     base.get_context_modules = inner  # what tessera's wrapper will call
-    install = tessera_dbt.bridge.install
+    install = tessera_dbt.runtime.bridge.install
     def timed_install():
         install()
         ours = base.get_context_modules
@@ -78,7 +78,7 @@ else:  # the plugin variant: measure exactly what the plugin itself spends
             return modules
         outer._tessera = True
         base.get_context_modules = outer
-    tessera_dbt.bridge.install = timed_install
+    tessera_dbt.runtime.bridge.install = timed_install
     atexit.register(lambda: sys.stderr.write(
         "tessera-plugin-cost %(import)f %(calls)d %(outer)f %(inner)f\\n" % spent))
 from dbt.cli.main import cli

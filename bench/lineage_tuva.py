@@ -83,7 +83,8 @@ def edges(manifest) -> list[tuple[str, str]]:
 
 
 def lineage_of_every_edge(manifest, compiled, cache_path: Path | None):
-    from tessera_dbt.lineage import Lineage, LineageCache
+    from tessera_dbt.lineage.cache import LineageCache
+    from tessera_dbt.lineage.columns import Lineage
 
     cache = LineageCache(str(cache_path) if cache_path else None)
     lineage = Lineage(manifest, cache, compiled)
@@ -93,7 +94,7 @@ def lineage_of_every_edge(manifest, compiled, cache_path: Path | None):
 
 
 def run(repeats: int = 1, work: Path | None = None) -> list[Figure]:
-    from tessera_dbt.artifacts import load_manifest
+    from tessera_dbt.artifacts.readers import load_manifest
 
     path = corpus_file(TUVA)
     work = work or Path(tempfile.mkdtemp(prefix="tessera-lineage-"))

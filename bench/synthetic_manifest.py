@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tessera_dbt.types import parse_type
+from tessera_dbt.engine.warehouse_types import parse_type
 
 from ._common import BOUNCER_112, JAFFLE_FAILING, TUVA, corpus_dir
 

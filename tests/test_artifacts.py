@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tessera_dbt.artifacts import load_manifest, load_run_results
-from tessera_dbt.errors import ArtifactError
+from tessera_dbt.artifacts.readers import load_manifest, load_run_results
+from tessera_dbt.engine.errors import ArtifactError
 
 from .conftest import CORPUS, corpus_files
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tessera_dbt.artifacts import FreshnessResult
-from tessera_dbt.audit import from_freshness_result
-from tessera_dbt.audit_report import sparkline
+from tessera_dbt.artifacts.readers import FreshnessResult
 from tessera_dbt.cli import main
+from tessera_dbt.runtime.audit_report import sparkline
+from tessera_dbt.state.audit import from_freshness_result
 
 from .conftest import copy_project, environment
 

@@ -10,10 +10,10 @@ import pytest
 
 from bench import __main__ as bench_main
 from bench import classify_pairs, contracts_vs_json_load, dbt_parse, synthetic_manifest
-from tessera_dbt.artifacts import load_manifest
-from tessera_dbt.compat import classify
-from tessera_dbt.contracts import extract_contracts
-from tessera_dbt.documents import validation_errors
+from tessera_dbt.artifacts.contracts import extract_contracts
+from tessera_dbt.artifacts.documents import validation_errors
+from tessera_dbt.artifacts.readers import load_manifest
+from tessera_dbt.engine.compat import classify
 
 from .conftest import CORPUS
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tessera_dbt.artifacts import load_manifest
+from tessera_dbt.artifacts.readers import load_manifest
 from tessera_dbt.cli import main
-from tessera_dbt.export import INDEX, _file_name
-from tessera_dbt.lineage import default_cache
+from tessera_dbt.lineage.cache import default_cache
+from tessera_dbt.state.export import INDEX, _file_name
 
 from .conftest import DbtProject, copy_project, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML

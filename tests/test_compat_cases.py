@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tessera_dbt.compat import classify, classify_against_history
-from tessera_dbt.rules import RULES
+from tessera_dbt.engine.compat import classify, classify_against_history
+from tessera_dbt.engine.rules import RULES
 
 CASES_DIR = Path(__file__).parent / "cases" / "compat"
 

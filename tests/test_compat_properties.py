@@ -27,10 +27,11 @@ from hypothesis import note as _note
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context
 
-from tessera_dbt.compat import classify, classify_against_history, same_document
-from tessera_dbt.documents import validation_errors
-from tessera_dbt.rules import RULES_BY_ID, Level
-from tessera_dbt.types import DIALECTS, TypeRelation, compare_canonical, parse_type, type_to_text
+from tessera_dbt.artifacts.documents import validation_errors
+from tessera_dbt.engine.compat import classify, classify_against_history, same_document
+from tessera_dbt.engine.rules import RULES_BY_ID, Level
+from tessera_dbt.engine.type_lattice import TypeRelation, compare_canonical
+from tessera_dbt.engine.warehouse_types import DIALECTS, parse_type, type_to_text
 from tests.strategies import (
     MODES,
     SCHEMA_EDITS,

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from tessera_dbt.artifacts import load_manifest
-from tessera_dbt.contracts import asset_name, extract_contracts, owner_of
-from tessera_dbt.documents import validation_errors
+from tessera_dbt.artifacts.contracts import extract_contracts
+from tessera_dbt.artifacts.documents import validation_errors
+from tessera_dbt.artifacts.nodes import asset_name, owner_of
+from tessera_dbt.artifacts.readers import load_manifest
 
 from .conftest import CORPUS, corpus_files
 

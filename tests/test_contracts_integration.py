@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tessera_dbt.artifacts import load_manifest
-from tessera_dbt.contracts import extract_contracts
-from tessera_dbt.documents import validation_errors
+from tessera_dbt.artifacts.contracts import extract_contracts
+from tessera_dbt.artifacts.documents import validation_errors
+from tessera_dbt.artifacts.readers import load_manifest
 
 from .conftest import copy_project
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tessera_dbt.demo import run_demo
+from tessera_dbt.cli import main
+from tessera_dbt.cli.demo import run_demo
 
 
 def _steps(out: str) -> list[str]:
@@ -17,7 +18,7 @@ def _steps(out: str) -> list[str]:
 @pytest.mark.dbt
 def test_demo_tells_the_story():
     lines: list[str] = []
-    assert run_demo(say=lines.append) == 0
+    assert run_demo(main, say=lines.append) == 0
     out = "\n".join(lines)
     intro, publish, minor, blocked, proposed, shipped, audit = _steps(out)
     assert "commerce produces fct_orders" in intro

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from bench.__main__ import BENCHMARKS
-from tessera_dbt import models_doc, rules_doc
-from tessera_dbt.cli import build_parser
-from tessera_dbt.operations import OPERATION_ARGS
+from tessera_dbt.cli.parser import build_parser
+from tessera_dbt.runtime.operation_args import OPERATION_ARGS
+from tools import models_doc, rules_doc
 
 from .conftest import ROOT
 

@@ -11,17 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tessera_dbt.artifacts import load_manifest
-from tessera_dbt.compat import classify
-from tessera_dbt.lineage import (
-    Lineage,
-    LineageCache,
-    affected_consumers,
-    changed_columns_of,
-    column_reads,
-    default_cache,
-)
-from tessera_dbt.sql_lineage import Parent, analyse
+from tessera_dbt.artifacts.readers import load_manifest
+from tessera_dbt.engine.compat import classify
+from tessera_dbt.lineage.cache import LineageCache, default_cache
+from tessera_dbt.lineage.columns import Lineage, changed_columns_of
+from tessera_dbt.lineage.consumers import affected_consumers
+from tessera_dbt.lineage.impact import column_reads
+from tessera_dbt.lineage.sql import Parent, analyse
 
 from .conftest import CORPUS, copy_project
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML

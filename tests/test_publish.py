@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from tessera_dbt.errors import ConfigError
-from tessera_dbt.publish import Published, decide, fingerprint
+from tessera_dbt.engine.errors import ConfigError
+from tessera_dbt.engine.publish import Published, decide, fingerprint
 
 DOC = {
     "asset": "db.core.fct_orders", "compatibility": "backward", "owner": "commerce",

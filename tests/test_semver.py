@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tessera_dbt.errors import ConfigError
-from tessera_dbt.semver import (
+from tessera_dbt.engine.errors import ConfigError
+from tessera_dbt.engine.semver import (
     bump_between,
     bump_version,
     check_declared_version,

@@ -20,16 +20,16 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import tessera_dbt.types as types_module
-from tessera_dbt.types import (
+import tessera_dbt.engine.json_schema as json_schema_module
+import tessera_dbt.engine.type_lattice as lattice_module
+import tessera_dbt.engine.warehouse_types as types_module
+from tessera_dbt.engine.json_schema import to_json_schema
+from tessera_dbt.engine.type_lattice import TypeRelation, compare_canonical, compare_types
+from tessera_dbt.engine.warehouse_types import (
     DIALECTS,
     CanonicalType,
-    TypeRelation,
-    compare_canonical,
-    compare_types,
     member_types,
     parse_type,
-    to_json_schema,
     type_to_text,
 )
 
@@ -115,8 +115,9 @@ def test_every_dialect_has_a_case_file_and_every_file_cases() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    result = doctest.testmod(types_module)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (types_module, lattice_module, json_schema_module):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 def test_dialect_names() -> None:

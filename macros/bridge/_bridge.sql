@@ -1,5 +1,5 @@
 {#- Call the Python brain: modules.tessera is added by the dbt plugin that ships with the
-    tessera-dbt Python package (see tessera_dbt/bridge.py). Fails at once, in one line,
+    tessera-dbt Python package (see tessera_dbt/runtime/bridge.py). Fails at once, in one line,
     when the package is missing from the environment that runs dbt. -#}
 {% macro _bridge(op, payload) %}
   {% if modules.tessera is not defined %}

@@ -11,7 +11,7 @@ with acks as (
         recorded_at as acknowledged_at,
         row_number() over (partition by proposal_id, team order by recorded_at desc) as recency
     from {{ ref("stg_tessera__events") }}
-    where event_type = 'proposal_acknowledged'
+    where event_type = {{ tessera.word('event_type', 'proposal_acknowledged') }}
 
 )
 

@@ -88,7 +88,7 @@ latest_run_failed as (
         {{ dbt.concat(["'the latest run failed (status '", "last_run_status",
                        "', invocation '", "last_invocation_id", "')'"]) }} as message
     from trends
-    where last_run_status in ('failed', 'partial')
+    where last_run_status in ({{ tessera.word('run_status', 'failed') }}, {{ tessera.word('run_status', 'partial') }})
 
 ),
 

@@ -19,7 +19,7 @@ runs as (
 
     select asset, invocation_id, executed_at
     from {{ ref("tessera_audit_runs") }}
-    where status != 'skipped'
+    where status != {{ tessera.word('test_status', 'skipped') }}
 
 ),
 
@@ -29,9 +29,9 @@ per_run as (
         results.asset,
         results.guarantee,
         runs.executed_at,
-        max(case when results.status in ('fail', 'error') then 1 else 0 end) as failed,
-        max(case when results.status = 'warn' then 1 else 0 end) as warned,
-        max(case when results.status in ('pass', 'warn', 'fail', 'error') then 1 else 0 end)
+        max(case when results.status in ({{ tessera.word('test_status', 'fail') }}, {{ tessera.word('test_status', 'error') }}) then 1 else 0 end) as failed,
+        max(case when results.status = {{ tessera.word('test_status', 'warn') }} then 1 else 0 end) as warned,
+        max(case when results.status in ({{ tessera.word('test_status', 'pass') }}, {{ tessera.word('test_status', 'warn') }}, {{ tessera.word('test_status', 'fail') }}, {{ tessera.word('test_status', 'error') }}) then 1 else 0 end)
             as checked
     from results
     inner join runs

@@ -18,13 +18,13 @@ counted as (
         max(contract_version) as contract_version,
         max(executed_at) as executed_at,
         count(*) as tests_total,
-        sum(case when status = 'pass' then 1 else 0 end) as tests_passed,
-        sum(case when status = 'warn' then 1 else 0 end) as tests_warned,
-        sum(case when status = 'fail' then 1 else 0 end) as tests_failed,
-        sum(case when status = 'error' then 1 else 0 end) as tests_errored,
-        sum(case when status in ('pass', 'warn', 'fail', 'error') then 0 else 1 end)
+        sum(case when status = {{ tessera.word('test_status', 'pass') }} then 1 else 0 end) as tests_passed,
+        sum(case when status = {{ tessera.word('test_status', 'warn') }} then 1 else 0 end) as tests_warned,
+        sum(case when status = {{ tessera.word('test_status', 'fail') }} then 1 else 0 end) as tests_failed,
+        sum(case when status = {{ tessera.word('test_status', 'error') }} then 1 else 0 end) as tests_errored,
+        sum(case when status in ({{ tessera.word('test_status', 'pass') }}, {{ tessera.word('test_status', 'warn') }}, {{ tessera.word('test_status', 'fail') }}, {{ tessera.word('test_status', 'error') }}) then 0 else 1 end)
             as tests_skipped,
-        count(distinct case when status in ('fail', 'error')
+        count(distinct case when status in ({{ tessera.word('test_status', 'fail') }}, {{ tessera.word('test_status', 'error') }})
                             then coalesce(guarantee, test_name) end) as guarantees_failed
     from results
     group by asset, invocation_id
@@ -37,10 +37,10 @@ select
     target_name,
     executed_at,
     case
-        when tests_failed + tests_errored = 0 and tests_passed + tests_warned > 0 then 'passed'
-        when tests_failed + tests_errored > 0 and tests_passed + tests_warned = 0 then 'failed'
-        when tests_failed + tests_errored > 0 then 'partial'
-        else 'skipped'
+        when tests_failed + tests_errored = 0 and tests_passed + tests_warned > 0 then {{ tessera.word('run_status', 'passed') }}
+        when tests_failed + tests_errored > 0 and tests_passed + tests_warned = 0 then {{ tessera.word('run_status', 'failed') }}
+        when tests_failed + tests_errored > 0 then {{ tessera.word('run_status', 'partial') }}
+        else {{ tessera.word('run_status', 'skipped') }}
     end as status,
     case when tests_warned > 0 then true else false end as has_warnings,
     tests_total,

@@ -9,7 +9,7 @@
 with runs as (
 
     select * from {{ ref("tessera_audit_runs") }}
-    where status != 'skipped'
+    where status != {{ tessera.word('run_status', 'skipped') }}
 
 ),
 
@@ -19,11 +19,11 @@ counts as (
         asset,
         {%- for name, since in windows %}
         sum(case when executed_at >= {{ since }} then 1 else 0 end) as runs_{{ name }},
-        sum(case when executed_at >= {{ since }} and status = 'passed' then 1 else 0 end)
+        sum(case when executed_at >= {{ since }} and status = {{ tessera.word('run_status', 'passed') }} then 1 else 0 end)
             as passed_{{ name }},
-        sum(case when executed_at >= {{ since }} and status = 'failed' then 1 else 0 end)
+        sum(case when executed_at >= {{ since }} and status = {{ tessera.word('run_status', 'failed') }} then 1 else 0 end)
             as failed_{{ name }},
-        sum(case when executed_at >= {{ since }} and status = 'partial' then 1 else 0 end)
+        sum(case when executed_at >= {{ since }} and status = {{ tessera.word('run_status', 'partial') }} then 1 else 0 end)
             as partial_{{ name }},
         {%- endfor %}
         count(*) as runs_total

@@ -19,7 +19,7 @@ observed as (
     from events
     inner join current_versions
         on events.asset = current_versions.asset and events.version = current_versions.version
-    where events.event_type = 'consumer_observed'
+    where events.event_type = {{ tessera.word('event_type', 'consumer_observed') }}
 
 ),
 
@@ -32,15 +32,15 @@ registrations as (
         reason as purpose,
         row_number() over (partition by asset, team order by recorded_at desc) as recency
     from events
-    where event_type in ('consumer_registered', 'consumer_unregistered')
+    where event_type in ({{ tessera.word('event_type', 'consumer_registered') }}, {{ tessera.word('event_type', 'consumer_unregistered') }})
 
 ),
 
 registered as (
 
-    select asset, team, 'registered' as source, purpose
+    select asset, team, {{ tessera.word('consumer_source', 'registered') }} as source, purpose
     from registrations
-    where recency = 1 and event_type = 'consumer_registered'
+    where recency = 1 and event_type = {{ tessera.word('event_type', 'consumer_registered') }}
 
 )
 

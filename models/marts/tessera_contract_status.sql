@@ -12,7 +12,7 @@ open_proposals as (
 
     select asset, count(*) as open_proposals
     from {{ ref("tessera_proposals") }}
-    where status in ('pending', 'approved')
+    where status in ({{ tessera.word('proposal_status', 'pending') }}, {{ tessera.word('proposal_status', 'approved') }})
     group by asset
 
 ),
@@ -24,9 +24,9 @@ trends as (
     select
         asset,
         case
-            when last_run_status in ('failed', 'partial') then 'fail'
-            when last_run_has_warnings then 'warn'
-            else 'pass'
+            when last_run_status in ({{ tessera.word('run_status', 'failed') }}, {{ tessera.word('run_status', 'partial') }}) then {{ tessera.word('test_status', 'fail') }}
+            when last_run_has_warnings then {{ tessera.word('test_status', 'warn') }}
+            else {{ tessera.word('test_status', 'pass') }}
         end as last_audit_status,
         case when runs_30d > 0 then 1 - failure_rate_30d end as audit_pass_rate_30d
     from {{ ref("tessera_audit_trends") }}

@@ -3,7 +3,7 @@
 with published as (
 
     select * from {{ ref("stg_tessera__events") }}
-    where event_type = 'contract_published'
+    where event_type = {{ tessera.word('event_type', 'contract_published') }}
 
 ),
 

@@ -15,7 +15,7 @@ created as (
     select proposal_id, asset, version as proposed_version, owner, reason,
            recorded_at as created_at
     from events
-    where event_type = 'proposal_created'
+    where event_type = {{ tessera.word('event_type', 'proposal_created') }}
 
 ),
 
@@ -23,21 +23,21 @@ transitions as (
 
     select
         proposal_id,
-        case when event_type = 'proposal_withdrawn' then 'withdrawn'
-             when event_type = 'proposal_published' then 'published'
+        case when event_type = {{ tessera.word('event_type', 'proposal_withdrawn') }} then {{ tessera.word('proposal_status', 'withdrawn') }}
+             when event_type = {{ tessera.word('event_type', 'proposal_published') }} then {{ tessera.word('proposal_status', 'published') }}
              else status end as status,
         recorded_at,
         row_number() over (
             partition by proposal_id
             order by recorded_at desc,
-                     case event_type when 'proposal_published' then 1
-                                     when 'proposal_withdrawn' then 2
-                                     when 'proposal_forced' then 3
+                     case event_type when {{ tessera.word('event_type', 'proposal_published') }} then 1
+                                     when {{ tessera.word('event_type', 'proposal_withdrawn') }} then 2
+                                     when {{ tessera.word('event_type', 'proposal_forced') }} then 3
                                      else 4 end
         ) as recency
     from events
-    where event_type in ('proposal_resolved', 'proposal_withdrawn', 'proposal_published',
-                         'proposal_forced')
+    where event_type in ({{ tessera.word('event_type', 'proposal_resolved') }}, {{ tessera.word('event_type', 'proposal_withdrawn') }}, {{ tessera.word('event_type', 'proposal_published') }},
+                         {{ tessera.word('event_type', 'proposal_forced') }})
 
 ),
 
@@ -50,14 +50,14 @@ latest as (
 changes as (
 
     select proposal_id, payload as breaking_changes from events
-    where event_type = 'proposal_changes'
+    where event_type = {{ tessera.word('event_type', 'proposal_changes') }}
 
 ),
 
 required as (
 
     select proposal_id, count(distinct team) as required_acks from events
-    where event_type = 'proposal_required'
+    where event_type = {{ tessera.word('event_type', 'proposal_required') }}
     group by proposal_id
 
 ),
@@ -65,7 +65,7 @@ required as (
 received as (
 
     select proposal_id, count(distinct team) as received_acks from events
-    where event_type = 'proposal_acknowledged'
+    where event_type = {{ tessera.word('event_type', 'proposal_acknowledged') }}
     group by proposal_id
 
 ),
@@ -74,7 +74,7 @@ deadlines as (
 
     select proposal_id, max(cast(reason as {{ dbt.type_timestamp() }})) as expires_at
     from events
-    where event_type = 'proposal_deadline'
+    where event_type = {{ tessera.word('event_type', 'proposal_deadline') }}
     group by proposal_id
 
 ),
@@ -82,7 +82,7 @@ deadlines as (
 forced as (
 
     select proposal_id, max(reason) as force_reason from events
-    where event_type = 'proposal_forced'
+    where event_type = {{ tessera.word('event_type', 'proposal_forced') }}
     group by proposal_id
 
 )
@@ -91,8 +91,8 @@ select
     created.proposal_id,
     created.asset,
     case when latest.status is not null then latest.status
-         when deadlines.expires_at <= {{ tessera.current_timestamp_utc() }} then 'expired'
-         else 'pending' end as status,
+         when deadlines.expires_at <= {{ tessera.current_timestamp_utc() }} then {{ tessera.word('proposal_status', 'expired') }}
+         else {{ tessera.word('proposal_status', 'pending') }} end as status,
     created.proposed_version,
     changes.breaking_changes,
     coalesce(required.required_acks, 0) as required_acks,

@@ -1,0 +1,142 @@
+"""What one manifest node says about itself, read the same way everywhere: its meta and
+`meta.tessera`, whether it is under contract, its relation (the asset name), owner,
+access, and the SQL dialect of its adapter; finding a node by the name a user types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..engine.errors import ConfigError
+from .readers import Manifest
+
+_DIALECTS = {
+    "duckdb": "duckdb", "postgres": "postgres", "snowflake": "snowflake",
+    "bigquery": "bigquery", "spark": "spark", "databricks": "spark", "redshift": "redshift",
+}
+ASSET_TYPES = ("model", "seed", "snapshot")
+# what can read an asset: a model or snapshot built from it (exposures are not nodes)
+CONSUMING_TYPES = ("model", "snapshot")
+
+
+def dialect_of(adapter_type: str | None) -> str:
+    return _DIALECTS.get((adapter_type or "").lower(), "generic")
+
+
+def node_meta(node: dict[str, Any]) -> dict[str, Any]:
+    """config.meta wins over top-level meta (dbt 1.10 moved meta under config)."""
+    config_meta = (node.get("config") or {}).get("meta") or {}
+    top_meta = node.get("meta") or {}
+    return {**top_meta, **config_meta} if config_meta else dict(top_meta)
+
+
+def tessera_meta(node: dict[str, Any]) -> dict[str, Any] | None:
+    value = node_meta(node).get("tessera")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{node.get('unique_id')}: meta.tessera must be a mapping, "
+                          f"got {type(value).__name__}",
+                          "write `meta: {tessera: {owner: <team>}}`")
+    return value
+
+
+def is_under_contract(node: dict[str, Any]) -> bool:
+    contract = (node.get("config") or {}).get("contract") or node.get("contract") or {}
+    return bool(contract.get("enforced")) or tessera_meta(node) is not None
+
+
+def asset_name(node: dict[str, Any]) -> str:
+    """`database.schema.identifier` in lower case, from relation_name when dbt wrote one."""
+    relation = node.get("relation_name")
+    if isinstance(relation, str) and relation.strip():
+        return ".".join(_split_relation(relation)).lower()
+    identifier = node.get("identifier") or node.get("alias") or node.get("name")
+    parts = [node.get("database"), node.get("schema"), identifier]
+    return ".".join(str(p) for p in parts if p).lower()
+
+
+def _split_relation(relation: str) -> list[str]:
+    """Split `"db"."sch"."tbl"` / `` `p`.`d`.`t` `` / `db.sch.tbl`, honouring quotes."""
+    parts: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    for char in relation.strip():
+        if quote:
+            if char == quote:
+                quote = None
+            else:
+                current.append(char)
+        elif char in "\"`[":
+            quote = "]" if char == "[" else char
+        elif char == ".":
+            parts.append("".join(current))
+            current = []
+        elif not char.isspace():
+            current.append(char)
+    parts.append("".join(current))
+    return [p for p in parts if p]
+
+
+def owner_of(node: dict[str, Any], groups: dict[str, dict[str, Any]]) -> str | None:
+    """meta.tessera.owner, then the dbt group's owner, then meta.owner."""
+    meta = node_meta(node)
+    tessera = meta.get("tessera")
+    if isinstance(tessera, dict) and tessera.get("owner"):
+        return str(tessera["owner"])
+    group_name = (node.get("config") or {}).get("group") or node.get("group")
+    if group_name:
+        for group in groups.values():
+            if group.get("name") == group_name:
+                owner = group.get("owner") or {}
+                if owner.get("name") or owner.get("email"):
+                    return str(owner.get("name") or owner.get("email"))
+        return str(group_name)
+    owner = meta.get("owner")
+    if isinstance(owner, dict):
+        owner = owner.get("name") or owner.get("email")
+    return str(owner) if owner else None
+
+
+def access_of(node: dict[str, Any]) -> str | None:
+    return node.get("access") or (node.get("config") or {}).get("access")
+
+
+def iter_assets(manifest: Manifest, all_assets: bool = False
+                ) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(unique_id, node) of every asset under contract (or every asset with `all_assets`)."""
+    for unique_id, node in manifest.nodes.items():
+        if node.get("resource_type") in ASSET_TYPES and (all_assets or is_under_contract(node)):
+            yield unique_id, node
+    for unique_id, node in manifest.sources.items():
+        if all_assets or tessera_meta(node) is not None:
+            yield unique_id, node
+
+
+def find_node(manifest: Manifest, model: str) -> tuple[str, dict[str, Any]]:
+    """A model (name, `name.vN` or unique_id), seed, snapshot or source; a versioned
+    model's bare name means its latest version."""
+    nodes, sources = manifest.nodes, manifest.sources
+    if model in nodes or model in sources:
+        return model, nodes.get(model) or sources[model]
+    matches = []
+    for uid, node in (*nodes.items(), *sources.items()):
+        if node.get("resource_type") not in (*ASSET_TYPES, "source"):
+            continue
+        name = node.get("name")
+        names = {name}
+        if node.get("resource_type") == "source":
+            names.add(f"{node.get('source_name')}.{name}")
+        if node.get("version") is not None:
+            names = {f"{name}.v{node['version']}"}
+            if str(node.get("version")) == str(node.get("latest_version")):
+                names.add(name)
+        if model in names:
+            matches.append((uid, node))
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ConfigError(f"model {model!r}: no such model, seed, snapshot or source in "
+                          "this project", "check the name with `dbt ls`")
+    raise ConfigError(f"model {model!r} is ambiguous: " + ", ".join(u for u, _ in matches),
+                      "pass the unique_id")

@@ -1,0 +1,155 @@
+"""`tessera check`, the dbt CI gate: the pull request's contracts against production's
+published state, one verdict per asset (`engine.verdicts`), with the consumers each
+breaking change or removal reaches (`lineage.consumers`).
+
+This module wires them together and owns the one piece of I/O the verdicts need: the
+lineage cache, read once and saved once per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..artifacts.contracts import extract_contracts
+from ..artifacts.nodes import tessera_meta
+from ..artifacts.readers import Manifest, load_manifest, load_run_results
+from ..engine.changes import Change
+from ..engine.verdicts import AssetCheck, compare, dbt_name, removed, unique_id_of
+from ..lineage.cache import default_cache
+from ..lineage.columns import changed_columns_of
+from ..lineage.consumers import reached_consumers
+from .baseline import Baseline, locate
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """Everything a rendering needs."""
+
+    checks: list[AssetCheck]
+    baseline: Baseline
+    state_target: str | None
+    locations: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> list[AssetCheck]:
+        return [c for c in self.checks if c.blocking]
+
+
+def _match(documents: Sequence[dict[str, Any]], histories: Mapping[str, list[dict[str, Any]]]
+           ) -> dict[int, str]:
+    """index of a current document → the published asset it is: by unique_id, else by name
+    (a model renamed but writing the same relation)."""
+    by_uid: dict[str, str] = {}
+    for asset, versions in histories.items():
+        uid = unique_id_of(versions[-1])
+        if uid:
+            by_uid.setdefault(uid, asset)
+    matched: dict[int, str] = {}
+    for i, doc in enumerate(documents):
+        uid = unique_id_of(doc)
+        if uid in by_uid:
+            matched[i] = by_uid[uid]
+    claimed = set(matched.values())
+    for i, doc in enumerate(documents):
+        if i not in matched and doc["asset"] in histories and doc["asset"] not in claimed:
+            matched[i] = doc["asset"]
+            claimed.add(doc["asset"])
+    return matched
+
+
+def check(
+    documents: Sequence[dict[str, Any]],
+    baseline: Baseline,
+    *,
+    manifest: Manifest | None = None,
+    consumer_manifests: Sequence[Manifest] = (),
+    passed_tests: frozenset[str] = frozenset(),
+    verified_by_run: bool = False,
+    declared_versions: Mapping[str, str] | None = None,
+    state_target: str | None = None,
+) -> list[AssetCheck]:
+    """One AssetCheck per asset under contract now or published before, sorted by name.
+
+    `documents` are the pull request's contracts; `manifest` is its manifest (whether a
+    published asset still exists); `declared_versions` maps unique_id to
+    `meta.tessera.version`; `state_target` is the target the next steps name.
+    """
+    state = baseline.state
+    declared = declared_versions or {}
+    matched = _match(documents, state.histories)
+    # one lineage cache for the run: read once, saved once
+    cache = default_cache(manifest) if manifest is not None else None
+    out: list[AssetCheck] = []
+    for i, doc in enumerate(documents):
+        asset = matched.get(i)
+        if asset is None:
+            out.append(AssetCheck(doc["asset"], dbt_name(doc), unique_id_of(doc), "new",
+                                  str(doc.get("compatibility")), "not published yet",
+                                  next_version="1.0.0", document=doc))
+            continue
+        current = {**doc, "asset": asset}
+        registered = state.registrations.get(asset) or {}
+
+        def reach(head: Mapping[str, Any], breaking: Sequence[Change],
+                  current: dict[str, Any] = current,
+                  registered: Mapping[str, str | None] = registered) -> tuple[dict[str, Any], ...]:
+            columns = [*((head.get("schema") or {}).get("properties") or {}),
+                       *((current.get("schema") or {}).get("properties") or {})]
+            return reached_consumers(manifest, unique_id_of(current), current,
+                                     changed_columns_of(breaking, columns), consumer_manifests,
+                                     registered, head, cache)
+
+        out.append(compare(doc, asset, state.histories[asset],
+                           [p for p in state.proposals.values() if p.asset == asset], reach,
+                           knows_proposals=baseline.knows_proposals, passed=passed_tests,
+                           verified=verified_by_run,
+                           declared=declared.get(unique_id_of(doc) or ""),
+                           target=state_target))
+    for asset in sorted(set(state.histories) - set(matched.values())):
+        head = state.histories[asset][-1]
+        uid = unique_id_of(head)
+        present = manifest is not None and uid is not None and (
+            uid in manifest.nodes or uid in manifest.sources)
+        out.append(removed(asset, head, present, reached_consumers(
+            manifest, uid, head, None, consumer_manifests,
+            state.registrations.get(asset) or {})))
+    if cache is not None:
+        cache.save()
+    out.sort(key=lambda c: (c.name, c.asset))
+    return out
+
+
+def run(manifest_path: str, read_baseline: Callable[[], Baseline], *,
+        run_results: str | None = None, consumer_manifests: Sequence[str] = (),
+        all_assets: bool = False, project_dir: str = ".", target: str | None = None
+        ) -> CheckRun:
+    """The local inputs are read (and refused) first: a typo costs no warehouse call."""
+    manifest = load_manifest(manifest_path)
+    consumers = [load_manifest(p) for p in consumer_manifests]
+    passed: frozenset[str] = frozenset()
+    if run_results:
+        passed = frozenset(r.unique_id for r in load_run_results(run_results).results
+                           if r.status == "pass")
+    documents = extract_contracts(manifest, consumer_manifests=consumers,
+                                  all_assets=all_assets)
+    baseline = read_baseline()
+    checks = check(documents, baseline, manifest=manifest, consumer_manifests=consumers,
+                   passed_tests=passed, verified_by_run=bool(run_results),
+                   declared_versions=_declared_versions(manifest, documents),
+                   state_target=target or baseline.state.target)
+    return CheckRun(checks, baseline, target or baseline.state.target,
+                    locate(project_dir, checks))
+
+
+def _declared_versions(manifest: Manifest, documents: Sequence[dict[str, Any]]
+                       ) -> dict[str, str]:
+    out = {}
+    for doc in documents:
+        uid = (doc.get("x-dbt") or {}).get("unique_id")
+        node = manifest.nodes.get(uid) or manifest.sources.get(uid) if uid else None
+        version = (tessera_meta(node) or {}).get("version") if node else None
+        if version:
+            out[uid] = str(version)
+    return out

@@ -1,0 +1,209 @@
+"""The `tessera` subcommands, one function each (`COMMANDS`); each returns its exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .parser import EXIT_ERROR, EXIT_FAIL, EXIT_OK, operation_argv
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def cmd_contracts(args: argparse.Namespace) -> int:
+    from ..artifacts.contracts import extract_contracts
+    from ..artifacts.documents import dump_json, dump_yaml
+    from ..artifacts.readers import load_manifest
+    from .render import contracts_table
+
+    manifest = load_manifest(args.manifest)
+    consumers = [load_manifest(path) for path in args.consumer_manifest]
+    documents = extract_contracts(manifest, select=args.select, consumer_manifests=consumers,
+                                  all_assets=args.all_assets)
+    if args.format == "json":
+        write(dump_json(documents, pretty=sys.stdout.isatty()))
+    elif args.format == "yaml":
+        write(dump_yaml(documents[0] if len(args.select) == 1 and documents else documents))
+    else:
+        write(contracts_table(documents, manifest))
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from ..artifacts.documents import dump_json, load_document
+    from ..artifacts.readers import load_run_results
+    from ..engine.compat import diff_documents
+    from ..engine.text import diff_text
+
+    old = load_document(args.old)
+    new = load_document(args.new)
+    history = [load_document(path) for path in args.history]
+    passed: frozenset[str] = frozenset()
+    if args.run_results:
+        results = load_run_results(args.run_results)
+        passed = frozenset(r.unique_id for r in results.results if r.status == "pass")
+    report = diff_documents(old, new, mode=args.mode, passed_tests=passed,
+                           history=history, verified_by_run=bool(args.run_results))
+    payload: dict[str, Any] = report.to_json()
+    if args.format == "json":
+        write(dump_json(payload))
+    else:
+        write(diff_text(report, model=(new.get("x-dbt") or {}).get("name")))
+    return EXIT_OK
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from ..artifacts.documents import dump_json
+    from ..artifacts.nodes import find_node
+    from ..artifacts.readers import load_manifest
+    from ..engine.text import table
+    from ..lineage.impact import downstream
+
+    manifest = load_manifest(args.manifest)
+    unique_id, _ = find_node(manifest, args.model)
+    impacted = downstream(manifest, unique_id)
+    reads = _column_reads(manifest, unique_id, args.column) if args.column else {}
+    if args.format == "json":
+        rows = [{**asdict(i), **({"columns": reads[i.unique_id]} if reads else {})}
+                for i in impacted]
+        write(dump_json({"model": unique_id, "downstream": rows}))
+        return EXIT_OK
+    if not impacted:
+        write(f"Nothing is downstream of {unique_id}.")
+        return EXIT_OK
+    teams = sorted({i.owner for i in impacted if i.owner})
+    write(f"{len(impacted)} downstream of {unique_id} (teams: {', '.join(teams) or '-'})\n")
+    header = ("depth", "name", "type", "owner", "via")
+    columns = [f"reads {c}" for c in args.column]
+    write(table((*header, *columns),
+                 [(i.depth, i.name, i.resource_type, i.owner or "-", i.via,
+                   *(("yes" if reads[i.unique_id][c]["reads"] else "no") for c in args.column))
+                  for i in impacted]))
+    for i in impacted:
+        for reason in dict.fromkeys(r for c in args.column
+                                    for r in reads[i.unique_id][c]["reasons"]):
+            write(f"  {reason}")
+    return EXIT_OK
+
+
+def _column_reads(manifest: Any, unique_id: str, columns: Sequence[str]
+                  ) -> dict[str, dict[str, dict[str, Any]]]:
+    """node → column → {reads, reasons}, from the compiled SQL (cached in target/)."""
+    from ..lineage.cache import default_cache
+    from ..lineage.impact import column_reads
+
+    found = column_reads(manifest, unique_id, cache=default_cache(manifest))
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for uid, node_reads in found.items():
+        out[uid] = {}
+        for column in columns:
+            reasons = node_reads.reasons_for(frozenset({column.lower()}))
+            out[uid][column] = {"reads": bool(reasons), "reasons": reasons}
+    return out
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ..engine.errors import ConfigError
+    from . import baseline
+    from .check import run as run_check
+    from .check_render import render
+
+    if args.baseline and args.target:
+        raise ConfigError("--target picks the warehouse state of --state-from-warehouse; "
+                          "--baseline PATH has none", "drop --target or --baseline")
+    target = baseline.state_target(args.project_dir, args.target) \
+        if args.state_from_warehouse else None
+
+    def read_baseline() -> baseline.Baseline:
+        if args.baseline:
+            return baseline.load_baseline(args.baseline, args.all_assets)
+        return baseline.baseline_from_warehouse(args.project_dir, args.profiles_dir, target)
+
+    manifest = args.manifest or os.path.join(args.project_dir, "target", "manifest.json")
+    run = run_check(manifest, read_baseline, run_results=args.run_results,
+                       consumer_manifests=args.consumer_manifest, all_assets=args.all_assets,
+                       project_dir=args.project_dir, target=target)
+    write(render(run, args.format))
+    return EXIT_FAIL if run.blocking else EXIT_OK
+
+
+def cmd_operation(args: argparse.Namespace) -> int:
+    """The operations of the dbt CLI, run through dbt itself: one code path."""
+
+    from ..runtime.operation_args import OPERATION_ARGS
+    from ..runtime.runner import invoke
+
+    op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
+               if getattr(args, name) is not None}
+    run = invoke(operation_argv(args, f"tessera.{args.operation}", op_args, "--quiet"))
+    return EXIT_OK if run.success else EXIT_ERROR
+
+
+def _dbt_operation(args: argparse.Namespace, macro: str, op_args: dict[str, Any]) -> list[str]:
+    """Run `dbt run-operation` in-process with dbt's own logging off; return the lines the
+    operation printed, or raise its error as one line."""
+
+    from ..engine.errors import ConfigError
+    from ..runtime.runner import invoke
+
+    run = invoke(operation_argv(args, macro, op_args, "--log-level", "none"))
+    if not run.success:
+        detail = run.operation_error(f"dbt run-operation {macro} failed")
+        raise ConfigError(detail.removeprefix("tessera: "))
+    return run.printed
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """`tessera audit [MODEL]` reads the audit models; `tessera audit ingest` records files.
+    Both run as dbt operations, through the user's dbt profile."""
+    from ..artifacts.readers import load_manifest, load_run_results, load_sources
+    from ..engine.errors import ConfigError
+    from ..runtime.audit_report import MAX_DAYS
+
+    if args.model == "ingest":
+        if not args.run_results and not args.sources:
+            raise ConfigError("nothing to ingest",
+                              "pass --run-results PATH and/or --sources PATH")
+        # Every file is checked here first: a bad one is one line and nothing is written.
+        for path in args.run_results:
+            load_run_results(path)
+        for path in args.sources:
+            load_sources(path)
+        if args.manifest:
+            load_manifest(args.manifest)
+        op_args: dict[str, Any] = {
+            "run_results": [os.path.abspath(p) for p in args.run_results],
+            "sources": [os.path.abspath(p) for p in args.sources]}
+        if args.manifest:
+            op_args["manifest"] = os.path.abspath(args.manifest)
+        lines = _dbt_operation(args, "tessera.audit_ingest", op_args)
+    else:
+        if args.run_results or args.sources or args.manifest:
+            raise ConfigError("--run-results, --sources and --manifest belong to "
+                              "`tessera audit ingest`")
+        if not 1 <= args.days <= MAX_DAYS:
+            raise ConfigError(f"--days must be between 1 and {MAX_DAYS}, got {args.days}")
+        op_args = {"days": args.days, "format": args.format}
+        if args.model:
+            op_args["model"] = args.model
+        lines = _dbt_operation(args, "tessera.audit", op_args)
+    for line in lines:
+        write(line)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "check": cmd_check,
+    "contracts": cmd_contracts,
+    "diff": cmd_diff,
+    "impact": cmd_impact,
+    "audit": cmd_audit,
+}
+

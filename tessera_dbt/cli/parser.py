@@ -1,0 +1,168 @@
+"""The `tessera` command line's parser (light: building it imports none of the brain, so
+every command starts fast) and its exit codes, defined once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .. import __version__
+
+EXIT_OK = 0  # nothing unapproved breaks
+EXIT_FAIL = 1  # an unapproved breaking change (tessera check)
+EXIT_ERROR = 2  # bad input or configuration
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2 like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"tessera: error: {message} (see `{self.prog} --help`)\n")
+        sys.exit(EXIT_ERROR)
+
+
+def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
+    parser.add_argument("--format", choices=choices, default="text",
+                        help="output format (default: text)")
+
+
+def add_dbt_location(parser: argparse.ArgumentParser,
+                      target_help: str = "the dbt target (dbt's default)") -> None:
+    """Where dbt finds the project and the user's profile, as dbt's own flags say it."""
+    parser.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
+    parser.add_argument("--profiles-dir", help="where profiles.yml is (dbt's default)")
+    parser.add_argument("--target", help=target_help)
+
+
+def operation_argv(args: argparse.Namespace, macro: str, op_args: dict[str, Any],
+                    *log_flags: str) -> list[str]:
+    """`dbt run-operation MACRO --args ...` in the project, profile and target given."""
+    command = ["run-operation", macro, "--args", json.dumps(op_args),
+               "--project-dir", args.project_dir, *log_flags]
+    for flag in ("profiles_dir", "target"):
+        if getattr(args, flag):
+            command += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
+    return command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="tessera", description="Data-contract coordination for dbt.")
+    parser.add_argument("--version", action="version", version=f"tessera-dbt {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+
+    contracts = commands.add_parser(
+        "contracts", help="the contract documents a dbt project defines",
+        description="Extract one contract document per asset under contract from a manifest.")
+    contracts.add_argument("--manifest", default="target/manifest.json",
+                           help="path to manifest.json (default: target/manifest.json)")
+    contracts.add_argument("--select", action="append", default=[], metavar="NAME",
+                           help="only this model, seed, snapshot or source (repeatable); "
+                                "name, name.vN, unique_id or asset name")
+    contracts.add_argument("--consumer-manifest", action="append", default=[], metavar="PATH",
+                           help="manifest of another dbt project that refs this project's "
+                                "public models (repeatable)")
+    contracts.add_argument("--all", action="store_true", dest="all_assets",
+                           help="every model, seed, snapshot and source, "
+                                "under contract or not")
+    add_format(contracts, ("text", "json", "yaml"))
+
+    diff = commands.add_parser(
+        "diff", help="classify the change between two contract documents",
+        description="Compare two contract documents (YAML or JSON) and classify every change.")
+    diff.add_argument("old", metavar="OLD", help="the published contract document")
+    diff.add_argument("new", metavar="NEW", help="the proposed contract document")
+    diff.add_argument("--mode", help="compatibility mode (default: the one stored in OLD)")
+    diff.add_argument("--run-results", metavar="PATH",
+                      help="run_results.json of the build that produced NEW: passing tests "
+                           "verify tightened guarantees")
+    diff.add_argument("--history", action="append", default=[], metavar="PATH",
+                      help="an earlier published version, for *_transitive modes (repeatable, "
+                           "oldest first; OLD is the newest)")
+    add_format(diff, ("text", "json"))
+
+    impact = commands.add_parser(
+        "impact", help="everything downstream of a model, with depth and owners",
+        description="List the models, snapshots and exposures downstream of MODEL, "
+                    "transitively, with their depth and owning team.")
+    impact.add_argument("model", metavar="MODEL", help="name, name.vN or unique_id")
+    impact.add_argument("--manifest", default="target/manifest.json",
+                        help="path to manifest.json (default: target/manifest.json)")
+    impact.add_argument("--column", action="append", default=[], metavar="COL",
+                        help="say, per downstream node, whether it reads this column of MODEL "
+                             "and why, from the compiled SQL (repeatable; docs/lineage.md)")
+    add_format(impact, ("text", "json"))
+
+    check = commands.add_parser(
+        "check", help="the dbt CI gate: may this change ship?",
+        description="Check every asset under contract in the manifest against production's "
+                    "published state. Exit 0 when nothing unapproved breaks, 1 when something "
+                    "does, 2 on bad input.")
+    check.add_argument("--manifest",
+                       help="the pull request's manifest.json (default: "
+                            "<project-dir>/target/manifest.json)")
+    baseline = check.add_mutually_exclusive_group(required=True)
+    baseline.add_argument("--baseline", metavar="PATH",
+                          help="a directory written by `tessera export`, or a production "
+                               "manifest.json")
+    baseline.add_argument("--state-from-warehouse", action="store_true",
+                          help="read the published contracts and proposals through your dbt "
+                               "profile")
+    add_dbt_location(check, target_help="the dbt target whose published state counts "
+                                         "(default: vars.tessera.state_target, else the "
+                                         "profile's target)")
+    check.add_argument("--run-results", metavar="PATH",
+                       help="run_results.json of the build: passing tests verify tightened "
+                            "guarantees")
+    check.add_argument("--consumer-manifest", action="append", default=[], metavar="PATH",
+                       help="manifest of another dbt project that refs this project's "
+                            "public models (repeatable)")
+    check.add_argument("--all", action="store_true", dest="all_assets",
+                       help="every model, seed, snapshot and source, under contract or not")
+    add_format(check, ("text", "json", "markdown", "github"))
+
+    from ..runtime.operation_args import OPERATION_ARGS
+
+    for name, spec in OPERATION_ARGS.items():
+        sub = commands.add_parser(
+            name.replace("_", "-"),
+            help=f"dbt run-operation tessera.{name}, through your dbt profile",
+            description=f"Runs `dbt run-operation tessera.{name}` in the dbt project, with "
+                        "the same code path as the dbt CLI.")
+        for arg, (_, required) in spec.items():
+            sub.add_argument(f"--{arg.replace('_', '-')}", dest=arg, required=required)
+        add_dbt_location(sub)
+        sub.set_defaults(operation=name)
+
+    audit = commands.add_parser(
+        "audit", help="audit history, trends and alerts per asset (`audit ingest`: record "
+                      "run_results/sources files)",
+        description="What every dbt test said about every guarantee over time: runs, failure "
+                    "rates over 24 h / 7 d / 30 d, alerts and a pass-rate sparkline, read from "
+                    "the tessera_audit_* models through your dbt profile. `tessera audit ingest "
+                    "--run-results PATH [--manifest PATH] [--sources PATH]` records runs made "
+                    "without the on-run-end hook (e.g. dbt Cloud artifacts).")
+    audit.add_argument("model", nargs="?", metavar="MODEL",
+                       help="one model, seed, snapshot or source (name, name.vN or unique_id); "
+                            "`ingest` records artifacts instead")
+    audit.add_argument("--days", type=int, default=14,
+                       help="days of history and of the sparkline (default: 14)")
+    add_format(audit, ("text", "json"))
+    ingest = audit.add_argument_group("tessera audit ingest")
+    ingest.add_argument("--run-results", action="append", default=[], metavar="PATH",
+                        help="run_results.json of a dbt build/test to record (repeatable)")
+    ingest.add_argument("--sources", action="append", default=[], metavar="PATH",
+                        help="sources.json of `dbt source freshness` to record (repeatable)")
+    ingest.add_argument("--manifest", metavar="PATH",
+                        help="manifest.json of those runs (default: the project's own)")
+    add_dbt_location(audit)
+
+    demo = commands.add_parser(
+        "demo", help="the end-to-end story on an embedded DuckDB warehouse",
+        description="Build a multi-team example project with dbt on DuckDB (in a temporary "
+                    "directory) and walk through contracts and changes.")
+    demo.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    return parser

@@ -1,0 +1,65 @@
+"""The product's words, defined once: compatibility modes, semver bumps, publish actions,
+proposal and check statuses, consumer sources and event types.
+
+Each is a `Literal` type (so a misspelt word is a type error) with one tuple of its values
+(so code can iterate and validate). The SQL models read the event types and statuses from
+`macros/config/vocabulary.sql` (through `tessera.word(kind, name)`);
+`tests/test_architecture.py` holds the two against each other.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Mode = Literal["backward", "forward", "full", "none",
+               "backward_transitive", "forward_transitive", "full_transitive"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+DEFAULT_MODE: Mode = "backward"
+
+Bump = Literal["none", "patch", "minor", "major"]
+BUMPS: tuple[Bump, ...] = get_args(Bump)  # in increasing order
+
+# What the hook does with one asset's contract (engine.publish.decide).
+Action = Literal["publish", "unchanged", "unapproved", "held"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+ProposalStatus = Literal["pending", "approved", "rejected", "withdrawn", "expired",
+                         "published"]
+PROPOSAL_STATUSES: tuple[ProposalStatus, ...] = get_args(ProposalStatus)
+OPEN_STATUSES: tuple[ProposalStatus, ...] = ("pending", "approved")
+SETTLED_STATUSES: tuple[ProposalStatus, ...] = ("approved", "rejected", "expired")
+
+Response = Literal["approved", "migrating", "blocked"]
+RESPONSES: tuple[Response, ...] = get_args(Response)
+
+# The verdict of `tessera check` on one asset.
+CheckStatus = Literal["new", "unchanged", "compatible", "breaking-approved",
+                      "breaking-pending", "breaking-unproposed", "removed"]
+CHECK_STATUSES: tuple[CheckStatus, ...] = get_args(CheckStatus)
+BLOCKING_STATUSES: tuple[CheckStatus, ...] = ("breaking-pending", "breaking-unproposed")
+
+ConsumerSource = Literal["declared", "registered", "downstream", "exposure", "project"]
+CONSUMER_SOURCES: tuple[ConsumerSource, ...] = get_args(ConsumerSource)
+
+# What one dbt test (or freshness check) said, and what one invocation's tests said of one
+# asset (tessera_audit_runs).
+TestStatus = Literal["pass", "fail", "warn", "error", "skipped"]
+TEST_STATUSES: tuple[TestStatus, ...] = get_args(TestStatus)
+FAILED_STATUSES: tuple[TestStatus, ...] = ("fail", "error")
+RunStatus = Literal["passed", "failed", "partial", "skipped"]
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
+
+EventType = Literal[
+    "contract_published", "change_unapproved", "publish_held",
+    "proposal_created", "proposal_changes", "proposal_deadline", "proposal_required",
+    "proposal_acknowledged", "proposal_resolved", "proposal_withdrawn", "proposal_forced",
+    "proposal_published",
+    "consumer_observed", "consumer_registered", "consumer_unregistered",
+    "notification_failed",
+]
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+# The events whose fold is a proposal's life (engine.proposal, state.folds).
+PROPOSAL_EVENTS: tuple[EventType, ...] = (
+    "proposal_created", "proposal_acknowledged", "proposal_withdrawn", "proposal_forced",
+    "proposal_published")
+REGISTRATION_EVENTS: tuple[EventType, ...] = ("consumer_registered", "consumer_unregistered")

@@ -1,0 +1,97 @@
+"""The door from the package's macros into the Python brain: `modules.tessera`.
+
+dbt gives Jinja a `modules` mapping (datetime, re, ...), built by
+`dbt.context.base.get_context_modules` for every context. The plugin (`dbt_tessera`)
+wraps that function once per process so the mapping also holds `tessera`: a version and
+`call(op, payload)`, which runs an operation synchronously in the dbt process and returns
+plain dicts and lists to the macro. Macros gather what dbt knows (results, graph, settings,
+the state relations, the adapter's SQL dialect) and hand over the adapter; Python decides
+and reads and appends the state tables through that adapter (`state.store`).
+
+The operations are a static table (`OPERATIONS`): module path and function, imported on
+first call, so importing the bridge (which dbt's plugin does for every invocation) stays
+cheap.
+
+Errors: a TesseraError becomes a dbt error whose text is exactly the message (one line,
+no traceback); anything unexpected is reported the same way with its type, and
+TESSERA_DEBUG=1 lets the original exception through for its traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from typing import Any
+
+from .. import __version__
+from ..engine.errors import TesseraError
+
+Operation = Callable[[dict[str, Any]], Any]
+# `modules.tessera.call(name, ...)` → (module under tessera_dbt.runtime, function)
+OPERATIONS: dict[str, tuple[str, str]] = {
+    "on_run_end": ("hook", "on_run_end"),
+    "operation": ("operations", "run_operation"),
+    "audit_ingest": ("audit_ingest", "audit_ingest"),
+    "audit_report": ("audit_report", "audit_report"),
+}
+
+
+def _operation(op: str) -> Operation:
+    module, function = OPERATIONS[op]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+
+def _bridge_error(message: str) -> Exception:
+    from dbt_common.exceptions import DbtRuntimeError
+
+    class TesseraBridgeError(DbtRuntimeError):
+        """Prints as the message alone: dbt shows str(exc) after its own prefix."""
+
+        def __str__(self) -> str:
+            return self.msg
+
+    return TesseraBridgeError(message)
+
+
+def call(op: str, payload: Any = None) -> Any:
+    """Run operation `op` with `payload` (a mapping) and return its result."""
+    if op not in OPERATIONS:
+        raise _bridge_error(f"tessera: unknown operation {op!r} (known: "
+                            f"{', '.join(sorted(OPERATIONS))})")
+    try:
+        return _operation(op)(dict(payload or {}))
+    except TesseraError as exc:
+        raise _bridge_error(f"tessera: {exc.one_line()}") from None
+    except Exception as exc:
+        if os.environ.get("TESSERA_DEBUG") == "1" or _is_dbt_error(exc):
+            raise
+        raise _bridge_error(f"tessera {op}: internal error: {type(exc).__name__}: {exc} "
+                            "(set TESSERA_DEBUG=1 for the traceback)") from None
+
+
+def _is_dbt_error(exc: Exception) -> bool:
+    from dbt_common.exceptions import DbtBaseException
+
+    return isinstance(exc, DbtBaseException)
+
+
+JINJA_MODULE = {"call": call, "version": __version__}
+
+
+def install() -> None:
+    """Add `tessera` to dbt's Jinja `modules`, once per process (dbtRunner may initialise
+    plugins many times)."""
+    import dbt.context.base as base
+
+    current = base.get_context_modules
+    if getattr(current, "_tessera", False):
+        return
+
+    def get_context_modules() -> dict[str, Any]:
+        modules = current()
+        modules["tessera"] = JINJA_MODULE
+        return modules
+
+    get_context_modules._tessera = True  # type: ignore[attr-defined]
+    base.get_context_modules = get_context_modules

@@ -1,0 +1,43 @@
+"""What the hook and the operations share: the live dbt invocation seen from Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ..artifacts.contracts import Extractor
+from ..artifacts.nodes import find_node
+from ..artifacts.readers import manifest_from_graph
+from ..state.store import StateStore
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Invocation:
+    """Settings, target, graph and state store of the dbt invocation that called us."""
+
+    def __init__(self, payload: Mapping[str, Any]) -> None:
+        self.payload = payload
+        self.settings = dict(payload.get("settings") or {})
+        target = payload.get("target") or {}
+        self.target_name = str(target.get("name") or "")
+        self.actor = target.get("user")
+        self.invocation_id = str(payload.get("invocation_id") or "")
+        self.manifest = manifest_from_graph(
+            dict(payload.get("graph") or {}), payload.get("project_name"),
+            str(payload.get("dbt_version") or ""), target.get("type"))
+        self.extractor = Extractor(self.manifest, ())
+        self.store = StateStore(payload["adapter"], payload["relations"], payload["dialect"])
+        self.now = utc_now()
+
+    @property
+    def event_context(self) -> dict[str, Any]:
+        """The fields every event this invocation records carries."""
+        return {"actor": self.actor, "invocation_id": self.invocation_id,
+                "target_name": self.target_name, "recorded_at": self.now}
+
+    def find_asset(self, model: str) -> tuple[str, dict[str, Any]]:
+        return find_node(self.manifest, model)

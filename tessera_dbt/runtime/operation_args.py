@@ -1,0 +1,51 @@
+"""The arguments each `dbt run-operation tessera.<op>` takes, and their check.
+
+Apart from the operations themselves so the CLI can build its parser without importing
+the brain (the SQL parser behind column lineage costs a few tenths of a second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..engine.errors import ConfigError
+
+OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
+    "propose": {"model": (str, True), "version": (str, False), "reason": (str, False)},
+    "acknowledge": {"proposal_id": (str, True), "team": (str, True), "response": (str, True),
+                    "comment": (str, False), "migration_deadline": (str, False)},
+    "withdraw": {"proposal_id": (str, True), "reason": (str, False)},
+    "force_publish": {"proposal_id": (str, True), "reason": (str, True)},
+    "register": {"model": (str, True), "team": (str, True), "purpose": (str, False)},
+    "unregister": {"model": (str, True), "team": (str, True)},
+    "status": {"model": (str, False)},
+    "export": {"out": (str, True)},
+}
+
+
+def check_args(op: str, args: Mapping[str, Any],
+               spec: Mapping[str, tuple[type, bool]] | None = None) -> dict[str, Any]:
+    """Every argument known, present when required, of the right type, non-empty
+    (`spec` for operations outside OPERATION_ARGS, e.g. audit_ingest)."""
+    spec = spec if spec is not None else OPERATION_ARGS[op]
+    unknown = sorted(set(args) - set(spec))
+    if unknown:
+        raise ConfigError(f"tessera.{op}: unknown argument {unknown[0]!r}",
+                          f"it takes: {', '.join(spec)}")
+    out: dict[str, Any] = {}
+    for name, (kind, required) in spec.items():
+        value = args.get(name)
+        if value is None:
+            if required:
+                raise ConfigError(f"tessera.{op}: missing argument {name!r}",
+                                  f"pass --args '{{{name}: ...}}'")
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and kind is str \
+                and name == "version":
+            value = str(value)
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+            raise ConfigError(f"tessera.{op}: argument {name!r} must be a non-empty "
+                              f"{kind.__name__}, got {value!r}")
+        out[name] = value.strip() if isinstance(value, str) else value
+    return out

@@ -1,0 +1,72 @@
+"""The one way tessera runs dbt in-process (dbtRunner), for the CLI's operation commands,
+`tessera check --state-from-warehouse` and the demo: the command line, and what dbt said
+on its event stream, kept apart from what dbt printed."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# dbt's events that carry an operation's error (the exception's text is the message)
+_OPERATION_ERRORS = ("RunningOperationCaughtError", "RunningOperationUncaughtError",
+                     "MainEncounteredError")
+
+
+@dataclass
+class DbtRun:
+    success: bool
+    exception: BaseException | None
+    result: Any  # dbt's result object (RunExecutionResult for build/run/test)
+    events: list[tuple[str, str, str]] = field(default_factory=list)  # (name, level, message)
+    operation_errors: list[str] = field(default_factory=list)
+
+    @property
+    def printed(self) -> list[str]:
+        """What `print()` in a macro (an operation's output) said."""
+        return [msg for name, _, msg in self.events if name == "PrintEvent"]
+
+    @property
+    def tessera_lines(self) -> list[str]:
+        """The hook's `tessera:` log lines and the operations' printed lines, in order."""
+        return [msg for name, _, msg in self.events
+                if name == "PrintEvent" or (name == "JinjaLogInfo" and msg.startswith("tessera:"))]
+
+    @property
+    def errors(self) -> list[str]:
+        """Error-level messages, each folded to one line."""
+        return [" ".join(msg.split()) for _, level, msg in self.events
+                if level == "error" and msg.strip()]
+
+    def operation_error(self, fallback: str) -> str:
+        """Why a `dbt run-operation` failed, in one line: the operation's own error."""
+        detail = next((e for e in reversed(self.operation_errors) if e.strip()), None) \
+            or str(self.exception or fallback)
+        return " ".join(detail.split())
+
+
+def invoke(argv: Sequence[str], *, silence_stdout: bool = False) -> DbtRun:
+    """Run `dbt ARGV` in this process; `silence_stdout` swallows whatever dbt prints."""
+    from dbt.cli.main import dbtRunner
+
+    run = DbtRun(False, None, None)
+
+    def listen(event: Any) -> None:
+        name = event.info.name
+        message = str(getattr(event.info, "msg", "") or "")
+        if name in ("PrintEvent", "JinjaLogInfo"):
+            message = str(event.data.msg)
+        run.events.append((name, str(event.info.level), message))
+        if name in _OPERATION_ERRORS:
+            run.operation_errors.append(str(getattr(event.data, "exc", "") or ""))
+
+    runner = dbtRunner(callbacks=[listen])
+    if silence_stdout:
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = runner.invoke(list(argv))
+    else:
+        result = runner.invoke(list(argv))
+    run.success, run.exception, run.result = result.success, result.exception, result.result
+    return run

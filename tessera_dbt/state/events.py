@@ -1,0 +1,68 @@
+"""Rows of the event log and their stable ids, built in one place.
+
+An event's id is a hash of what identifies the fact, never a clock or a random number: a
+retried hook, a re-run operation or two invocations writing the same fact produce the
+same id, and the writer skips ids already stored (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..engine.publish import Decision, content_hash, fingerprint
+from ..engine.vocabulary import EventType
+
+
+def stable_id(*parts: Any) -> str:
+    """A deterministic id of JSON-able parts."""
+    return content_hash(*parts)
+
+
+def event(kind: EventType, identity: Sequence[Any], **fields: Any) -> dict[str, Any]:
+    """An event of `kind` whose id is the hash of `kind` and `identity`."""
+    return {"event_id": stable_id(kind, *identity), "event_type": kind, **fields}
+
+
+def proposal_id(asset: str, contract_fingerprint: str, published_version: str,
+                earlier_proposals: int) -> str:
+    return "p_" + stable_id("proposal", asset, contract_fingerprint, published_version,
+                            earlier_proposals)[:16]
+
+
+def audit_id(invocation_id: str, test_id: str, asset: str | None) -> str:
+    return stable_id("audit", invocation_id, test_id, asset)
+
+
+def decision_events(decision: Decision, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What the hook records for one publish decision; `context` holds the invocation's
+    fields (actor, invocation_id, target_name, recorded_at)."""
+    doc = decision.contract
+    base = {"asset": decision.asset, "owner": doc.get("owner"),
+            "compatibility": doc.get("compatibility"), "fingerprint": fingerprint(doc),
+            **context}
+    changes = [c.to_json(decision.report.mode) for c in decision.report.changes] \
+        if decision.report else []
+    if decision.action == "publish":
+        events = [event("contract_published",
+                        (decision.asset, decision.version, base["fingerprint"]), **base,
+                        version=decision.version, proposal_id=decision.proposal_id,
+                        status=decision.bump, reason=decision.reason,
+                        payload={**doc, "version": decision.version})]
+        events += [event("consumer_observed",
+                         (decision.asset, decision.version, c["team"], c["source"]), **base,
+                         version=decision.version, team=c["team"], status=c["source"],
+                         reason=c.get("purpose"), payload={"via": c.get("via", [])})
+                   for c in doc.get("consumers") or ()]
+        if decision.proposal_id:
+            events.append(event("proposal_published", (decision.proposal_id,), **base,
+                                proposal_id=decision.proposal_id, version=decision.version,
+                                status="published", payload={}))
+        return events
+    if decision.action in ("unapproved", "held"):
+        kind: EventType = "change_unapproved" if decision.action == "unapproved" \
+            else "publish_held"
+        return [event(kind, (decision.asset, base["fingerprint"], context["invocation_id"]),
+                      **base, status=decision.bump, reason=decision.reason,
+                      payload={"changes": changes})]
+    return []

@@ -1,0 +1,80 @@
+"""Current state folded from the event log (pure): proposals and registrations.
+
+Events are read in recorded order, ties broken by event id, the same order the SQL models
+(`models/marts/`) use, so Python and the BI models agree on the same log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..engine.proposal import Proposal, expire, settle
+from ..engine.vocabulary import OPEN_STATUSES
+
+
+def event_order(row: Mapping[str, Any]) -> tuple[str, str]:
+    return (str(row.get("recorded_at")), str(row.get("event_id")))
+
+
+def _payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    raw = row.get("payload")
+    if isinstance(raw, dict):
+        return raw
+    try:
+        return json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+
+
+def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dict[str, Proposal]:
+    """Every proposal's current state, from its events in recorded order."""
+    proposals: dict[str, Proposal] = {}
+    for row in sorted(events, key=event_order):
+        kind, pid = row.get("event_type"), row.get("proposal_id")
+        if not pid:
+            continue
+        body = _payload(row)
+        if kind == "proposal_created":
+            proposals[pid] = Proposal(
+                pid, str(row.get("asset")), "pending", row.get("version"),
+                row.get("fingerprint"), list(body.get("required_acks") or []),
+                row.get("recorded_at"), body.get("expires_at"), row.get("reason"),
+                list(body.get("breaking_changes") or []), dict(body.get("contract") or {}))
+            if not proposals[pid].required and body.get("approve_without_consumers", True):
+                proposals[pid].status = "approved"
+                proposals[pid].resolved_at = row.get("recorded_at")
+            continue
+        proposal = proposals.get(pid)
+        if proposal is None:
+            continue
+        if kind == "proposal_acknowledged" and proposal.status == "pending":
+            proposal.acks[str(row.get("team"))] = {
+                "response": row.get("status"), "comment": body.get("comment"),
+                "migration_deadline": body.get("migration_deadline"),
+                "acknowledged_at": row.get("recorded_at"), "actor": row.get("actor")}
+            settle(proposal, row.get("recorded_at"))
+        elif kind == "proposal_withdrawn" and proposal.status in OPEN_STATUSES:
+            proposal.status, proposal.resolved_at = "withdrawn", row.get("recorded_at")
+        elif kind == "proposal_forced" and proposal.status in ("pending", "rejected"):
+            proposal.status, proposal.forced = "approved", True
+            proposal.resolved_at = row.get("recorded_at")
+        elif kind == "proposal_published" and proposal.status == "approved":
+            proposal.status, proposal.resolved_at = "published", row.get("recorded_at")
+    for proposal in proposals.values():
+        expire(proposal, now)
+    return proposals
+
+
+def fold_registrations(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str | None]]:
+    """asset → {team: purpose} of teams registered (and not unregistered since)."""
+    out: dict[str, dict[str, str | None]] = {}
+    for row in sorted(events, key=event_order):
+        asset, team = str(row.get("asset")), str(row.get("team"))
+        if row.get("event_type") == "consumer_registered":
+            out.setdefault(asset, {})[team] = row.get("reason")
+        elif row.get("event_type") == "consumer_unregistered":
+            out.get(asset, {}).pop(team, None)
+    return out

@@ -1,0 +1,165 @@
+"""Render docs/rules.md (the index) and docs/rules/<RULE>.md (one page per rule id) from the
+rule table, so the docs cannot drift from the code.
+
+Each page's example is the first case of `tests/cases/compat/<RULE>.yml` (written from the
+specification) that shows the rule, and its verdict is what the engine says about it when
+the page is generated: a page never claims a verdict the engine does not give.
+
+    python -m tessera_dbt.rules_doc      # rewrites docs/rules.md and docs/rules/*.md
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from tessera_dbt.engine.changes import base_mode, breaks_in
+from tessera_dbt.engine.compat import classify
+from tessera_dbt.engine.rules import RULES, Rule
+from tessera_dbt.engine.text import diff_text
+from tessera_dbt.engine.vocabulary import MODES
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "cases" / "compat"
+COMMAND = "python -m tools.rules_doc"
+
+
+def _marks(rule: Rule) -> str:
+    return " | ".join("✗" if breaks_in(rule.breaks_under, m) else "" for m in MODES)
+
+
+def render_index() -> str:
+    lines = [
+        "# Compatibility rules",
+        "",
+        f"Generated from `tessera_dbt/engine/rules.py` by `{COMMAND}`; a test keeps it "
+        "current. Each change `tessera diff` reports carries one of these ids; each id has a "
+        "page with an example and its verdict. ✗ marks the modes a change of this kind breaks "
+        "by default (an advisory `severity: warn` guarantee, or a tightening verified by a "
+        "passing test in the same build, breaks none).",
+        "",
+        "| rule | what changed | " + " | ".join(MODES) + " | bump when allowed |",
+        "|---|---|" + "---|" * len(MODES) + "---|",
+    ]
+    for rule in RULES:
+        lines.append(f"| [`{rule.id}`](rules/{rule.id}.md) | {rule.summary} | {_marks(rule)} "
+                     f"| {rule.level.value} |")
+    aliases = [(alias, rule.id) for rule in RULES for alias in rule.aliases]
+    if aliases:
+        lines += ["", "Former ids, still accepted: "
+                  + ", ".join(f"`{a}` (now `{r}`)" for a, r in aliases) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def _load_case(rule: Rule) -> tuple[str, dict[str, Any]]:
+    """The first case of the rule's file that compares two documents and shows the rule."""
+    import yaml
+
+    path = CASES / f"{rule.id}.yml"
+    for case in yaml.safe_load(path.read_text())["cases"]:
+        if case.get("history") or "run_results" in case:
+            continue
+        report = classify(case["old"], case["new"], case["modes"][0])
+        if any(c.rule == rule.id for c in report.changes):
+            return path.relative_to(ROOT).as_posix(), case
+    raise SystemExit(f"{path}: no two-document case shows {rule.id}; add one")
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The whole document with the changed lines marked, as a reviewer reads it."""
+    import yaml
+
+    def dump(doc: dict[str, Any]) -> list[str]:  # leaf mappings and lists on one line
+        return yaml.safe_dump(doc, sort_keys=False, default_flow_style=None,
+                              width=100).splitlines()
+
+    a, b = dump(old), dump(new)
+    lines = list(difflib.unified_diff(a, b, n=max(len(a), len(b)), lineterm=""))
+    return [ln for ln in lines if not ln.startswith(("---", "+++", "@@"))]
+
+
+def _example(rule: Rule) -> list[str]:
+    source, case = _load_case(rule)
+    old, new = case["old"], case["new"]
+    stored = str(old.get("compatibility") or "backward")
+    reports = {mode: classify(old, new, mode) for mode in case["modes"]}
+    shown = next((m for m in case["modes"] if reports[m].breaking), stored)
+    command = "tessera diff old.yml new.yml" + ("" if shown == stored else f" --mode {shown}")
+    model = str(new.get("asset") or "model").split(".")[-1]
+    lines = [
+        "## Example",
+        "",
+        f"From `{source}` (case `{case['name']}`): the published contract `old.yml` and the "
+        "project's new one `new.yml` (`-` and `+` mark the lines that differ).",
+        "",
+        "```diff",
+        *_diff(old, new),
+        "```",
+        "",
+        "```console",
+        f"$ {command}",
+        diff_text(reports[shown], model=model),
+        "```",
+        "",
+        "| mode | breaking | suggested bump |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {m} | {'yes' if r.breaking else 'no'} | {r.suggested_bump} |"
+              for m, r in reports.items()]
+    return lines
+
+
+def render_page(rule: Rule) -> str:
+    breaks = [m for m in MODES if breaks_in(rule.breaks_under, m)]
+    base_breaks = sorted({base_mode(m) for m in breaks}, key=MODES.index)
+    bump = (f"major when it breaks the asset's mode (under `none`: when it would break "
+            f"`backward`), else {rule.level.value}" if breaks else rule.level.value)
+    lines = [
+        f"# {rule.id}",
+        "",
+        f"{rule.summary}",
+        "",
+        f"Generated from `tessera_dbt/engine/rules.py` and `tests/cases/compat/{rule.id}.yml` by "
+        f"`{COMMAND}`. [All rules](../rules.md).",
+        "",
+        "- **Breaks under:** " + (", ".join(f"`{m}`" for m in base_breaks)
+                                  + " (and their `_transitive` forms)" if breaks
+                                  else "no mode"),
+        f"- **Version bump when it ships:** {bump}",
+    ]
+    if rule.aliases:
+        lines.append("- **Also accepted as:** " + ", ".join(f"`{a}`" for a in rule.aliases))
+    lines += [
+        "",
+        "## Why it matters to consumers",
+        "",
+        rule.why,
+        "",
+        "## How to ship it safely",
+        "",
+        rule.fix,
+        "",
+        *_example(rule),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def pages() -> dict[Path, str]:
+    """Every generated file (absolute path) and the text it must hold."""
+    out = {ROOT / "docs" / "rules.md": render_index()}
+    for rule in RULES:
+        out[ROOT / "docs" / "rules" / f"{rule.id}.md"] = render_page(rule)
+    return out
+
+
+def main() -> int:
+    for path, text in pages().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
