@@ -19,11 +19,12 @@ import yaml
 from bench.__main__ import BENCHMARKS
 from tessera_dbt.cli.parser import build_parser
 from tessera_dbt.runtime.operation_args import OPERATION_ARGS
-from tools import models_doc, rules_doc
+from tools import models_doc, module_map, rules_doc
 
 from .conftest import ROOT
 
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), ROOT / "bench" / "README.md"]
+DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").rglob("*.md")),
+        ROOT / "bench" / "README.md"]
 SHELL_BLOCKS = {"", "bash", "sh", "shell", "console", "zsh"}
 _FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.M | re.S)
 _INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
@@ -164,7 +165,8 @@ def check_python(tokens: list[str]) -> list[str]:
         wanted = [rest[i + 1] for i, t in enumerate(rest[:-1]) if t == "--only"]
         return [f"`python -m bench --only {n}`: no such benchmark (known: {', '.join(names)})"
                 for n in wanted if not _placeholder(n) and n not in names]
-    if module.split(".")[0] not in ("bench", "tessera_dbt", "dbt_tessera") or "<" in module:
+    if module.split(".")[0] not in ("bench", "tessera_dbt", "dbt_tessera", "tools") \
+            or "<" in module:
         return []
     path = ROOT.joinpath(*module.split("."))
     source = path.with_suffix(".py")
@@ -253,11 +255,17 @@ def test_every_setting_is_documented():
     assert not missing, f"docs/configuration.md does not document: {', '.join(missing)}"
 
 
+def test_the_module_map_is_current():
+    assert (ROOT / "docs" / "architecture.md").read_text() == module_map.updated(), \
+        f"docs/architecture.md is stale: run `{module_map.COMMAND}`"
+
+
 def test_the_module_map_lists_every_module():
     text = (ROOT / "docs" / "architecture.md").read_text()
     section = text[text.index("## Module map"):]
-    modules = sorted(p.stem for p in (ROOT / "tessera_dbt").glob("*.py") if p.stem != "__init__")
-    missing = [m for m in modules if f"`{m}`" not in section]
+    modules = sorted(f"`{p.stem}`" for p in (ROOT / "tessera_dbt").glob("*/*.py")
+                     if p.stem not in ("__init__", "__main__"))
+    missing = [m for m in modules if m not in section]
     assert not missing, f"docs/architecture.md, Module map: add {', '.join(missing)}"
 
 
