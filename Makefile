@@ -7,13 +7,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench postgres clean
 
-# Editable install in compat mode: dbt discovers its plugins (our dbt_tessera) with pkgutil,
-# which cannot see setuptools' default editable finder; compat mode puts the repository root
-# on sys.path instead.
-$(STAMP): pyproject.toml
+# A plain editable install (pyproject.toml's package-dir puts the repository root on
+# sys.path, where dbt's plugin discovery finds dbt_tessera), on dbt-core 1.11
+# (constraints/default.txt says why not 1.12 by default).
+$(STAMP): pyproject.toml constraints/default.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
-		--config-settings editable_mode=compat
+		-c constraints/default.txt
 	@touch $(STAMP)
 
 install: $(STAMP)

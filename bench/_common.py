@@ -19,11 +19,15 @@ JAFFLE_FAILING = "generated/jaffle_shop_duckdb_dbt1.11/manifest_failing.json"
 BOUNCER_112 = "dbt-bouncer/dbt_112/manifest.json"
 
 
+VENDORED = ROOT / "tests" / "fixtures" / "corpus"
+
+
 def corpus_dir() -> Path:
-    """`<repo>/../shared/corpus/artifacts`; TESSERA_SHARED overrides `<repo>/../shared`.
-    The corpus is read in place, never copied into the repository."""
+    """`<repo>/../shared/corpus/artifacts` (TESSERA_SHARED overrides `<repo>/../shared`),
+    read in place; without it, the small subset vendored under tests/fixtures/corpus."""
     shared = Path(os.environ.get("TESSERA_SHARED", ROOT.parent / "shared"))
-    return shared / "corpus" / "artifacts"
+    full = shared / "corpus" / "artifacts"
+    return full if full.is_dir() else VENDORED
 
 
 def corpus_file(relative: str) -> Path:

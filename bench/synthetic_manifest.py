@@ -43,6 +43,9 @@ DEFAULT_MODELS = 10_000
 DEFAULT_SEED = 1_105
 PROJECT = "synthetic_corp"
 TEMPLATE_MANIFESTS = (TUVA, JAFFLE_FAILING, BOUNCER_112)
+# A plain clone has only the vendored subset (tests/fixtures/corpus): its jaffle_shop and
+# dbt-core's own v12 manifest have every kind of node a template needs.
+VENDORED_TEMPLATES = (JAFFLE_FAILING, "dbt-core/state/v12/manifest.json")
 DIALECT = "duckdb"
 
 # (team, group owner, weight): unequal team sizes, as in real companies.
@@ -112,7 +115,8 @@ def load_templates(paths: Iterable[Path | str] | None = None) -> Templates:
     """Real node shapes from the corpus manifests (the missing ones are skipped). Read
     once per process: generating never changes them."""
     if paths is None:
-        paths = [corpus_dir() / p for p in TEMPLATE_MANIFESTS]
+        names = TEMPLATE_MANIFESTS if (corpus_dir() / TUVA).is_file() else VENDORED_TEMPLATES
+        paths = [corpus_dir() / p for p in names]
     return _load_templates(tuple(str(p) for p in paths))
 
 

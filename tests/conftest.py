@@ -17,7 +17,12 @@ from tessera_dbt.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TESSERA_SHARED", ROOT.parent / "shared"))
-CORPUS = SHARED / "corpus" / "artifacts"
+SHARED_CORPUS = SHARED / "corpus" / "artifacts"
+# Without the shared corpus beside the repository (a plain clone), the corpus tests run on
+# the subset vendored with its provenance and licence in tests/fixtures/corpus.
+VENDORED_CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
+FULL_CORPUS = SHARED_CORPUS.is_dir()
+CORPUS = SHARED_CORPUS if FULL_CORPUS else VENDORED_CORPUS
 # the lineage cache of this session: neither the user's cache directory nor the corpus
 os.environ.setdefault("TESSERA_CACHE_DIR", tempfile.mkdtemp(prefix="tessera-test-cache-"))
 
@@ -40,15 +45,27 @@ def environment(env: dict[str, str]) -> Iterator[None]:
 
 def corpus_files(kind: str) -> list[Path]:
     """Every manifest (`manifest`) or run results (`run_results`) file of the corpus."""
-    if not CORPUS.is_dir():
-        return []
     return sorted(p for p in CORPUS.rglob("*.json") if kind in p.name)
+
+
+def pytest_report_header() -> str:
+    if FULL_CORPUS:
+        return f"artifact corpus: {SHARED_CORPUS}"
+    return (f"artifact corpus: the vendored subset ({VENDORED_CORPUS}); {SHARED_CORPUS} is "
+            "absent, so tests of files only the shared corpus has are skipped "
+            "(set TESSERA_SHARED to run them)")
+
+
+def corpus_path(relative: str) -> Path:
+    """A corpus file, or a skip naming it when only the shared corpus has it."""
+    path = CORPUS / relative
+    if not path.is_file():
+        pytest.skip(f"{relative} is only in the shared corpus ({SHARED_CORPUS} is absent)")
+    return path
 
 
 @pytest.fixture
 def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared artifact corpus is not at {CORPUS} (set TESSERA_SHARED)")
     return CORPUS
 
 

@@ -12,7 +12,7 @@ from tessera_dbt.artifacts.documents import validation_errors
 from tessera_dbt.artifacts.nodes import asset_name, owner_of
 from tessera_dbt.artifacts.readers import load_manifest
 
-from .conftest import CORPUS, corpus_files
+from .conftest import CORPUS, corpus_files, corpus_path
 
 MANIFESTS = corpus_files("manifest")
 
@@ -35,7 +35,7 @@ def test_every_corpus_manifest_yields_valid_documents(path):
 
 def test_enforced_contracts_of_the_failing_jaffle_shop(corpus):
     manifest = load_manifest(
-        str(corpus / "generated/jaffle_shop_duckdb_dbt1.11/manifest_failing.json"))
+        str(corpus_path("generated/jaffle_shop_duckdb_dbt1.11/manifest_failing.json")))
     documents = {d["x-dbt"]["name"]: d for d in extract_contracts(manifest)}
     assert set(documents) == {"customer_contract_ok", "customer_contract_broken"}
     ok = documents["customer_contract_ok"]
@@ -56,7 +56,7 @@ def test_enforced_contracts_of_the_failing_jaffle_shop(corpus):
 
 def test_tuva_extracts_every_model(corpus):
     manifest = load_manifest(
-        str(corpus / "generated/tuva_integration_tests_dbt1.11/manifest.json"))
+        str(corpus_path("generated/tuva_integration_tests_dbt1.11/manifest.json")))
     documents = extract_contracts(manifest, all_assets=True)
     models = [d for d in documents if d["x-dbt"]["resource_type"] == "model"]
     assert len(models) >= 700
@@ -70,7 +70,7 @@ def test_tuva_extracts_every_model(corpus):
 def test_old_manifest_relationships_attach_to_the_tested_model(corpus):
     """Before dbt 1.5 there is no attached_node: the tested model is the test's `model` kwarg."""
     manifest = load_manifest(
-        str(corpus / "dbt-artifacts-parser/manifest/v4/jaffle_shop/manifest.json"))
+        str(corpus_path("dbt-artifacts-parser/manifest/v4/jaffle_shop/manifest.json")))
     documents = {d["x-dbt"]["name"]: d for d in extract_contracts(manifest, all_assets=True)}
     orders = documents["orders"]["guarantees"]["custom"]
     rel = [g for g in orders if g["type"] == "relationships"]

@@ -1,9 +1,10 @@
 {#- Call the Python brain: modules.tessera is added by the dbt plugin that ships with the
-    tessera-dbt Python package (see tessera_dbt/runtime/bridge.py). Fails at once, in one line,
-    when the package is missing from the environment that runs dbt. -#}
+    tessera-dbt Python package (see tessera_dbt/runtime/bridge.py). Fails at once, in one
+    line, when the brain is not there (tessera._brain_missing() says why and how to fix). -#}
 {% macro _bridge(op, payload) %}
-  {% if modules.tessera is not defined %}
-    {% do exceptions.raise_compiler_error("tessera: the Python package is not installed where dbt runs; pip install tessera-dbt (in the same environment as dbt-core)") %}
+  {% set missing = tessera._brain_missing() %}
+  {% if missing %}
+    {% do exceptions.raise_compiler_error(missing) %}
   {% endif %}
   {{ return(modules.tessera.call(op, payload)) }}
 {% endmacro %}

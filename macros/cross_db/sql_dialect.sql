@@ -36,3 +36,16 @@
 {% endmacro %}
 
 {% macro databricks__sql_dialect() %}{{ return(tessera.spark__sql_dialect()) }}{% endmacro %}
+
+{#- PostgreSQL reads backslashes in a plain '...' string as escapes when the session (or
+    the role, or the database) has standard_conforming_strings off: ask the session. -#}
+{% macro postgres__sql_dialect() %}
+  {% set d = tessera.default__sql_dialect() %}
+  {% if execute %}
+    {% set scs = run_query("select current_setting('standard_conforming_strings')") %}
+    {% if scs.rows and (scs.rows[0][0] | string | lower) == "off" %}
+      {% do d.update({"backslash_escapes": true}) %}
+    {% endif %}
+  {% endif %}
+  {{ return(d) }}
+{% endmacro %}

@@ -10,6 +10,14 @@
 {% macro default__on_run_end(results) %}
   {#- Never at parse or compile time, and not when switched off. -#}
   {% if not execute or not tessera.setting("enabled") %}{{ return("") }}{% endif %}
+  {#- Without the Python brain the user's dbt keeps its own result: one warning, unless
+      strict asks for the run to fail. -#}
+  {% set missing = tessera._brain_missing() %}
+  {% if missing %}
+    {% if tessera.setting("strict") %}{{ return(tessera.fail_sql(missing)) }}{% endif %}
+    {% do log("tessera: WARNING: nothing recorded or published. " ~ (missing | replace("tessera: ", "", 1)), info=True) %}
+    {{ return("") }}
+  {% endif %}
   {% do log("tessera: recording audit results and publishing contracts", info=False) %}
   {% set payload = tessera._invocation_payload() %}
   {% do payload.update({"results": results}) %}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,7 +156,13 @@ def _check_schema(path: str, doc: dict[str, Any], expected: str) -> int:
 
 def _object(doc: dict[str, Any], key: str) -> dict[str, Any]:
     value = doc.get(key)
-    return value if isinstance(value, dict) else {}
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, Mapping):
+        # dbt 1.12's live `graph` holds read-only mappings that build each node's dict on
+        # every access: materialise them once.
+        return dict(value)
+    return {}
 
 
 def load_manifest(path: str) -> Manifest:

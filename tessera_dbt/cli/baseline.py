@@ -97,7 +97,7 @@ def baseline_from_warehouse(project_dir: str, profiles_dir: str | None,
             command += ["--profiles-dir", profiles_dir]
         if target:
             command += ["--target", target]
-        run = invoke(command, silence_stdout=True)
+        run = invoke(command, capture_stdout=True)
         if not run.success or not os.path.isdir(out):
             detail = run.errors[-1] if run.errors else str(run.exception or "dbt failed")
             raise ConfigError(

@@ -153,7 +153,7 @@ def _dbt_operation(args: argparse.Namespace, macro: str, op_args: dict[str, Any]
     from ..engine.errors import ConfigError
     from ..runtime.runner import invoke
 
-    run = invoke(operation_argv(args, macro, op_args, "--log-level", "none"))
+    run = invoke(operation_argv(args, macro, op_args, "--log-level", "none"), capture_stdout=True)
     if not run.success:
         detail = run.operation_error(f"dbt run-operation {macro} failed")
         raise ConfigError(detail.removeprefix("tessera: "))

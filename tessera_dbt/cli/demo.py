@@ -19,8 +19,13 @@ from typing import Any
 
 from ..engine.errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = PACKAGE_ROOT / "integration_tests"
+
+def dbt_package_root() -> Path:
+    """Where the dbt package is: inside the installed wheel (setup.py bundles it), else the
+    repository this module runs from (an editable install)."""
+    here = Path(__file__).resolve()
+    bundled = here.parents[1] / "dbt_package"
+    return bundled if (bundled / "dbt_project.yml").is_file() else here.parents[2]
 
 
 # the `tessera` command line, handed in by the CLI that runs the demo
@@ -37,15 +42,23 @@ class Demo:
                     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
     def setup(self) -> None:
-        if not (EXAMPLE / "dbt_project.yml").is_file():
-            raise ConfigError(f"the example project is not at {EXAMPLE}",
-                              "run the demo from a checkout of tessera-dbt (make demo)")
-        shutil.copytree(EXAMPLE, self.project,
+        import importlib.util
+
+        if importlib.util.find_spec("dbt.adapters.duckdb") is None:
+            raise ConfigError("tessera demo runs dbt on DuckDB, and dbt-duckdb is not installed",
+                              "python -m pip install 'tessera-dbt[duckdb]' (or the same "
+                              "path or git URL you installed tessera-dbt from, with [duckdb])")
+        package = dbt_package_root()
+        example = package / "integration_tests"
+        if not (example / "dbt_project.yml").is_file():
+            raise ConfigError(f"the example project is not at {example}",
+                              "reinstall tessera-dbt (its wheel ships the example project)")
+        shutil.copytree(example, self.project,
                         ignore=shutil.ignore_patterns("target", "dbt_packages", "logs",
                                                       "*.duckdb", "package-lock.yml"))
         packages = self.project / "packages.yml"
         packages.write_text(packages.read_text().replace("local: ../\n",
-                                                         f"local: {PACKAGE_ROOT}\n"))
+                                                         f"local: {package}\n"))
 
     def dbt(self, *args: str, quiet: bool = False) -> list[str]:
         """Run dbt in-process, print the command, its result counts and tessera's lines
@@ -58,7 +71,7 @@ class Demo:
         started = time.perf_counter()
         # --log-level none: dbt prints nothing itself; the callback still sees every event
         result = invoke([*args, "--log-level", "none", "--project-dir", str(self.project),
-                         "--profiles-dir", str(self.project)])
+                         "--profiles-dir", str(self.project)], capture_stdout=True)
         if result.exception is not None:
             raise ConfigError(f"dbt {shown} failed in the demo project: {result.exception}")
         lines = result.tessera_lines

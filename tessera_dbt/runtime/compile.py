@@ -18,6 +18,8 @@ def compile_nodes(adapter: Any, unique_ids: Iterable[str]) -> tuple[dict[str, st
     a node that fails to compile is left out (its lineage then says it has no SQL)."""
     inner = getattr(adapter, "_adapter", adapter)
     manifest = getattr(inner, "get_macro_resolver", lambda: None)()
+    if getattr(manifest, "nodes", None) is None:
+        manifest = _invocation_manifest()
     config = getattr(inner, "config", None)
     nodes = getattr(manifest, "nodes", None)
     if nodes is None or config is None:
@@ -42,3 +44,16 @@ def compile_nodes(adapter: Any, unique_ids: Iterable[str]) -> tuple[dict[str, st
         if compiled.compiled_code:
             out[uid] = compiled.compiled_code
     return out, None
+
+
+def _invocation_manifest() -> Any:
+    """The full manifest of the running dbt command. dbt 1.8 gives the adapter a macros-only
+    manifest as its macro resolver (1.9+ the full one); dbt's click command keeps the full
+    one in its context object, current on the thread the hook and operations run on."""
+    try:
+        import click
+    except ImportError:
+        return None
+    ctx = click.get_current_context(silent=True)
+    obj = getattr(ctx, "obj", None)
+    return obj.get("manifest") if isinstance(obj, dict) else None

@@ -22,17 +22,20 @@ class DbtRun:
     result: Any  # dbt's result object (RunExecutionResult for build/run/test)
     events: list[tuple[str, str, str]] = field(default_factory=list)  # (name, level, message)
     operation_errors: list[str] = field(default_factory=list)
+    stdout: list[str] = field(default_factory=list)  # what dbt wrote there, when captured
 
     @property
     def printed(self) -> list[str]:
-        """What `print()` in a macro (an operation's output) said."""
-        return [msg for name, _, msg in self.events if name == "PrintEvent"]
+        """What `print()` in a macro (an operation's output) said: an event from dbt 1.9 on,
+        plain stdout on dbt 1.8."""
+        return [msg for name, _, msg in self.events if name == "PrintEvent"] + self.stdout
 
     @property
     def tessera_lines(self) -> list[str]:
         """The hook's `tessera:` log lines and the operations' printed lines, in order."""
         return [msg for name, _, msg in self.events
-                if name == "PrintEvent" or (name == "JinjaLogInfo" and msg.startswith("tessera:"))]
+                if name == "PrintEvent" or (name == "JinjaLogInfo" and msg.startswith("tessera:"))
+                ] + self.stdout
 
     @property
     def errors(self) -> list[str]:
@@ -47,8 +50,9 @@ class DbtRun:
         return " ".join(detail.split())
 
 
-def invoke(argv: Sequence[str], *, silence_stdout: bool = False) -> DbtRun:
-    """Run `dbt ARGV` in this process; `silence_stdout` swallows whatever dbt prints."""
+def invoke(argv: Sequence[str], *, capture_stdout: bool = False) -> DbtRun:
+    """Run `dbt ARGV` in this process; `capture_stdout` keeps what dbt prints in
+    `DbtRun.stdout` instead of the terminal."""
     from dbt.cli.main import dbtRunner
 
     run = DbtRun(False, None, None)
@@ -63,9 +67,11 @@ def invoke(argv: Sequence[str], *, silence_stdout: bool = False) -> DbtRun:
             run.operation_errors.append(str(getattr(event.data, "exc", "") or ""))
 
     runner = dbtRunner(callbacks=[listen])
-    if silence_stdout:
-        with contextlib.redirect_stdout(io.StringIO()):
+    if capture_stdout:
+        captured = io.StringIO()
+        with contextlib.redirect_stdout(captured):
             result = runner.invoke(list(argv))
+        run.stdout = captured.getvalue().splitlines()
     else:
         result = runner.invoke(list(argv))
     run.success, run.exception, run.result = result.success, result.exception, result.result

@@ -16,6 +16,8 @@ def literal(value: Any, dialect: Mapping[str, Any]) -> str:
     "'O''Brien; Zoë'"
     >>> literal("a\\\\b'", {"backslash_escapes": True})
     "'a\\\\\\\\b\\\\''"
+    >>> print(literal("two\\nlines\\x01", {"backslash_escapes": True}))
+    'two\\nlines\\u0001'
     """
     if value is None:
         return "null"
@@ -34,13 +36,21 @@ def literal(value: Any, dialect: Mapping[str, Any]) -> str:
     return _string(str(value), dialect)
 
 
+# Where backslash escapes are read, every control character is written as one: BigQuery
+# rejects a raw newline inside a quoted string, and Spark's Hive text tables split rows on
+# it. \n \r \t are read by all of them; the rest as \uXXXX.
+_CONTROL = {c: f"\\u{c:04x}" for c in range(0x20)} | {
+    0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x7F: "\\u007f"}
+_BACKSLASH = {ord("\\"): "\\\\", ord("'"): "\\'", **_CONTROL}
+
+
 def _string(text: str, dialect: Mapping[str, Any]) -> str:
     if "\x00" in text:
         text = text.replace("\x00", "")  # no warehouse stores NUL in a string
     if dialect.get("backslash_escapes"):
-        text = text.replace("\\", "\\\\").replace("'", "\\'")
+        text = text.translate(_BACKSLASH)
     else:
-        text = text.replace("'", "''")
+        text = text.replace("'", "''")  # standard strings hold any other character as is
     return f"'{text}'"
 
 

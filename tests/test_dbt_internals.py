@@ -1,0 +1,66 @@
+"""Canaries: the dbt-core internals tessera relies on (runtime/ and dbt_tessera), checked
+on the installed dbt, so an upgrade that moves one fails here by name rather than as a
+silent "nothing was recorded" somewhere else. CI runs this on dbt-core 1.8, 1.11 and 1.12."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+
+import pytest
+
+
+def _attr(module: str, name: str):
+    return getattr(importlib.import_module(module), name)
+
+
+def test_dbt_runner_invokes_with_callbacks():  # runtime/runner.py
+    runner = _attr("dbt.cli.main", "dbtRunner")
+    assert "callbacks" in inspect.signature(runner.__init__).parameters
+    assert "args" in inspect.signature(runner.invoke).parameters
+    fields = {f.name for f in dataclasses.fields(_attr("dbt.cli.main", "dbtRunnerResult"))}
+    assert {"success", "exception", "result"} <= fields
+
+
+def test_plugins_are_found_by_prefix_and_initialised():  # dbt_tessera
+    manager = _attr("dbt.plugins.manager", "PluginManager")
+    source = inspect.getsource(manager.from_modules)
+    assert "dbt_" in source and "plugins" in source
+    assert callable(_attr("dbt.plugins.manager", "dbtPlugin").initialize)
+
+
+def test_jinja_modules_come_from_the_function_the_bridge_wraps():  # runtime/bridge.py
+    base = importlib.import_module("dbt.context.base")
+    assert inspect.signature(base.get_context_modules).parameters == {}
+    # the bridge replaces the module attribute: contexts must look it up by name
+    assert "get_context_modules()" in inspect.getsource(base.BaseContext)
+
+
+def test_the_compiler_renders_one_node():  # runtime/compile.py
+    compiler = _attr("dbt.compilation", "Compiler")
+    params = inspect.signature(compiler.compile_node).parameters
+    assert list(params)[1:4] == ["node", "manifest", "extra_context"] and "write" in params
+    assert callable(_attr("dbt.adapters.base.impl", "BaseAdapter").get_macro_resolver)
+    # dbt 1.8 resolves macros only; compile.py then reads click's ctx.obj["manifest"]
+    assert 'ctx.obj["manifest"]' in inspect.getsource(importlib.import_module("dbt.cli.requires"))
+
+
+def test_errors_the_bridge_raises_and_recognises():
+    runtime_error = _attr("dbt_common.exceptions", "DbtRuntimeError")
+    assert issubclass(runtime_error, _attr("dbt_common.exceptions", "DbtBaseException"))
+    assert runtime_error("x").msg == "x"
+
+
+@pytest.mark.parametrize("name", ["JinjaLogInfo", "PrintEvent", "RunningOperationCaughtError",
+                                  "RunningOperationUncaughtError", "MainEncounteredError"])
+def test_event_names_the_runner_listens_for(name):
+    found = [m for m in ("dbt.events.types", "dbt_common.events.types")
+             if hasattr(importlib.import_module(m), name)]
+    assert found, f"dbt no longer defines the event {name}"
+
+
+def test_result_statuses_the_hook_reads():  # state/audit.py, runtime/hook.py
+    results = importlib.import_module("dbt.artifacts.schemas.results")
+    assert str(results.RunStatus.Success.value) == "success"
+    assert {str(s.value) for s in results.TestStatus} >= {"pass", "fail", "warn", "error"}
