@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.errors import ArtifactError
+from ..engine.errors import ArtifactError, brief
 
 MANIFEST_VERSIONS = range(1, 13)
 RUN_RESULTS_VERSIONS = range(1, 7)
@@ -93,6 +94,9 @@ def _read_json(path: str, expected: str) -> dict[str, Any]:
             f"pass the file itself, e.g. {os.path.join(path, expected + '.json')}",
         )
     try:
+        if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+            raise ArtifactError(f"{path}: not a regular file (a device, FIFO or socket)",
+                                f"pass the {expected}.json file written by dbt")
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
@@ -111,6 +115,9 @@ def _read_json(path: str, expected: str) -> dict[str, Any]:
         ) from None
     except UnicodeDecodeError:
         raise ArtifactError(f"{path}: not UTF-8 text", _REGENERATE.get(expected, "")) from None
+    except RecursionError:
+        raise ArtifactError(f"{path}: JSON nested too deeply to be a dbt artifact",
+                            _REGENERATE.get(expected, "")) from None
     if not isinstance(doc, dict):
         raise ArtifactError(f"{path}: a dbt {label} is a JSON object, this file holds a "
                             f"{type(doc).__name__}")
@@ -170,7 +177,7 @@ def load_manifest(path: str) -> Manifest:
 
     >>> load_manifest("/nonexistent/manifest.json")
     Traceback (most recent call last):
-    tessera_dbt.errors.ArtifactError: /nonexistent/manifest.json: no such file
+    tessera_dbt.engine.errors.ArtifactError: /nonexistent/manifest.json: no such file
     """
     doc = _read_json(path, "manifest")
     metadata = _object(doc, "metadata")
@@ -179,6 +186,8 @@ def load_manifest(path: str) -> Manifest:
     if "nodes" not in doc:
         raise ArtifactError(f"{path}: the manifest has no `nodes`; it is incomplete",
                             _REGENERATE["manifest"])
+    sources, exposures = _object(doc, "sources"), _object(doc, "exposures")
+    _check_nodes(path, {"nodes": nodes, "sources": sources, "exposures": exposures})
     child_map = doc.get("child_map")
     if not isinstance(child_map, dict):
         child_map = _child_map_from_depends_on(nodes, _object(doc, "exposures"))
@@ -189,11 +198,43 @@ def load_manifest(path: str) -> Manifest:
         adapter_type=metadata.get("adapter_type"),
         project_name=metadata.get("project_name") or _guess_project_name(nodes),
         nodes=nodes,
-        sources=_object(doc, "sources"),
-        exposures=_object(doc, "exposures"),
+        sources=sources,
+        exposures=exposures,
         groups=_object(doc, "groups"),
         child_map=child_map,
     )
+
+
+# The keys of a node that tessera walks into, with the JSON type dbt writes them as.
+_NODE_SHAPE = {"columns": dict, "constraints": list, "meta": dict, "config": dict,
+               "depends_on": dict, "tags": list}
+
+
+def _check_nodes(path: str, sections: dict[str, dict[str, Any]]) -> None:
+    """A node is a JSON object whose walked keys have dbt's types; anything else is a
+    corrupt or hand-made manifest, refused in one line naming the node and the key."""
+    for section, entries in sections.items():
+        for key, node in entries.items():
+            where = f"{path}: {section}[{brief(repr(key), 80)}]"
+            if not isinstance(node, dict):
+                raise ArtifactError(f"{where} is a {type(node).__name__}, not a JSON object",
+                                    _REGENERATE["manifest"])
+            for name, kind in _NODE_SHAPE.items():
+                value = node.get(name)
+                if value is not None and not isinstance(value, kind):
+                    raise ArtifactError(f"{where}.{name} is a {type(value).__name__}, not a "
+                                        f"JSON {'object' if kind is dict else 'array'}",
+                                        _REGENERATE["manifest"])
+            for name, kind in (("meta", dict), ("contract", dict)):
+                value = (node.get("config") or {}).get(name)
+                if value is not None and not isinstance(value, kind):
+                    raise ArtifactError(f"{where}.config.{name} is a {type(value).__name__}, "
+                                        "not a JSON object", _REGENERATE["manifest"])
+            for column, spec in (node.get("columns") or {}).items():
+                if not isinstance(spec, dict):
+                    raise ArtifactError(f"{where}.columns[{brief(repr(column), 80)}] is a "
+                                        f"{type(spec).__name__}, not a JSON object",
+                                        _REGENERATE["manifest"])
 
 
 def _guess_project_name(nodes: dict[str, dict[str, Any]]) -> str | None:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+# The longest message tessera prints: a rejected value is named, never echoed in full (a
+# 15 MB "one line" helps nobody).
+MAX_MESSAGE = 400
+
+
+def brief(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` on one line, cut to `limit` characters with a note of what was left out."""
+    flat = " ".join(str(text).split())
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[:limit]}… ({len(flat) - limit} more characters)"
+
 
 class TesseraError(Exception):
     """A problem the user can fix: the message names it, `hint` says how."""
 
     def __init__(self, message: str, hint: str = "") -> None:
+        message, hint = brief(message), brief(hint)
         super().__init__(message)
         self.message = message
         self.hint = hint

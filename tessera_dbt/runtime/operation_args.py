@@ -44,6 +44,9 @@ def check_args(op: str, args: Mapping[str, Any],
         if isinstance(value, (int, float)) and not isinstance(value, bool) and kind is str \
                 and name == "version":
             value = str(value)
+        if isinstance(value, str) and "\x00" in value:
+            raise ConfigError(f"tessera.{op}: argument {name!r} holds a NUL byte",
+                              "no warehouse stores one in a string; remove it")
         if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
             raise ConfigError(f"tessera.{op}: argument {name!r} must be a non-empty "
                               f"{kind.__name__}, got {value!r}")

@@ -65,7 +65,8 @@ def export_files(state: PublishedState) -> dict[str, Any]:
         INDEX: {"format": FORMAT, "format_version": FORMAT_VERSION,
                 "exported_at": state.exported_at, "tessera_version": __version__,
                 "project": state.project, "target": state.target,
-                "assets": len(state.histories), "proposals": len(state.proposals)},
+                "assets": len(state.histories), "proposals": len(state.proposals),
+                "contracts": [_file_name(a) for a in sorted(state.histories)]},
         "proposals.json": {
             "proposals": [dataclasses.asdict(p) for p in state.proposals.values()],
             "registrations": state.registrations},
@@ -111,6 +112,30 @@ def _read(path: Path) -> Any:
                           "export again with `tessera export --out DIR`") from None
 
 
+def _contract_files(root: Path, index: Mapping[str, Any]) -> list[Path]:
+    """The contract files of an export, failing closed: a missing or replaced `contracts/`
+    folder, or a file the index lists but the folder lacks, is an error, never a baseline
+    with fewer published assets (which would make their changes look new)."""
+    folder = root / "contracts"
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: missing or not a directory, so the export is incomplete",
+                          "export again with `tessera export --out DIR`")
+    found = sorted(folder.glob("*.json"))
+    listed = index.get("contracts")
+    if isinstance(listed, list):
+        missing = sorted(set(map(str, listed)) - {f.name for f in found})
+        if missing:
+            raise ConfigError(f"{folder}: lacks {len(missing)} contract file(s) the index "
+                              f"lists ({', '.join(missing[:3])}"
+                              f"{', ...' if len(missing) > 3 else ''})",
+                              "export again with `tessera export --out DIR`")
+    expected = index.get("assets")
+    if isinstance(expected, int) and expected != len(found):
+        raise ConfigError(f"{folder}: holds {len(found)} contract file(s), the index says "
+                          f"{expected}", "export again with `tessera export --out DIR`")
+    return found
+
+
 def is_export(path: str) -> bool:
     p = Path(path)
     return (p.is_dir() and (p / INDEX).is_file()) or p.name == INDEX
@@ -130,7 +155,7 @@ def read_export(path: str, now: dt.datetime) -> PublishedState:
                           f"{index.get('format_version')!r}, this tessera reads "
                           f"{FORMAT_VERSION}", "export again with this tessera version")
     histories: dict[str, list[dict[str, Any]]] = {}
-    for file in sorted((root / "contracts").glob("*.json")):
+    for file in _contract_files(root, index):
         body = _read(file)
         if not (isinstance(body, Mapping) and isinstance(body.get("asset"), str)
                 and isinstance(body.get("versions"), list) and body["versions"]
