@@ -13,6 +13,7 @@
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],
+    "ack_state": ["waiting", "approved", "migrating", "blocked"],
     "consumer_source": ["declared", "registered", "downstream", "exposure", "project"],
     "test_status": ["pass", "fail", "warn", "error", "skipped"],
     "run_status": ["passed", "failed", "partial", "skipped"]

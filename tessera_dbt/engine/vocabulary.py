@@ -31,6 +31,9 @@ SETTLED_STATUSES: tuple[ProposalStatus, ...] = ("approved", "rejected", "expired
 
 Response = Literal["approved", "migrating", "blocked"]
 RESPONSES: tuple[Response, ...] = get_args(Response)
+# A required team's answer as tessera_acknowledgments shows it: `waiting` until it answers.
+AckState = Literal["waiting", "approved", "migrating", "blocked"]
+ACK_STATES: tuple[AckState, ...] = get_args(AckState)
 
 # The verdict of `tessera check` on one asset.
 CheckStatus = Literal["new", "unchanged", "compatible", "breaking-approved",

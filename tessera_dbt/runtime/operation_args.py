@@ -21,6 +21,7 @@ OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "unregister": {"model": (str, True), "team": (str, True)},
     "status": {"model": (str, False)},
     "export": {"out": (str, True)},
+    "inbox": {"team": (str, True)},
 }
 
 
