@@ -96,6 +96,8 @@ class Hook(Invocation):
                     versions[doc["asset"]] = decision.version
             for asset, head in published.items():
                 versions.setdefault(asset, head["version"])
+        if audit and not versions:  # `dbt test` (nothing built): the versions as published
+            versions = {a: h["version"] for a, h in self.store.published_heads().items()}
         for row in audit:  # the version in force after this invocation
             row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
         written, outcome.audit_rows = self.store.write(events, audit, self.invocation_id)

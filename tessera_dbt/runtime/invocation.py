@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,14 @@ from ..artifacts.contracts import Extractor
 from ..artifacts.nodes import find_node
 from ..artifacts.readers import manifest_from_graph
 from ..state.store import StateStore
+
+
+def os_user() -> str | None:
+    """The operating-system user running dbt, or None when the system cannot tell."""
+    try:
+        return getpass.getuser() or None
+    except Exception:  # no USER/LOGNAME and no passwd entry (some containers)
+        return None
 
 
 def utc_now() -> dt.datetime:
@@ -24,7 +33,8 @@ class Invocation:
         self.settings = dict(payload.get("settings") or {})
         target = payload.get("target") or {}
         self.target_name = str(target.get("name") or "")
-        self.actor = target.get("user")
+        # DuckDB (and any profile without a user) has no target.user: the OS user answers
+        self.actor = target.get("user") or os_user()
         self.invocation_id = str(payload.get("invocation_id") or "")
         self.manifest = manifest_from_graph(
             dict(payload.get("graph") or {}), payload.get("project_name"),
