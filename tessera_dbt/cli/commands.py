@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .parser import EXIT_ERROR, EXIT_FAIL, EXIT_OK, operation_argv
+from .parser import EXIT_FAIL, EXIT_OK, operation_argv
 
 
 def write(text: str) -> None:
@@ -138,22 +138,24 @@ def cmd_operation(args: argparse.Namespace) -> int:
     """The operations of the dbt CLI, run through dbt itself: one code path."""
 
     from ..runtime.operation_args import OPERATION_ARGS
-    from ..runtime.runner import invoke
 
     op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
                if getattr(args, name) is not None}
-    run = invoke(operation_argv(args, f"tessera.{args.operation}", op_args, "--quiet"))
-    return EXIT_OK if run.success else EXIT_ERROR
+    for line in _dbt_operation(args, f"tessera.{args.operation}", op_args):
+        write(line)
+    return EXIT_OK
 
 
 def _dbt_operation(args: argparse.Namespace, macro: str, op_args: dict[str, Any]) -> list[str]:
-    """Run `dbt run-operation` in-process with dbt's own logging off; return the lines the
-    operation printed, or raise its error as one line."""
+    """Run `dbt run-operation` in-process with dbt's own logging off and a private target
+    path (the user's target/ is never touched); return the lines the operation printed, or
+    raise its error as one plain line."""
 
     from ..engine.errors import ConfigError
     from ..runtime.runner import invoke
 
-    run = invoke(operation_argv(args, macro, op_args, "--log-level", "none"))
+    run = invoke(operation_argv(args, macro, op_args, "--log-level", "none"),
+                 private_paths=True)
     if not run.success:
         detail = run.operation_error(f"dbt run-operation {macro} failed")
         raise ConfigError(detail.removeprefix("tessera: "))

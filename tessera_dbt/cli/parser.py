@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="every model, seed, snapshot and source, under contract or not")
     add_format(check, ("text", "json", "markdown", "github"))
 
-    from ..runtime.operation_args import OPERATION_ARGS
+    from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS
 
     for name, spec in OPERATION_ARGS.items():
         sub = commands.add_parser(
@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
             description=f"Runs `dbt run-operation tessera.{name}` in the dbt project, with "
                         "the same code path as the dbt CLI.")
         for arg, (_, required) in spec.items():
-            sub.add_argument(f"--{arg.replace('_', '-')}", dest=arg, required=required)
+            sub.add_argument(f"--{arg.replace('_', '-')}", dest=arg, required=required,
+                             help=ARG_HELP[arg] + ("" if required else " (optional)"))
         add_dbt_location(sub)
         sub.set_defaults(operation=name)
 

@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Iterable
 
 
-def did_you_mean(name: str, known: Iterable[str], n: int = 3) -> str:
-    """' (did you mean 'finance'?)' for the closest known names, or '' when none is close.
+def did_you_mean(name: str, known: Iterable[str], n: int = 1) -> str:
+    """' (did you mean 'finance'?)' for the closest known name(s), or '' when none is close.
 
     >>> did_you_mean("fiannce", ["finance", "marketing"])
     " (did you mean 'finance'?)"

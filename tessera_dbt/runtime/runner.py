@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,11 +48,39 @@ class DbtRun:
         """Why a `dbt run-operation` failed, in one line: the operation's own error."""
         detail = next((e for e in reversed(self.operation_errors) if e.strip()), None) \
             or str(self.exception or fallback)
-        return " ".join(detail.split())
+        return plain(detail)
 
 
-def invoke(argv: Sequence[str], *, silence_stdout: bool = False) -> DbtRun:
-    """Run `dbt ARGV` in this process; `silence_stdout` swallows whatever dbt prints."""
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CLOCK = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?\s+")
+
+
+def plain(text: str) -> str:
+    """One line without ANSI colours or dbt's clock prefix."""
+    return " ".join(_CLOCK.sub("", _ANSI.sub("", text)).split())
+
+
+def _project_dir(argv: Sequence[str]) -> str:
+    argv = list(argv)
+    return argv[argv.index("--project-dir") + 1] if "--project-dir" in argv[:-1] else "."
+
+
+def invoke(argv: Sequence[str], *, silence_stdout: bool = False,
+           private_paths: bool = False) -> DbtRun:
+    """Run `dbt ARGV` in this process; `silence_stdout` swallows whatever dbt prints.
+    `private_paths` gives dbt a temporary --target-path and --log-path, so the user's
+    target/manifest.json (with its compiled SQL), run_results.json and logs are never
+    rewritten by an operation (the parse cache is copied in, so parsing stays partial)."""
+    if private_paths:
+        with tempfile.TemporaryDirectory(prefix="tessera_dbt.") as scratch:
+            target = os.path.join(scratch, "target")
+            os.makedirs(target)
+            cache = os.path.join(_project_dir(argv), "target", "partial_parse.msgpack")
+            if os.path.isfile(cache):
+                shutil.copy2(cache, target)
+            return invoke([*argv, "--target-path", target,
+                           "--log-path", os.path.join(scratch, "logs")],
+                          silence_stdout=silence_stdout)
     from dbt.cli.main import dbtRunner
 
     run = DbtRun(False, None, None)
