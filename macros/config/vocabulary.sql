@@ -9,7 +9,8 @@
       "proposal_acknowledged", "proposal_resolved", "proposal_withdrawn", "proposal_forced",
       "proposal_published",
       "consumer_observed", "consumer_registered", "consumer_unregistered",
-      "notification_failed"
+      "notification_failed",
+      "proposal_reminder", "notification_sent"
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],

@@ -59,6 +59,7 @@ EventType = Literal[
     "proposal_published",
     "consumer_observed", "consumer_registered", "consumer_unregistered",
     "notification_failed",
+    "proposal_reminder", "notification_sent",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 # The events whose fold is a proposal's life (engine.proposal, state.folds).

@@ -20,8 +20,8 @@ from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
 from ..state.audit import audit_rows, failed_guarantees, from_live
 from ..state.events import decision_events
 from ..state.folds import fold_proposals
+from .delivery import due_reminders, notify_and_record
 from .invocation import Invocation
-from .notify import deliver
 
 _BUILT = ("model", "seed", "snapshot")
 # invocation ids already recorded in this process: calling the hook twice records once
@@ -100,9 +100,10 @@ class Hook(Invocation):
             versions = {a: h["version"] for a, h in self.store.published_heads().items()}
         for row in audit:  # the version in force after this invocation
             row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
-        written, outcome.audit_rows = self.store.write(events, audit, self.invocation_id)
-        teams = {p.proposal_id: p.required for p in self.proposals.values()}
-        outcome.messages += deliver(self.settings, written, teams)
+        reminders, proposals = due_reminders(self, self.proposals or None)
+        written, outcome.audit_rows = self.store.write([*events, *reminders], audit,
+                                                       self.invocation_id)
+        outcome.messages += notify_and_record(self, written, proposals)
         return outcome
 
     def _decide(self, uid: str, doc: dict[str, Any], head: Mapping[str, Any] | None,

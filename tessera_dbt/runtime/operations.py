@@ -33,10 +33,10 @@ from ..state.export import PublishedState, write_export
 from ..state.folds import fold_proposals, fold_registrations
 from ..state.store import EVENTS
 from .compile import compile_nodes
+from .delivery import due_reminders, notify_and_record
 from .inbox import answer_command
 from .inbox import inbox as _inbox
 from .invocation import Invocation
-from .notify import NOTIFIED, deliver
 from .operation_args import OPERATION_ARGS, check_args
 from .teams import check_new_team, known_teams
 
@@ -58,8 +58,9 @@ class Operations(Invocation):
                    for p in proposals.values()
                    if p.status in SETTLED_STATUSES and not p.forced
                    and (p.proposal_id, p.status) not in recorded]
-        if settled:
-            self._write(*settled)
+        reminders, _ = due_reminders(self, proposals)
+        if settled or reminders:
+            self._write(*settled, *reminders)
         return proposals
 
     def _proposal(self, proposal_id: str) -> Proposal:
@@ -78,14 +79,9 @@ class Operations(Invocation):
     def _write(self, *events: dict[str, Any]) -> None:
         """Record, then notify (a failed delivery is reported and recorded, never raised)."""
         written, _ = self.store.write(list(events), [], self.invocation_id)
-        required = {p.proposal_id: p.required for p in fold_proposals(
-            self.store.events(("proposal_created",)), self.now).values()} \
-            if any(e["event_type"] in NOTIFIED for e in written) else {}
-        failures = deliver(self.settings, written, required)
+        failures = notify_and_record(self, written)
         if failures:
             self.notes = [*getattr(self, "notes", []), *failures]
-            self.store.write([self._event("notification_failed", (e,), reason=e)
-                              for e in failures], [], self.invocation_id)
 
     def _consumer_teams(self, doc: Mapping[str, Any]) -> list[str]:
         teams = {c["team"] for c in doc.get("consumers") or () if c.get("team")}
