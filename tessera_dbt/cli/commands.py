@@ -35,26 +35,12 @@ def cmd_contracts(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from ..artifacts.documents import dump_json, load_document
-    from ..artifacts.readers import load_run_results
-    from ..engine.compat import diff_documents
-    from ..engine.text import diff_text
+    from ..artifacts.documents import dump_json
+    from .diff import run_diff
 
-    old = load_document(args.old)
-    new = load_document(args.new)
-    history = [load_document(path) for path in args.history]
-    passed: frozenset[str] = frozenset()
-    if args.run_results:
-        results = load_run_results(args.run_results)
-        passed = frozenset(r.unique_id for r in results.results if r.status == "pass")
-    report = diff_documents(old, new, mode=args.mode, passed_tests=passed,
-                           history=history, verified_by_run=bool(args.run_results))
-    payload: dict[str, Any] = report.to_json()
-    if args.format == "json":
-        write(dump_json(payload))
-    else:
-        write(diff_text(report, model=(new.get("x-dbt") or {}).get("name")))
-    return EXIT_OK
+    payload, text, breaking = run_diff(args)
+    write(dump_json(payload) if args.format == "json" else text)
+    return EXIT_FAIL if breaking and args.exit_code else EXIT_OK
 
 
 def cmd_impact(args: argparse.Namespace) -> int:

@@ -72,9 +72,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser(
         "diff", help="classify the change between two contract documents",
-        description="Compare two contract documents (YAML or JSON) and classify every change.")
-    diff.add_argument("old", metavar="OLD", help="the published contract document")
-    diff.add_argument("new", metavar="NEW", help="the proposed contract document")
+        description="Compare two contract documents (YAML or JSON files, including the "
+                    "contracts/<asset>.json histories `tessera export` writes) and classify "
+                    "every change; or two published versions of one asset: `--asset NAME "
+                    "--from V1 --to V2`, read through your dbt profile (or --baseline DIR).")
+    diff.add_argument("old", metavar="OLD", nargs="?",
+                      help="the published contract document (an export history file: its "
+                           "newest version, or --from)")
+    diff.add_argument("new", metavar="NEW", nargs="?",
+                      help="the proposed contract document (an export history file: its "
+                           "newest version, or --to)")
+    diff.add_argument("--asset", metavar="NAME",
+                      help="compare two published versions of this asset (model name or "
+                           "asset name) instead of files")
+    diff.add_argument("--from", dest="from_version", metavar="VERSION",
+                      help="the older version (default with --asset: the one before --to)")
+    diff.add_argument("--to", dest="to_version", metavar="VERSION",
+                      help="the newer version (default: the newest published)")
+    published = diff.add_mutually_exclusive_group()
+    published.add_argument("--baseline", metavar="DIR",
+                           help="with --asset: read the published versions from a directory "
+                                "written by `tessera export`")
+    published.add_argument("--state-from-warehouse", action="store_true",
+                           help="with --asset: read them through your dbt profile (the "
+                                "default when --baseline is not given)")
+    add_dbt_location(diff, target_help="with --asset: the dbt target whose published state "
+                                        "counts (default: vars.tessera.state_target)")
+    diff.add_argument("--exit-code", action="store_true",
+                      help="exit 1 when the change is breaking (default: exit 0 whatever "
+                           "the verdict)")
     diff.add_argument("--mode", help="compatibility mode (default: the one stored in OLD)")
     diff.add_argument("--run-results", metavar="PATH",
                       help="run_results.json of the build that produced NEW: passing tests "
