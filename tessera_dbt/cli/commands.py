@@ -16,12 +16,16 @@ def write(text: str) -> None:
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
+    from ..artifacts.catalog import load_catalog, with_catalog_types
     from ..artifacts.contracts import extract_contracts
     from ..artifacts.documents import dump_json, dump_yaml
     from ..artifacts.readers import load_manifest
     from .render import contracts_table
 
     manifest = load_manifest(args.manifest)
+    catalog = _catalog_path(args, args.manifest)
+    if catalog:
+        manifest = with_catalog_types(manifest, load_catalog(catalog))
     consumers = [load_manifest(path) for path in args.consumer_manifest]
     documents = extract_contracts(manifest, select=args.select, consumer_manifests=consumers,
                                   all_assets=args.all_assets)
@@ -32,6 +36,16 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     else:
         write(contracts_table(documents, manifest))
     return EXIT_OK
+
+
+def _catalog_path(args: argparse.Namespace, manifest: str) -> str | None:
+    """--catalog, else catalog.json beside the manifest (when there is one); none with
+    --no-catalog."""
+    from ..artifacts.catalog import catalog_beside
+
+    if args.no_catalog:
+        return None
+    return args.catalog or catalog_beside(manifest)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -115,7 +129,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     manifest = args.manifest or os.path.join(args.project_dir, "target", "manifest.json")
     run = run_check(manifest, read_baseline, run_results=args.run_results,
                        consumer_manifests=args.consumer_manifest, all_assets=args.all_assets,
-                       project_dir=args.project_dir, target=target)
+                       project_dir=args.project_dir, target=target,
+                       catalog=_catalog_path(args, manifest))
     write(render(run, args.format))
     return EXIT_FAIL if run.blocking else EXIT_OK
 

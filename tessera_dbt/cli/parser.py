@@ -48,6 +48,15 @@ def operation_argv(args: argparse.Namespace, macro: str, op_args: dict[str, Any]
     return command
 
 
+def add_catalog(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalog", metavar="PATH",
+                        help="catalog.json of `dbt docs generate`: column types for the "
+                             "columns whose YAML declares no data_type (default: "
+                             "catalog.json beside the manifest, when there is one)")
+    parser.add_argument("--no-catalog", action="store_true",
+                        help="ignore catalog.json: only the types the YAML declares")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="tessera", description="Data-contract coordination for dbt.")
     parser.add_argument("--version", action="version", version=f"tessera-dbt {__version__}")
@@ -68,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     contracts.add_argument("--all", action="store_true", dest="all_assets",
                            help="every model, seed, snapshot and source, "
                                 "under contract or not")
+    add_catalog(contracts)
     add_format(contracts, ("text", "json", "yaml"))
 
     diff = commands.add_parser(
@@ -148,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "public models (repeatable)")
     check.add_argument("--all", action="store_true", dest="all_assets",
                        help="every model, seed, snapshot and source, under contract or not")
+    add_catalog(check)
     add_format(check, ("text", "json", "markdown", "github"))
 
     from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..artifacts.catalog import adopt_catalog_types
 from ..artifacts.nodes import is_under_contract, tessera_meta
 from ..engine.errors import TesseraError
 from ..engine.publish import Decision, Published, decide, fingerprint
@@ -111,6 +112,7 @@ class Hook(Invocation):
                 failed: set[str], broken: set[str]) -> Decision:
         published = None
         if head is not None and history:
+            history = [adopt_catalog_types(h, doc) for h in history]  # artifacts.catalog
             published = Published(doc["asset"], head["version"], head["fingerprint"],
                                   history[-1], tuple(history[:-1]))
         elif head is not None:

@@ -70,14 +70,17 @@ def invoke(argv: Sequence[str], *, silence_stdout: bool = False,
     """Run `dbt ARGV` in this process; `silence_stdout` swallows whatever dbt prints.
     `private_paths` gives dbt a temporary --target-path and --log-path, so the user's
     target/manifest.json (with its compiled SQL), run_results.json and logs are never
-    rewritten by an operation (the parse cache is copied in, so parsing stays partial)."""
+    rewritten by an operation (the parse cache and catalog.json are copied in)."""
     if private_paths:
         with tempfile.TemporaryDirectory(prefix="tessera_dbt.") as scratch:
             target = os.path.join(scratch, "target")
             os.makedirs(target)
-            cache = os.path.join(_project_dir(argv), "target", "partial_parse.msgpack")
-            if os.path.isfile(cache):
-                shutil.copy2(cache, target)
+            for name in ("partial_parse.msgpack", "catalog.json"):
+                # the parse cache (speed) and the catalog (the same column types as a
+                # plain `dbt run-operation` sees)
+                found = os.path.join(_project_dir(argv), "target", name)
+                if os.path.isfile(found):
+                    shutil.copy2(found, target)
             return invoke([*argv, "--target-path", target,
                            "--log-path", os.path.join(scratch, "logs")],
                           silence_stdout=silence_stdout)
