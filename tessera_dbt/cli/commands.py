@@ -202,7 +202,42 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """From the warehouse through dbt (the operation writes the file), or from an export."""
+    from ..engine.errors import ConfigError
+    from ..runtime.report_data import MAX_DAYS
+
+    if not 1 <= args.days <= MAX_DAYS:
+        raise ConfigError(f"--days must be between 1 and {MAX_DAYS}, got {args.days}")
+    out = os.path.abspath(args.out)
+    if not os.path.isdir(os.path.dirname(out)):
+        raise ConfigError(f"--out {args.out}: the directory {os.path.dirname(out)} does "
+                          "not exist")
+    if args.export:
+        from ..runtime.invocation import utc_now
+        from ..runtime.report_data import report_data, write_atomically
+        from ..runtime.report_html import render_report
+        from ..state.export import is_export, read_export
+
+        if not is_export(args.export):
+            raise ConfigError(f"--export {args.export}: not a directory written by "
+                              "`tessera export`", "export with `tessera export --out DIR`")
+        now = utc_now()
+        data = report_data(read_export(args.export, now), {}, [], days=args.days,
+                           today=now.date(), generated_at=now.isoformat(sep=" ",
+                                                                        timespec="minutes"),
+                           source=f"export {args.export}")
+        write_atomically(out, render_report(data))
+        write(f"Wrote {args.out}: {len(data['contracts'])} contract(s), "
+              f"{len(data['proposals'])} open proposal(s).")
+        return EXIT_OK
+    for line in _dbt_operation(args, "tessera.report", {"out": out, "days": args.days}):
+        write(line)
+    return EXIT_OK
+
+
 COMMANDS = {
+    "report": cmd_report,
     "check": cmd_check,
     "contracts": cmd_contracts,
     "diff": cmd_diff,

@@ -198,6 +198,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="manifest.json of those runs (default: the project's own)")
     add_dbt_location(audit)
 
+    report = commands.add_parser(
+        "report", help="one self-contained HTML report: contracts, proposals, consumers, "
+                       "audit trends",
+        description="Write one HTML file (inline CSS and SVG, no network) with the contracts "
+                    "and their versions, the open proposals and who they wait on, the "
+                    "consumers per asset and audit pass-rate charts per asset; read through "
+                    "your dbt profile (`dbt run-operation tessera.report`), or from an "
+                    "export directory with --export.")
+    report.add_argument("--out", required=True, metavar="PATH",
+                        help="the HTML file to write (replaced only once complete)")
+    report.add_argument("--days", type=int, default=30,
+                        help="days of audit history in the charts (default: 30)")
+    report.add_argument("--export", metavar="DIR",
+                        help="read a directory written by `tessera export` instead of the "
+                             "warehouse (it holds no audit runs)")
+    add_dbt_location(report)
+
     demo = commands.add_parser(
         "demo", help="the end-to-end story on an embedded DuckDB warehouse",
         description="Build a multi-team example project with dbt on DuckDB (in a temporary "
