@@ -28,6 +28,10 @@ def test_catalog_types_fill_only_untyped_declared_columns():
     adopted = adopt_catalog_types(old, new)["schema"]["properties"]
     assert adopted["id"] == {"type": ["integer", "null"], "x-data-type": "INTEGER"}
     assert adopted["x"] == {"x-data-type": "int"}, "a declared type is never replaced"
+    # a build without a catalog: the published catalog type is unknown now, not changed
+    back = adopt_catalog_types(new, {"schema": {"properties": {"id": {}, "x": {}}}})
+    assert back["schema"]["properties"]["id"] == {}
+    assert back["schema"]["properties"]["x"] == {"x-data-type": "bigint"}
 
 
 @pytest.mark.dbt
@@ -56,6 +60,13 @@ def test_retyping_an_untyped_column_is_caught_after_docs_generate(tmp_path, cli,
         "select contract from {state}.tessera_contracts "
         "where is_current and asset like '%.dim_products'")[0][0])
     assert current["schema"]["properties"]["units_sold"]["x-type-source"] == "catalog"
+    version = current["version"]
+    assert version == "1.0.1", "learning the types is a patch, not a breaking change"
+
+    catalog.unlink()  # a build without a catalog (a fresh checkout) publishes nothing
+    project.run("build", "--select", "dim_products", "--indirect-selection", "cautious")
+    assert project.query("select version from {state}.tessera_contracts where is_current "
+                         "and asset like '%.dim_products'") == [(version,)]
 
     project.edit(SQL, "as bigint) as units_sold", "as integer) as units_sold")
     project.run("run", "--select", "dim_products")

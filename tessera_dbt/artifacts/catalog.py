@@ -106,17 +106,25 @@ def with_catalog_types(manifest: Manifest, types: CatalogTypes | None) -> Manife
 
 def adopt_catalog_types(published: Mapping[str, Any], current: Mapping[str, Any]
                         ) -> dict[str, Any]:
-    """`published` with the catalog types of `current` on the columns it left untyped:
-    a type learnt from the catalog was the column's type all along, so it is no change
-    (untyped → typed would otherwise read as a narrowing). Used only for comparing."""
+    """`published` as `current` should be compared with it, used only for comparing:
+    a type learnt from the catalog for a column `published` left untyped was the column's
+    type all along (untyped → typed would otherwise read as a narrowing), and a catalog
+    type `published` holds for a column `current` cannot type (no catalog this time) is
+    unknown, not changed (typed → untyped would otherwise read as a widening, and each
+    build with and without a catalog would publish a version)."""
     old_props = (published.get("schema") or {}).get("properties") or {}
     new_props = (current.get("schema") or {}).get("properties") or {}
+    typing = ("type", "format", "x-data-type", TYPE_SOURCE)
     adopted = {}
     for name, prop in old_props.items():
-        new = new_props.get(name) or {}
+        new = new_props.get(name)
+        if new is None or not isinstance(prop, dict):
+            adopted[name] = prop
+            continue
         if new.get(TYPE_SOURCE) == "catalog" and "x-data-type" not in prop and "type" not in prop:
-            prop = {**prop, **{k: v for k, v in new.items()
-                               if k in ("type", "format", "x-data-type")}}
+            prop = {**prop, **{k: v for k, v in new.items() if k in typing[:3]}}
+        elif prop.get(TYPE_SOURCE) == "catalog" and not any(k in new for k in typing):
+            prop = {k: v for k, v in prop.items() if k not in typing}
         adopted[name] = prop
     if adopted == old_props:
         return dict(published)
