@@ -142,6 +142,7 @@ def test_sql_models_and_python_share_one_vocabulary():
         "event_type": list(vocabulary.EVENT_TYPES),
         "proposal_status": list(vocabulary.PROPOSAL_STATUSES),
         "response": list(vocabulary.RESPONSES),
+        "ack_state": list(vocabulary.ACK_STATES),
         "consumer_source": list(vocabulary.CONSUMER_SOURCES),
         "test_status": list(vocabulary.TEST_STATUSES),
         "run_status": list(vocabulary.RUN_STATUSES),

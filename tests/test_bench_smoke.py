@@ -171,3 +171,11 @@ def test_check_tuva_runs_on_a_small_manifest(capsys):
     [figure] = check_tuva.run(JAFFLE, edits=2, repeats=1)
     assert figure.seconds > 0 and figure.baseline == "json.load x2"
     assert "2 edits" in capsys.readouterr().out
+
+
+def test_report_html_runs(templates, capsys):
+    from bench import report_html
+
+    figures = report_html.run(models=30, days=5, repeats=1)
+    assert figures and figures[0].bench == "report_html" and figures[0].seconds > 0
+    assert "charts" in capsys.readouterr().out

@@ -26,6 +26,7 @@ class _Recorder(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((self.path, json.loads(body),
                               self.headers.get("X-Tessera-Signature", "")))
+        _Recorder.stamps.append(self.headers.get("X-Tessera-Timestamp", ""))
         _Recorder.raw.append(body)
         self.send_response(204)
         self.end_headers()
@@ -35,11 +36,12 @@ class _Recorder(BaseHTTPRequestHandler):
 
 
 _Recorder.raw = []
+_Recorder.stamps = []
 
 
 @pytest.fixture
 def server():
-    _Recorder.received, _Recorder.raw = [], []
+    _Recorder.received, _Recorder.raw, _Recorder.stamps = [], [], []
     httpd = HTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -70,32 +72,112 @@ def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target, 
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     out = op(project, capsys, "propose", "{model: fct_orders}")
-    assert "notification proposal_created to " + dead in out and "failed" in out, \
+    shown = dead.rsplit("/", 1)[0] + "/***"  # a webhook URL is a secret: redacted
+    assert "notification proposal_created to " + shown in out and "failed" in out, \
         "a dead endpoint is reported, the proposal is still made"
+    assert dead not in out
     pid = _proposal_id(out)
     for team in ("finance", "marketing", "data_platform"):
         op(project, capsys, "acknowledge", f"{{proposal_id: {pid}, team: {team}, "
                                            "response: approved}")
     project.run("build", "--select", "fct_orders", "--indirect-selection", "cautious")
 
-    signed = [(body, sig, raw) for (path, body, sig), raw in
-              zip(_Recorder.received, _Recorder.raw, strict=True) if path == "/all"]
+    signed = [(body, sig, (stamp, raw)) for (path, body, sig), raw, stamp in
+              zip(_Recorder.received, _Recorder.raw, _Recorder.stamps, strict=True)
+              if path == "/all"]
     assert [b["event"] for b, _, _ in signed] == [
         "proposal_created", "proposal_acknowledged", "proposal_acknowledged",
         "proposal_acknowledged", "proposal_approved", "proposal_published"]
-    for body, signature, raw in signed:
-        expected = hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    for body, signature, (stamp, raw) in signed:  # over the timestamp and the body
+        expected = hmac.new(SECRET.encode(), stamp.encode() + b"." + raw,
+                            hashlib.sha256).hexdigest()
         assert signature == f"sha256={expected}"
         assert body["proposal_id"] == pid
-    finance = [(body, sig, raw) for (path, body, sig), raw in
-               zip(_Recorder.received, _Recorder.raw, strict=True) if path == "/finance"]
+    finance = [(body, sig, (stamp, raw)) for (path, body, sig), raw, stamp in
+               zip(_Recorder.received, _Recorder.raw, _Recorder.stamps, strict=True)
+               if path == "/finance"]
     assert [b["event"] for b, _, _ in finance] == [b["event"] for b, _, _ in signed], \
         "a team's webhook gets every event of the proposals it must acknowledge"
-    for _, signature, raw in finance:  # signed with the secret named by secret_env
-        expected = hmac.new(b"finance-s3cret", raw, hashlib.sha256).hexdigest()
+    for _, signature, (stamp, raw) in finance:  # signed with the secret named by secret_env
+        expected = hmac.new(b"finance-s3cret", stamp.encode() + b"." + raw,
+                            hashlib.sha256).hexdigest()
         assert signature == f"sha256={expected}"
     slack = [body for path, body, _ in _Recorder.received if path == "/slack"]
     assert slack and all(set(b) == {"text"} and "tessera:" in b["text"] for b in slack)
     failed = project.query("select count(*) from {state}.tessera_events "
                            "where event_type = 'notification_failed'")
     assert failed[0][0] >= 1
+
+
+@pytest.mark.dbt
+def test_messages_carry_changes_teams_deadline_reminders_and_are_recorded(
+        tmp_path, capsys, server):
+    from tessera_dbt.runtime.notify import verify_signature
+
+    project = copy_project(tmp_path, "duckdb")
+    project.edit("dbt_project.yml", "vars:\n",
+                 "vars:\n  tessera:\n"
+                 f"    webhooks: [{{url: '{server}/all/token-xyz', secret: {SECRET}}}]\n"
+                 f"    team_slack: {{marketing: ['{server}/slack-marketing/T0/B0/XXXX']}}\n"
+                 "    proposal_expiry_days: 2\n    reminder_days_before_expiry: 3\n")
+    project.run("deps")
+    project.run("build")
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    op(project, capsys, "status", "{}")  # reads the state again: no second reminder
+    op(project, capsys, "acknowledge",
+       f"{{proposal_id: {pid}, team: finance, response: approved}}")
+
+    hooks = [(body, sig, stamp, raw) for (path, body, sig), raw, stamp in
+             zip(_Recorder.received, _Recorder.raw, _Recorder.stamps, strict=True)
+             if path.startswith("/all")]
+    names = [b["event"] for b, *_ in hooks]
+    assert names == ["proposal_created", "proposal_reminder", "proposal_acknowledged"], names
+    created = hooks[0][0]
+    assert created["asset"].endswith(".fct_orders") and created["proposed_version"] == "2.0.0"
+    assert {"rule": "COLUMN_REMOVED", "path": "is_paid"}.items() <= \
+        created["breaking_changes"][0].items() and created["breaking_changes"][0]["message"]
+    assert created["required_teams"] == ["data_platform", "finance", "marketing"]
+    assert created["deadline"]
+    assert hooks[1][0]["waiting_on"] == ["data_platform", "finance", "marketing"]
+    assert hooks[2][0]["waiting_on"] == ["data_platform", "marketing"]
+    for _, signature, stamp, raw in hooks:
+        assert verify_signature(SECRET, raw, stamp, signature)
+        # a replay: the same body and signature, a day later
+        assert not verify_signature(SECRET, raw, stamp, signature, now=int(stamp) + 86400)
+        # the same body with a fresh timestamp but the old signature
+        assert not verify_signature(SECRET, raw, str(int(stamp) + 1), signature)
+
+    slack = [b["text"] for path, b, _ in _Recorder.received if path.startswith("/slack-")]
+    assert len(slack) == 3, "marketing's Slack gets the events of proposals it must answer"
+    assert "COLUMN_REMOVED at `is_paid`" in slack[0] and "must answer: data_platform, " \
+        "finance, marketing" in slack[0] and "deadline" in slack[0]
+
+    assert project.query("select count(*) from {state}.tessera_events "
+                         "where event_type = 'proposal_reminder'") == [(1,)]
+    sent = project.query("select status, reason from {state}.tessera_events "
+                         "where event_type = 'notification_sent' order by recorded_at")
+    assert len(sent) == 6 and {s for s, _ in sent} == set(names)
+    texts = project.query("select coalesce(reason, '') || coalesce(payload, '') "
+                          "from {state}.tessera_events")
+    assert not [t for (t,) in texts if "token-xyz" in t or "XXXX" in t], \
+        "webhook URLs are redacted in every event"
+
+
+def test_signature_helpers_and_redaction():
+    import doctest
+
+    from tessera_dbt.engine import signature, suggest
+    from tessera_dbt.runtime import notify
+
+    for module in (signature, suggest, notify):
+        assert doctest.testmod(module).failed == 0
+    body = b'{"event": "proposal_created"}'
+    stamp = "1767225600"
+    good = signature.sign("k", stamp, body)
+    assert signature.verify_signature("k", body, stamp, good, now=1767225600 + 10)
+    assert not signature.verify_signature("k", body + b" ", stamp, good, now=1767225600)
+    assert not signature.verify_signature("other", body, stamp, good, now=1767225600)
+    assert not signature.verify_signature("k", body, None, good)
+    assert notify.redact("http://127.0.0.1:8080/hook/secret") == "http://127.0.0.1:8080/***"

@@ -17,6 +17,8 @@
       "webhooks": none,
       "team_webhooks": none,
       "slack_webhooks": none,
+      "team_slack": none,
+      "reminder_days_before_expiry": 3,
       "audit_alerts": {
           "failure_rate_24h": 0.5,
           "min_runs_24h": 3,

@@ -39,6 +39,8 @@ def _column_schema(column: dict[str, Any], dialect: str, required: bool) -> dict
     if isinstance(data_type, str) and data_type.strip():
         prop.update(to_json_schema(parse_type(data_type, dialect), data_type))
         prop["x-data-type"] = data_type
+        if column.get("x-type-source"):  # e.g. catalog (artifacts.catalog)
+            prop["x-type-source"] = column["x-type-source"]
     json_type = prop.get("type")
     if json_type is not None and not required:
         prop["type"] = [json_type, "null"]

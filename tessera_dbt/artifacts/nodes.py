@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..engine.errors import ConfigError
+from ..engine.suggest import did_you_mean
 from .readers import Manifest
 
 _DIALECTS = {
@@ -136,7 +137,10 @@ def find_node(manifest: Manifest, model: str) -> tuple[str, dict[str, Any]]:
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        known = [str(n.get("name")) for n in (*nodes.values(), *sources.values())
+                 if n.get("resource_type") in (*ASSET_TYPES, "source")]
         raise ConfigError(f"model {model!r}: no such model, seed, snapshot or source in "
-                          "this project", "check the name with `dbt ls`")
+                          f"this project{did_you_mean(model, known)}",
+                          "check the name with `dbt ls`")
     raise ConfigError(f"model {model!r} is ambiguous: " + ", ".join(u for u, _ in matches),
                       "pass the unique_id")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..artifacts.catalog import adopt_catalog_types, load_catalog, with_catalog_types
 from ..artifacts.contracts import extract_contracts
 from ..artifacts.nodes import tessera_meta
 from ..artifacts.readers import Manifest, load_manifest, load_run_results
@@ -101,7 +102,8 @@ def check(
                                      changed_columns_of(breaking, columns), consumer_manifests,
                                      registered, head, cache)
 
-        out.append(compare(doc, asset, state.histories[asset],
+        history = [adopt_catalog_types(h, doc) for h in state.histories[asset]]
+        out.append(compare(doc, asset, history,
                            [p for p in state.proposals.values() if p.asset == asset], reach,
                            knows_proposals=baseline.knows_proposals, passed=passed_tests,
                            verified=verified_by_run,
@@ -123,10 +125,13 @@ def check(
 
 def run(manifest_path: str, read_baseline: Callable[[], Baseline], *,
         run_results: str | None = None, consumer_manifests: Sequence[str] = (),
-        all_assets: bool = False, project_dir: str = ".", target: str | None = None
-        ) -> CheckRun:
-    """The local inputs are read (and refused) first: a typo costs no warehouse call."""
+        all_assets: bool = False, project_dir: str = ".", target: str | None = None,
+        catalog: str | None = None) -> CheckRun:
+    """The local inputs are read (and refused) first: a typo costs no warehouse call.
+    `catalog` (catalog.json) types the columns the manifest leaves untyped."""
     manifest = load_manifest(manifest_path)
+    if catalog:
+        manifest = with_catalog_types(manifest, load_catalog(catalog))
     consumers = [load_manifest(p) for p in consumer_manifests]
     passed: frozenset[str] = frozenset()
     if run_results:

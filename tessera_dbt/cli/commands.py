@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .parser import EXIT_ERROR, EXIT_FAIL, EXIT_OK, operation_argv
+from .parser import EXIT_FAIL, EXIT_OK, operation_argv
 
 
 def write(text: str) -> None:
@@ -16,12 +16,16 @@ def write(text: str) -> None:
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
+    from ..artifacts.catalog import load_catalog, with_catalog_types
     from ..artifacts.contracts import extract_contracts
     from ..artifacts.documents import dump_json, dump_yaml
     from ..artifacts.readers import load_manifest
     from .render import contracts_table
 
     manifest = load_manifest(args.manifest)
+    catalog = _catalog_path(args, args.manifest)
+    if catalog:
+        manifest = with_catalog_types(manifest, load_catalog(catalog))
     consumers = [load_manifest(path) for path in args.consumer_manifest]
     documents = extract_contracts(manifest, select=args.select, consumer_manifests=consumers,
                                   all_assets=args.all_assets)
@@ -34,27 +38,23 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
-    from ..artifacts.documents import dump_json, load_document
-    from ..artifacts.readers import load_run_results
-    from ..engine.compat import diff_documents
-    from ..engine.text import diff_text
+def _catalog_path(args: argparse.Namespace, manifest: str) -> str | None:
+    """--catalog, else catalog.json beside the manifest (when there is one); none with
+    --no-catalog."""
+    from ..artifacts.catalog import catalog_beside
 
-    old = load_document(args.old)
-    new = load_document(args.new)
-    history = [load_document(path) for path in args.history]
-    passed: frozenset[str] = frozenset()
-    if args.run_results:
-        results = load_run_results(args.run_results)
-        passed = frozenset(r.unique_id for r in results.results if r.status == "pass")
-    report = diff_documents(old, new, mode=args.mode, passed_tests=passed,
-                           history=history, verified_by_run=bool(args.run_results))
-    payload: dict[str, Any] = report.to_json()
-    if args.format == "json":
-        write(dump_json(payload))
-    else:
-        write(diff_text(report, model=(new.get("x-dbt") or {}).get("name")))
-    return EXIT_OK
+    if args.no_catalog:
+        return None
+    return args.catalog or catalog_beside(manifest)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from ..artifacts.documents import dump_json
+    from .diff import run_diff
+
+    payload, text, breaking = run_diff(args)
+    write(dump_json(payload) if args.format == "json" else text)
+    return EXIT_FAIL if breaking and args.exit_code else EXIT_OK
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
@@ -129,7 +129,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     manifest = args.manifest or os.path.join(args.project_dir, "target", "manifest.json")
     run = run_check(manifest, read_baseline, run_results=args.run_results,
                        consumer_manifests=args.consumer_manifest, all_assets=args.all_assets,
-                       project_dir=args.project_dir, target=target)
+                       project_dir=args.project_dir, target=target,
+                       catalog=_catalog_path(args, manifest))
     write(render(run, args.format))
     return EXIT_FAIL if run.blocking else EXIT_OK
 
@@ -138,22 +139,24 @@ def cmd_operation(args: argparse.Namespace) -> int:
     """The operations of the dbt CLI, run through dbt itself: one code path."""
 
     from ..runtime.operation_args import OPERATION_ARGS
-    from ..runtime.runner import invoke
 
     op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
                if getattr(args, name) is not None}
-    run = invoke(operation_argv(args, f"tessera.{args.operation}", op_args, "--quiet"))
-    return EXIT_OK if run.success else EXIT_ERROR
+    for line in _dbt_operation(args, f"tessera.{args.operation}", op_args):
+        write(line)
+    return EXIT_OK
 
 
 def _dbt_operation(args: argparse.Namespace, macro: str, op_args: dict[str, Any]) -> list[str]:
-    """Run `dbt run-operation` in-process with dbt's own logging off; return the lines the
-    operation printed, or raise its error as one line."""
+    """Run `dbt run-operation` in-process with dbt's own logging off and a private target
+    path (the user's target/ is never touched); return the lines the operation printed, or
+    raise its error as one plain line."""
 
     from ..engine.errors import ConfigError
     from ..runtime.runner import invoke
 
-    run = invoke(operation_argv(args, macro, op_args, "--log-level", "none"), capture_stdout=True)
+    run = invoke(operation_argv(args, macro, op_args, "--log-level", "none"),
+                 capture_stdout=True, private_paths=True)
     if not run.success:
         detail = run.operation_error(f"dbt run-operation {macro} failed")
         raise ConfigError(detail.removeprefix("tessera: "))
@@ -199,7 +202,42 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """From the warehouse through dbt (the operation writes the file), or from an export."""
+    from ..engine.errors import ConfigError
+    from ..runtime.report_data import MAX_DAYS
+
+    if not 1 <= args.days <= MAX_DAYS:
+        raise ConfigError(f"--days must be between 1 and {MAX_DAYS}, got {args.days}")
+    out = os.path.abspath(args.out)
+    if not os.path.isdir(os.path.dirname(out)):
+        raise ConfigError(f"--out {args.out}: the directory {os.path.dirname(out)} does "
+                          "not exist")
+    if args.export:
+        from ..runtime.invocation import utc_now
+        from ..runtime.report_data import report_data, write_atomically
+        from ..runtime.report_html import render_report
+        from ..state.export import is_export, read_export
+
+        if not is_export(args.export):
+            raise ConfigError(f"--export {args.export}: not a directory written by "
+                              "`tessera export`", "export with `tessera export --out DIR`")
+        now = utc_now()
+        data = report_data(read_export(args.export, now), {}, [], days=args.days,
+                           today=now.date(), generated_at=now.isoformat(sep=" ",
+                                                                        timespec="minutes"),
+                           source=f"export {args.export}")
+        write_atomically(out, render_report(data))
+        write(f"Wrote {args.out}: {len(data['contracts'])} contract(s), "
+              f"{len(data['proposals'])} open proposal(s).")
+        return EXIT_OK
+    for line in _dbt_operation(args, "tessera.report", {"out": out, "days": args.days}):
+        write(line)
+    return EXIT_OK
+
+
 COMMANDS = {
+    "report": cmd_report,
     "check": cmd_check,
     "contracts": cmd_contracts,
     "diff": cmd_diff,

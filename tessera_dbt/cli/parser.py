@@ -48,6 +48,15 @@ def operation_argv(args: argparse.Namespace, macro: str, op_args: dict[str, Any]
     return command
 
 
+def add_catalog(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalog", metavar="PATH",
+                        help="catalog.json of `dbt docs generate`: column types for the "
+                             "columns whose YAML declares no data_type (default: "
+                             "catalog.json beside the manifest, when there is one)")
+    parser.add_argument("--no-catalog", action="store_true",
+                        help="ignore catalog.json: only the types the YAML declares")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="tessera", description="Data-contract coordination for dbt.")
     parser.add_argument("--version", action="version", version=f"tessera-dbt {__version__}")
@@ -68,13 +77,40 @@ def build_parser() -> argparse.ArgumentParser:
     contracts.add_argument("--all", action="store_true", dest="all_assets",
                            help="every model, seed, snapshot and source, "
                                 "under contract or not")
+    add_catalog(contracts)
     add_format(contracts, ("text", "json", "yaml"))
 
     diff = commands.add_parser(
         "diff", help="classify the change between two contract documents",
-        description="Compare two contract documents (YAML or JSON) and classify every change.")
-    diff.add_argument("old", metavar="OLD", help="the published contract document")
-    diff.add_argument("new", metavar="NEW", help="the proposed contract document")
+        description="Compare two contract documents (YAML or JSON files, including the "
+                    "contracts/<asset>.json histories `tessera export` writes) and classify "
+                    "every change; or two published versions of one asset: `--asset NAME "
+                    "--from V1 --to V2`, read through your dbt profile (or --baseline DIR).")
+    diff.add_argument("old", metavar="OLD", nargs="?",
+                      help="the published contract document (an export history file: its "
+                           "newest version, or --from)")
+    diff.add_argument("new", metavar="NEW", nargs="?",
+                      help="the proposed contract document (an export history file: its "
+                           "newest version, or --to)")
+    diff.add_argument("--asset", metavar="NAME",
+                      help="compare two published versions of this asset (model name or "
+                           "asset name) instead of files")
+    diff.add_argument("--from", dest="from_version", metavar="VERSION",
+                      help="the older version (default with --asset: the one before --to)")
+    diff.add_argument("--to", dest="to_version", metavar="VERSION",
+                      help="the newer version (default: the newest published)")
+    published = diff.add_mutually_exclusive_group()
+    published.add_argument("--baseline", metavar="DIR",
+                           help="with --asset: read the published versions from a directory "
+                                "written by `tessera export`")
+    published.add_argument("--state-from-warehouse", action="store_true",
+                           help="with --asset: read them through your dbt profile (the "
+                                "default when --baseline is not given)")
+    add_dbt_location(diff, target_help="with --asset: the dbt target whose published state "
+                                        "counts (default: vars.tessera.state_target)")
+    diff.add_argument("--exit-code", action="store_true",
+                      help="exit 1 when the change is breaking (default: exit 0 whatever "
+                           "the verdict)")
     diff.add_argument("--mode", help="compatibility mode (default: the one stored in OLD)")
     diff.add_argument("--run-results", metavar="PATH",
                       help="run_results.json of the build that produced NEW: passing tests "
@@ -122,9 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "public models (repeatable)")
     check.add_argument("--all", action="store_true", dest="all_assets",
                        help="every model, seed, snapshot and source, under contract or not")
+    add_catalog(check)
     add_format(check, ("text", "json", "markdown", "github"))
 
-    from ..runtime.operation_args import OPERATION_ARGS
+    from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS
 
     for name, spec in OPERATION_ARGS.items():
         sub = commands.add_parser(
@@ -133,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
             description=f"Runs `dbt run-operation tessera.{name}` in the dbt project, with "
                         "the same code path as the dbt CLI.")
         for arg, (_, required) in spec.items():
-            sub.add_argument(f"--{arg.replace('_', '-')}", dest=arg, required=required)
+            sub.add_argument(f"--{arg.replace('_', '-')}", dest=arg, required=required,
+                             help=ARG_HELP[arg] + ("" if required else " (optional)"))
         add_dbt_location(sub)
         sub.set_defaults(operation=name)
 
@@ -159,6 +197,23 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--manifest", metavar="PATH",
                         help="manifest.json of those runs (default: the project's own)")
     add_dbt_location(audit)
+
+    report = commands.add_parser(
+        "report", help="one self-contained HTML report: contracts, proposals, consumers, "
+                       "audit trends",
+        description="Write one HTML file (inline CSS and SVG, no network) with the contracts "
+                    "and their versions, the open proposals and who they wait on, the "
+                    "consumers per asset and audit pass-rate charts per asset; read through "
+                    "your dbt profile (`dbt run-operation tessera.report`), or from an "
+                    "export directory with --export.")
+    report.add_argument("--out", required=True, metavar="PATH",
+                        help="the HTML file to write (replaced only once complete)")
+    report.add_argument("--days", type=int, default=30,
+                        help="days of audit history in the charts (default: 30)")
+    report.add_argument("--export", metavar="DIR",
+                        help="read a directory written by `tessera export` instead of the "
+                             "warehouse (it holds no audit runs)")
+    add_dbt_location(report)
 
     demo = commands.add_parser(
         "demo", help="the end-to-end story on an embedded DuckDB warehouse",

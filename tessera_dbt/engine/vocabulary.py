@@ -31,6 +31,9 @@ SETTLED_STATUSES: tuple[ProposalStatus, ...] = ("approved", "rejected", "expired
 
 Response = Literal["approved", "migrating", "blocked"]
 RESPONSES: tuple[Response, ...] = get_args(Response)
+# A required team's answer as tessera_acknowledgments shows it: `waiting` until it answers.
+AckState = Literal["waiting", "approved", "migrating", "blocked"]
+ACK_STATES: tuple[AckState, ...] = get_args(AckState)
 
 # The verdict of `tessera check` on one asset.
 CheckStatus = Literal["new", "unchanged", "compatible", "breaking-approved",
@@ -56,6 +59,7 @@ EventType = Literal[
     "proposal_published",
     "consumer_observed", "consumer_registered", "consumer_unregistered",
     "notification_failed",
+    "proposal_reminder", "notification_sent",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 # The events whose fold is a proposal's life (engine.proposal, state.folds).

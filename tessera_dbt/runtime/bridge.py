@@ -34,6 +34,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "operation": ("operations", "run_operation"),
     "audit_ingest": ("audit_ingest", "audit_ingest"),
     "audit_report": ("audit_report", "audit_report"),
+    "report": ("report_data", "report"),
 }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..artifacts.catalog import adopt_catalog_types
 from ..artifacts.nodes import is_under_contract, tessera_meta
 from ..engine.errors import TesseraError
 from ..engine.publish import Decision, Published, decide, fingerprint
@@ -20,8 +21,8 @@ from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
 from ..state.audit import audit_rows, failed_guarantees, from_live
 from ..state.events import decision_events
 from ..state.folds import fold_proposals
+from .delivery import due_reminders, notify_and_record
 from .invocation import Invocation
-from .notify import deliver
 
 _BUILT = ("model", "seed", "snapshot")
 # invocation ids already recorded in this process: calling the hook twice records once
@@ -96,11 +97,14 @@ class Hook(Invocation):
                     versions[doc["asset"]] = decision.version
             for asset, head in published.items():
                 versions.setdefault(asset, head["version"])
+        if audit and not versions:  # `dbt test` (nothing built): the versions as published
+            versions = {a: h["version"] for a, h in self.store.published_heads().items()}
         for row in audit:  # the version in force after this invocation
             row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
-        written, outcome.audit_rows = self.store.write(events, audit, self.invocation_id)
-        teams = {p.proposal_id: p.required for p in self.proposals.values()}
-        outcome.messages += deliver(self.settings, written, teams)
+        reminders, proposals = due_reminders(self, self.proposals or None)
+        written, outcome.audit_rows = self.store.write([*events, *reminders], audit,
+                                                       self.invocation_id)
+        outcome.messages += notify_and_record(self, written, proposals)
         return outcome
 
     def _decide(self, uid: str, doc: dict[str, Any], head: Mapping[str, Any] | None,
@@ -108,6 +112,7 @@ class Hook(Invocation):
                 failed: set[str], broken: set[str]) -> Decision:
         published = None
         if head is not None and history:
+            history = [adopt_catalog_types(h, doc) for h in history]  # artifacts.catalog
             published = Published(doc["asset"], head["version"], head["fingerprint"],
                                   history[-1], tuple(history[:-1]))
         elif head is not None:

@@ -1,33 +1,41 @@
-"""Notifications of proposal events: JSON webhooks signed with HMAC-SHA256, and Slack
-incoming webhooks. Sent after the event is recorded, with a short timeout and retries; a
-failed delivery is reported and recorded, never raised (a dbt run does not fail for it).
+"""Notifications of proposal events: JSON webhooks signed with HMAC-SHA256 over a
+timestamp and the body, and Slack incoming webhooks (global and per team). Sent after the
+event is recorded, with a short timeout and retries; a failed delivery is reported and
+recorded (`notification_failed`), a delivered one recorded too (`notification_sent`),
+never raised (a dbt run does not fail for it). Webhook URLs are secrets (Slack's carry
+the token): every message and event shows them redacted.
 
     vars:
       tessera:
         webhooks: [{url: https://..., secret_env: TESSERA_WEBHOOK_SECRET}]
         team_webhooks: {finance: [{url: https://..., secret: plain-text}]}   # that team's events
+        slack_webhooks: [https://hooks.slack.com/...]
+        team_slack: {finance: [https://hooks.slack.com/...]}                # that team's events
 
 dbt does not render Jinja inside nested vars, so `secret: "{{ env_var(...) }}"` would sign
 with that literal text: `secret_env` names the environment variable to read instead.
-        slack_webhooks: [https://hooks.slack.com/...]
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine.proposal import parse_time
+from ..engine.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify_signature
+
+__all__ = ["NOTIFIED", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Delivery", "deliver",
+           "redact", "verify_signature"]
+
 NOTIFIED = ("proposal_created", "proposal_acknowledged", "proposal_resolved",
-            "proposal_withdrawn", "proposal_forced", "proposal_published")
-SIGNATURE_HEADER = "X-Tessera-Signature"
+            "proposal_withdrawn", "proposal_forced", "proposal_published", "proposal_reminder")
 TIMEOUT_SECONDS = 3.0
 ATTEMPTS = 3
 
@@ -39,21 +47,57 @@ class Target:
     slack: bool
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One notification attempt's outcome: what was sent where (redacted) and why not."""
+
+    event: Mapping[str, Any]
+    name: str
+    url: str  # redacted
+    error: str | None = None
+
+    @property
+    def line(self) -> str:
+        return (f"tessera: notification {self.name} to {self.url} failed after {ATTEMPTS} "
+                f"attempts: {self.error}")
+
+
+def redact(url: str) -> str:
+    """A webhook URL safe to print and store: scheme and host, the path hidden.
+
+    >>> redact("https://hooks.slack.com/services/T000/B000/XXXX")
+    'https://hooks.slack.com/***'
+    """
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return f"{parts.scheme}://{host}/***" if parts.scheme else "***"
+
+
 def _webhook(w: Mapping[str, Any]) -> Target:
     secret = os.environ.get(str(w["secret_env"])) if w.get("secret_env") else w.get("secret")
     return Target(str(w["url"]), secret, False)
 
 
 def _targets(settings: Mapping[str, Any], teams: Iterable[str]) -> list[Target]:
+    teams = list(teams)
     out = [_webhook(w) for w in settings.get("webhooks") or ()
            if isinstance(w, Mapping) and w.get("url")]
     per_team = settings.get("team_webhooks") or {}
     for team in teams:
-        for w in per_team.get(team) or ():
-            if isinstance(w, Mapping) and w.get("url"):
-                out.append(_webhook(w))
+        out += [_webhook(w) for w in per_team.get(team) or ()
+                if isinstance(w, Mapping) and w.get("url")]
     out += [Target(str(url), None, True) for url in settings.get("slack_webhooks") or ()]
-    return out
+    slack_teams = settings.get("team_slack") or {}
+    for team in teams:
+        urls = slack_teams.get(team) or ()
+        out += [Target(str(url), None, True) for url in ([urls] if isinstance(urls, str)
+                                                        else urls)]
+    unique: dict[tuple[str, bool], Target] = {}
+    for target in out:
+        unique.setdefault((target.url, target.slack), target)
+    return list(unique.values())
 
 
 def event_name(event: Mapping[str, Any]) -> str:
@@ -63,53 +107,102 @@ def event_name(event: Mapping[str, Any]) -> str:
     return str(event["event_type"])
 
 
-def _body(event: Mapping[str, Any]) -> dict[str, Any]:
+def _payload(event: Mapping[str, Any]) -> dict[str, Any]:
+    raw = event.get("payload")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    return raw if isinstance(raw, dict) else {}
+
+
+def _body(event: Mapping[str, Any], proposal: Any) -> dict[str, Any]:
+    """What a receiver needs to act without a second lookup: the asset, the proposed
+    version, each breaking change, the teams that must answer (and those still waiting)
+    and the deadline."""
+    payload = _payload(event)
+    required = list(getattr(proposal, "required", None) or payload.get("required_acks") or [])
+    changes = getattr(proposal, "breaking_changes", None) or payload.get("breaking_changes") \
+        or []
+    deadline = getattr(proposal, "expires_at", None) or payload.get("expires_at")
+    waiting = payload.get("waiting_on")
+    if waiting is None and proposal is not None:
+        waiting = list(getattr(proposal, "missing", required))
     return {
         "event": event_name(event), "event_id": event.get("event_id"),
         "asset": event.get("asset"), "proposal_id": event.get("proposal_id"),
-        "version": event.get("version"), "team": event.get("team"),
-        "status": event.get("status"), "reason": event.get("reason"),
-        "actor": event.get("actor"), "recorded_at": str(event.get("recorded_at")),
+        "version": event.get("version"),
+        "proposed_version": getattr(proposal, "proposed_version", None)
+        or (event.get("version") if event.get("event_type") == "proposal_created" else None),
+        "team": event.get("team"), "status": event.get("status"),
+        "reason": event.get("reason"), "actor": event.get("actor"),
+        "recorded_at": str(event.get("recorded_at")),
+        "breaking_changes": [{k: c.get(k) for k in ("rule", "path", "message")}
+                             for c in changes if isinstance(c, Mapping)],
+        "required_teams": required,
+        "waiting_on": waiting if waiting is not None else required,
+        "deadline": str(parse_time(deadline).isoformat()) if parse_time(deadline) else None,
     }
 
 
-def _slack_text(body: Mapping[str, Any]) -> str:
-    parts = [f"tessera: {body['event'].replace('_', ' ')}", f"{body['asset']}"]
+def slack_text(body: Mapping[str, Any]) -> str:
+    head = [f"tessera: {body['event'].replace('_', ' ')}", f"{body['asset']}"]
     if body.get("proposal_id"):
-        parts.append(f"proposal {body['proposal_id']}")
+        head.append(f"proposal {body['proposal_id']}")
+    if body.get("proposed_version"):
+        head.append(f"proposed version {body['proposed_version']}")
     if body.get("team"):
-        parts.append(f"team {body['team']}: {body.get('status')}")
+        head.append(f"team {body['team']}: {body.get('status')}")
     if body.get("reason"):
-        parts.append(f"reason: {body['reason']}")
-    return " · ".join(parts)
+        head.append(f"reason: {body['reason']}")
+    lines = [" · ".join(head)]
+    lines += [f"• {c['rule']} at `{c['path']}`: {c['message']}"
+              for c in body.get("breaking_changes") or ()]
+    if body.get("required_teams"):
+        tail = "must answer: " + ", ".join(body["required_teams"])
+        if body.get("waiting_on") is not None and body["waiting_on"] != body["required_teams"]:
+            tail += " (waiting on: " + (", ".join(body["waiting_on"]) or "nobody") + ")"
+        if body.get("deadline"):
+            tail += f" · deadline {body['deadline']} UTC"
+        lines.append(tail)
+    return "\n".join(lines)
 
 
 def _post(target: Target, body: Mapping[str, Any]) -> None:
-    payload = {"text": _slack_text(body)} if target.slack else body
+    payload = {"text": slack_text(body)} if target.slack else body
     data = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     headers = {"Content-Type": "application/json", "User-Agent": "tessera-dbt"}
     if target.secret:
-        digest = hmac.new(str(target.secret).encode(), data, hashlib.sha256).hexdigest()
-        headers[SIGNATURE_HEADER] = f"sha256={digest}"
+        timestamp = str(int(time.time()))
+        headers[TIMESTAMP_HEADER] = timestamp
+        headers[SIGNATURE_HEADER] = sign(str(target.secret), timestamp, data)
     request = urllib.request.Request(target.url, data=data, headers=headers, method="POST")
     with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
         if response.status >= 300:
-            raise urllib.error.HTTPError(target.url, response.status, "not accepted", {}, None)
+            raise urllib.error.HTTPError(redact(target.url), response.status, "not accepted",
+                                         {}, None)
 
 
 def deliver(settings: Mapping[str, Any], events: Iterable[Mapping[str, Any]],
-            teams_of: Mapping[str, Iterable[str]] | None = None) -> list[str]:
-    """Send every notifiable event to its targets; return one line per failed delivery."""
-    failures: list[str] = []
+            proposals: Mapping[str, Any] | None = None) -> list[Delivery]:
+    """Send every notifiable event to its targets; one Delivery per target tried.
+    `proposals` maps proposal_id → its Proposal (or the list of teams it requires)."""
+    out: list[Delivery] = []
     for event in events:
         if event.get("event_type") not in NOTIFIED:
             continue
-        teams = set((teams_of or {}).get(str(event.get("proposal_id")), ()))
+        proposal = (proposals or {}).get(str(event.get("proposal_id")))
+        if isinstance(proposal, (list, tuple, set, frozenset)):
+            teams = set(proposal)
+            proposal = None
+        else:
+            teams = set(getattr(proposal, "required", None) or ())
         if event.get("team"):
             teams.add(str(event["team"]))
-        body = _body(event)
+        body = _body(event, proposal)
         for target in _targets(settings, sorted(teams)):
-            error = None
+            error: Exception | None = None
             for attempt in range(ATTEMPTS):
                 try:
                     _post(target, body)
@@ -118,7 +211,7 @@ def deliver(settings: Mapping[str, Any], events: Iterable[Mapping[str, Any]],
                 except (OSError, urllib.error.URLError, ValueError) as exc:
                     error = exc
                     time.sleep(0.2 * (attempt + 1))
-            if error is not None:
-                failures.append(f"tessera: notification {body['event']} to {target.url} "
-                                f"failed after {ATTEMPTS} attempts: {error}")
-    return failures
+            reason = None if error is None else str(error).replace(target.url,
+                                                                   redact(target.url))
+            out.append(Delivery(event, body["event"], redact(target.url), reason))
+    return out

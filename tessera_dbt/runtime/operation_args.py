@@ -21,6 +21,21 @@ OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "unregister": {"model": (str, True), "team": (str, True)},
     "status": {"model": (str, False)},
     "export": {"out": (str, True)},
+    "inbox": {"team": (str, True)},
+}
+
+# The help of each argument, shown by `tessera <operation> --help`.
+ARG_HELP: dict[str, str] = {
+    "model": "the model, seed, snapshot or source: name, name.vN or unique_id",
+    "version": "the version to propose (default: the next major)",
+    "reason": "why, recorded and shown to the consumer teams",
+    "proposal_id": "the proposal (p_...), as printed by propose, status and inbox",
+    "team": "the consumer team",
+    "response": "approved, migrating (approves, a migration under way) or blocked (rejects)",
+    "comment": "free text, kept exactly as given in tessera_acknowledgments.comment",
+    "migration_deadline": "when the team's migration is due (free text, e.g. 2025-07-01)",
+    "purpose": "what the team uses the asset for",
+    "out": "the directory to write the export to",
 }
 
 

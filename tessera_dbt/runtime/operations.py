@@ -17,6 +17,7 @@ from ..engine.errors import ConfigError
 from ..engine.proposal import DEFAULT_EXPIRY_DAYS, Proposal, open_proposal
 from ..engine.publish import fingerprint
 from ..engine.semver import bump_version
+from ..engine.suggest import did_you_mean
 from ..engine.vocabulary import (
     PROPOSAL_EVENTS,
     REGISTRATION_EVENTS,
@@ -32,9 +33,12 @@ from ..state.export import PublishedState, write_export
 from ..state.folds import fold_proposals, fold_registrations
 from ..state.store import EVENTS
 from .compile import compile_nodes
+from .delivery import due_reminders, notify_and_record
+from .inbox import answer_command
+from .inbox import inbox as _inbox
 from .invocation import Invocation
-from .notify import NOTIFIED, deliver
 from .operation_args import OPERATION_ARGS, check_args
+from .teams import check_new_team, known_teams
 
 
 class Operations(Invocation):
@@ -54,8 +58,9 @@ class Operations(Invocation):
                    for p in proposals.values()
                    if p.status in SETTLED_STATUSES and not p.forced
                    and (p.proposal_id, p.status) not in recorded]
-        if settled:
-            self._write(*settled)
+        reminders, _ = due_reminders(self, proposals)
+        if settled or reminders:
+            self._write(*settled, *reminders)
         return proposals
 
     def _proposal(self, proposal_id: str) -> Proposal:
@@ -74,14 +79,9 @@ class Operations(Invocation):
     def _write(self, *events: dict[str, Any]) -> None:
         """Record, then notify (a failed delivery is reported and recorded, never raised)."""
         written, _ = self.store.write(list(events), [], self.invocation_id)
-        required = {p.proposal_id: p.required for p in fold_proposals(
-            self.store.events(("proposal_created",)), self.now).values()} \
-            if any(e["event_type"] in NOTIFIED for e in written) else {}
-        failures = deliver(self.settings, written, required)
+        failures = notify_and_record(self, written)
         if failures:
             self.notes = [*getattr(self, "notes", []), *failures]
-            self.store.write([self._event("notification_failed", (e,), reason=e)
-                              for e in failures], [], self.invocation_id)
 
     def _consumer_teams(self, doc: Mapping[str, Any]) -> list[str]:
         teams = {c["team"] for c in doc.get("consumers") or () if c.get("team")}
@@ -190,8 +190,7 @@ class Operations(Invocation):
             lines.append("  no consumer team to acknowledge; this project requires "
                          "`tessera.force_publish` with a reason")
         if p.status == "pending":
-            lines.append("  next: each team runs `dbt run-operation tessera.acknowledge --args "
-                         f"'{{proposal_id: {p.proposal_id}, team: <team>, response: approved}}'`")
+            lines.append(f"  next: each team runs `{answer_command(p.proposal_id, '<team>')}`")
         elif p.status == "approved":
             lines.append("  next: the next `dbt build` publishes it")
         return lines
@@ -204,7 +203,8 @@ class Operations(Invocation):
                               f"use one of: {', '.join(RESPONSES)}")
         proposal = self._proposal(proposal_id)
         if team not in proposal.required:
-            raise ConfigError(f"team {team!r} is not asked to acknowledge {proposal_id}",
+            raise ConfigError(f"team {team!r} is not asked to acknowledge {proposal_id}"
+                              f"{did_you_mean(team, proposal.required)}",
                               "required: " + (", ".join(proposal.required) or "nobody"))
         members = (self.settings.get("teams") or {}).get(team)
         if members and self.actor not in members:
@@ -219,6 +219,7 @@ class Operations(Invocation):
         self._write(self._event(
             "proposal_acknowledged", (proposal_id, team, response, comment),
             asset=proposal.asset, proposal_id=proposal_id, team=team, status=response,
+            reason=comment,  # plain text, as given: tessera_acknowledgments.comment
             payload={"comment": comment, "migration_deadline": migration_deadline}))
         proposal = self._proposal(proposal_id)
         return [f"{team} answered {response} on {proposal_id} ({proposal.asset}).",
@@ -250,9 +251,13 @@ class Operations(Invocation):
     def register(self, model: str, team: str, purpose: str | None = None) -> list[str]:
         uid, node = self.find_asset(model)
         asset = self.extractor.document(uid, node)["asset"]
-        current = fold_registrations(self._events(REGISTRATION_EVENTS, asset)).get(asset, {})
+        registered = fold_registrations(self._events(REGISTRATION_EVENTS))
+        current = registered.get(asset, {})
         if team in current:
             return [f"{team} is already registered as a consumer of {asset}."]
+        check_new_team(team, known_teams(self.manifest, self.settings,
+                                         [t for ts in registered.values() for t in ts]),
+                       "register")
         count = len(self._events(REGISTRATION_EVENTS, asset))
         self._write(self._event("consumer_registered", (asset, team, count), asset=asset,
                                 team=team, reason=purpose))
@@ -301,6 +306,8 @@ class Operations(Invocation):
                                          self.now.isoformat()))
         return [f"Exported {len(histories)} published contract(s) and {len(proposals)} "
                 f"proposal(s) of target {self.target_name} to {out}."]
+
+    inbox = _inbox
 
 
 _HANDLERS: dict[str, Callable[..., list[str]]] = {

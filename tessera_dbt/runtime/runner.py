@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,12 +51,43 @@ class DbtRun:
         """Why a `dbt run-operation` failed, in one line: the operation's own error."""
         detail = next((e for e in reversed(self.operation_errors) if e.strip()), None) \
             or str(self.exception or fallback)
-        return " ".join(detail.split())
+        return plain(detail)
 
 
-def invoke(argv: Sequence[str], *, capture_stdout: bool = False) -> DbtRun:
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CLOCK = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?\s+")
+
+
+def plain(text: str) -> str:
+    """One line without ANSI colours or dbt's clock prefix."""
+    return " ".join(_CLOCK.sub("", _ANSI.sub("", text)).split())
+
+
+def _project_dir(argv: Sequence[str]) -> str:
+    argv = list(argv)
+    return argv[argv.index("--project-dir") + 1] if "--project-dir" in argv[:-1] else "."
+
+
+def invoke(argv: Sequence[str], *, capture_stdout: bool = False,
+           private_paths: bool = False) -> DbtRun:
     """Run `dbt ARGV` in this process; `capture_stdout` keeps what dbt prints in
-    `DbtRun.stdout` instead of the terminal."""
+    `DbtRun.stdout` instead of the terminal (dbt 1.8's print() writes there).
+    `private_paths` gives dbt a temporary --target-path and --log-path, so the user's
+    target/manifest.json (with its compiled SQL), run_results.json and logs are never
+    rewritten by an operation (the parse cache and catalog.json are copied in)."""
+    if private_paths:
+        with tempfile.TemporaryDirectory(prefix="tessera_dbt.") as scratch:
+            target = os.path.join(scratch, "target")
+            os.makedirs(target)
+            for name in ("partial_parse.msgpack", "catalog.json"):
+                # the parse cache (speed) and the catalog (the same column types as a
+                # plain `dbt run-operation` sees)
+                found = os.path.join(_project_dir(argv), "target", name)
+                if os.path.isfile(found):
+                    shutil.copy2(found, target)
+            return invoke([*argv, "--target-path", target,
+                           "--log-path", os.path.join(scratch, "logs")],
+                          capture_stdout=capture_stdout)
     from dbt.cli.main import dbtRunner
 
     run = DbtRun(False, None, None)
