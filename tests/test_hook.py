@@ -198,8 +198,10 @@ def test_two_concurrent_invocations_lose_no_event(tmp_path):
 
 
 @pytest.mark.dbt
-def test_without_the_python_package_the_hook_fails_in_one_line(tmp_path):
-    """dbt without the tessera plugin (as when only the dbt package is installed)."""
+def test_without_the_python_package_the_hook_warns_in_one_line(tmp_path):
+    """dbt without the tessera plugin (as when only the dbt package is installed) keeps its
+    own result: one warning naming the install line (tests/test_without_python.py has the
+    other commands, strict, and a plugin that cannot import the brain)."""
     import os
 
     project = copy_project(tmp_path, "duckdb")
@@ -211,7 +213,8 @@ def test_without_the_python_package_the_hook_fails_in_one_line(tmp_path):
         [sys.executable, "-c", hide_plugin, "build", "--select", "hostile_names",
          "--project-dir", str(project.path), "--profiles-dir", str(project.path)],
         env={**os.environ, **project.env}, capture_output=True, text=True, timeout=600)
-    assert done.returncode != 0
-    lines = [ln for ln in done.stdout.splitlines() if "pip install tessera-dbt" in ln]
+    assert done.returncode == 0, done.stdout[-3000:]
+    lines = [ln for ln in done.stdout.splitlines()
+             if "python -m pip install ./dbt_packages/tessera" in ln]
     assert len(lines) == 1, done.stdout[-3000:]
     assert "Traceback" not in done.stdout + done.stderr

@@ -8,6 +8,7 @@
       "enabled": true,
       "strict": false,
       "fail_on_unapproved": false,
+      "gate": "warn",
       "require_audit_pass": false,
       "publish_targets": none,
       "state_target": none,

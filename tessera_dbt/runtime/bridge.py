@@ -31,6 +31,7 @@ Operation = Callable[[dict[str, Any]], Any]
 # `modules.tessera.call(name, ...)` → (module under tessera_dbt.runtime, function)
 OPERATIONS: dict[str, tuple[str, str]] = {
     "on_run_end": ("hook", "on_run_end"),
+    "gate": ("gate", "on_run_start"),
     "operation": ("operations", "run_operation"),
     "audit_ingest": ("audit_ingest", "audit_ingest"),
     "audit_report": ("audit_report", "audit_report"),

@@ -1,0 +1,91 @@
+"""The on-run-start gate: before any node runs, would a selected asset's contract change in
+a way that is breaking and unapproved?
+
+It asks exactly what the on-run-end hook will decide for the same asset (`Hook._decide`,
+with no test result yet, so a tightened guarantee is held, never blocked), for the models,
+seeds and snapshots dbt selected (`selected_resources`: `--select`, `--exclude`, `--defer`
+and `dbt retry` are dbt's to resolve). `vars.tessera.gate`: `warn` names each such asset in
+one line and the run goes on (the hook then publishes nothing for it), `block` fails the
+invocation before anything is built, `off` skips the check. Only a target that publishes
+(`publish_targets`) is gated, and the state tables are only read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ..artifacts.nodes import is_under_contract
+from ..engine.errors import ConfigError, TesseraError, brief
+from ..engine.publish import Decision, fingerprint
+from ..engine.vocabulary import PROPOSAL_EVENTS
+from ..state.folds import fold_proposals
+from ..state.store import EVENTS
+from .hook import Hook
+
+GATE_MODES = ("off", "warn", "block")
+_BUILT = ("model", "seed", "snapshot")
+
+
+class Gate(Hook):
+    def unapproved(self) -> list[Decision]:
+        """The selected assets the hook would refuse to publish as breaking."""
+        selected = [uid for uid in self.payload.get("selected") or ()
+                    if (self.manifest.nodes.get(uid) or {}).get("resource_type") in _BUILT
+                    and is_under_contract(self.manifest.nodes[uid])]
+        if not selected or not self.publishes_here() \
+                or not self.store.relations[EVENTS].get("exists"):
+            return []
+        published = self.store.published_heads()
+        documents = {uid: self.extractor.document(uid, self.manifest.nodes[uid])
+                     for uid in selected}
+        changed = {uid: doc for uid, doc in documents.items() if doc["asset"] in published
+                   and published[doc["asset"]]["fingerprint"] != fingerprint(doc)}
+        if not changed:
+            return []
+        histories = self.store.contract_histories([d["asset"] for d in changed.values()])
+        self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
+        decisions = [self._decide(uid, doc, published[doc["asset"]],
+                                  histories.get(doc["asset"], ()), set(), set(), set())
+                     for uid, doc in sorted(changed.items())]
+        return [d for d in decisions if d.action == "unapproved"]
+
+
+def _line(decision: Decision, verb: str = "changes") -> str:
+    rules = ", ".join(f"{c.rule} at {c.path}" for c in decision.breaking_changes)
+    name = decision.contract.get("x-dbt", {}).get("name", "<model>")
+    return (f"{decision.asset} {verb} in a breaking way ({rules}) without an approved "
+            f"proposal: propose it with `dbt run-operation tessera.propose --args "
+            f"'{{model: {name}}}'`")
+
+
+def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
+    settings: Mapping[str, Any] = payload.get("settings") or {}
+    mode = str(settings.get("gate") or "warn").lower()
+    if mode not in GATE_MODES:
+        raise ConfigError(f"vars.tessera.gate is {mode!r}",
+                          f"use one of: {', '.join(GATE_MODES)}")
+    if mode == "off":
+        return {"messages": []}
+    try:
+        blocked = Gate(payload).unapproved()
+    except Exception as exc:
+        if os.environ.get("TESSERA_DEBUG") == "1":
+            raise
+        detail = exc.one_line() if isinstance(exc, TesseraError) else \
+            f"{type(exc).__name__}: {exc}"
+        if mode == "block":  # a gate that cannot look fails closed
+            return {"messages": [], "error": f"tessera: the gate could not check this run "
+                                             f"({brief(detail)}); nothing was built"}
+        return {"messages": [f"tessera: WARNING (gate): could not check this run "
+                             f"({brief(detail)}); the build goes on"]}
+    if not blocked:
+        return {"messages": []}
+    if mode == "block":
+        return {"messages": [], "error": (
+            "tessera: the gate stopped this run before any node was built: "
+            + "; ".join(_line(d) for d in blocked)
+            + " (or set vars.tessera.gate: warn to build anyway and publish nothing)")}
+    return {"messages": [f"tessera: WARNING (gate): {_line(d, 'would change')}; the build goes "
+                         "on and publishes nothing for it" for d in blocked]}

@@ -1,0 +1,99 @@
+"""The on-run-start gate, with real dbt on DuckDB and PostgreSQL: `gate: block` stops a
+build of an unapproved breaking change before the table changes; once the proposal is
+approved the same build publishes 2.0.0; `warn` (the default) says so and builds; the
+selection (--select, --exclude) decides what is gated; `dbt run` and `dbt retry` too."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from .conftest import copy_project
+from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
+
+TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+BLOCK = ("--vars", json.dumps({"tessera": {"gate": "block"}}))
+FCT_ORDERS = ("--select", "fct_orders", "--indirect-selection", "cautious")
+
+pytestmark = pytest.mark.dbt
+
+
+@pytest.fixture(params=TARGETS)
+def project(request, tmp_path):
+    project = copy_project(tmp_path, request.param)
+    project.run("deps")
+    project.run("build")
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    return project
+
+
+def _has_is_paid(project) -> bool:
+    schema = "main" if project.target == "duckdb" else project.env["TESSERA_PG_SCHEMA"]
+    rows = project.query("select column_name from information_schema.columns "
+                         f"where table_schema = '{schema}' and table_name = 'fct_orders'")
+    assert rows, "fct_orders exists"
+    return ("is_paid",) in rows
+
+
+def _current(project) -> str:
+    return project.query("select version from {state}.tessera_contracts "
+                         "where is_current and asset like '%.fct_orders'")[0][0]
+
+
+def _error(result) -> str:
+    return " ".join(str(result.exception or "").split())
+
+
+def test_block_stops_the_build_before_the_table_changes_then_approval_ships_it(project,
+                                                                              capsys):
+    for command in (("build", *FCT_ORDERS), ("run", "--select", "fct_orders")):
+        blocked = project.run(*command, *BLOCK, expect_success=False)
+        assert "the gate stopped this run before any node was built" in _error(blocked)
+        assert "fct_orders changes in a breaking way (COLUMN_REMOVED at is_paid) without " \
+            "an approved proposal" in _error(blocked)
+        assert "dbt run-operation tessera.propose --args '{model: fct_orders}'" in \
+            _error(blocked)
+        assert _has_is_paid(project), f"dbt {command[0]} rebuilt fct_orders"
+    # the blocked run built nothing, so there is nothing to retry, and retry builds nothing
+    project.run("retry", *BLOCK, expect_success=False)
+    assert _has_is_paid(project)
+
+    # another model, or fct_orders excluded: nothing breaking is selected
+    project.run("build", "--select", "dim_products", *BLOCK)
+    project.run("run", "--exclude", "fct_orders", *BLOCK)
+    assert _has_is_paid(project) and _current(project) == "1.0.0"
+
+    capsys.readouterr()
+    project.run("run-operation", "tessera.propose", "--args", "{model: fct_orders}")
+    pid = re.search(r"\b(p_[0-9a-f]{16})\b", capsys.readouterr().out).group(1)
+    for team in ("data_platform", "finance", "marketing"):
+        project.run("run-operation", "tessera.acknowledge", "--args",
+                    f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+    shipped = project.run("build", *FCT_ORDERS, *BLOCK)
+    assert not any("gate" in m for m in shipped.messages)
+    assert not _has_is_paid(project) and _current(project) == "2.0.0"
+
+
+def test_warn_is_the_default_one_line_per_asset_and_the_run_goes_on(project):
+    result = project.run("build", *FCT_ORDERS)
+    gate = [m for m in result.messages if m.startswith("tessera: WARNING (gate)")]
+    assert len(gate) == 1 and "fct_orders would change in a breaking way (COLUMN_REMOVED at " \
+        "is_paid)" in gate[0]
+    assert not _has_is_paid(project) and _current(project) == "1.0.0"
+
+
+def test_off_skips_the_check_and_a_bad_mode_is_one_line(project):
+    off = project.run("build", *FCT_ORDERS, "--vars", json.dumps({"tessera": {"gate": "off"}}))
+    assert not any("gate" in m for m in off.messages)
+    bad = project.run("run", "--select", "stg_orders", "--vars",
+                      json.dumps({"tessera": {"gate": "stop"}}), expect_success=False)
+    assert "vars.tessera.gate is 'stop' (use one of: off, warn, block)" in _error(bad)
+
+
+def test_a_target_that_does_not_publish_is_not_gated(project):
+    result = project.run("build", *FCT_ORDERS, "--vars", json.dumps(
+        {"tessera": {"gate": "block", "publish_targets": ["prod"]}}))
+    assert result.success and not _has_is_paid(project)
