@@ -24,7 +24,7 @@ case "$version" in
     pip install --no-deps -e . ;;
   *) echo "dbt_matrix.sh: unknown version $version (1.8 or 1.12)" >&2; exit 2 ;;
 esac
-"$venv/bin/dbt" --version | head -n 3
+"$venv/bin/dbt" --version > "$venv/dbt-version.txt" 2>&1; head -n 3 "$venv/dbt-version.txt"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_dbt_internals.py \
   tests/test_hook.py tests/test_proposals.py tests/test_bridge.py
 ( cd "${TMPDIR:-/tmp}" && "$venv/bin/tessera" demo > "$venv/demo.log" 2>&1 ) \
