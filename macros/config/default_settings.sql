@@ -9,6 +9,7 @@
       "strict": false,
       "fail_on_unapproved": false,
       "require_audit_pass": false,
+      "block_unverified_guarantees": false,
       "publish_targets": none,
       "state_target": none,
       "proposal_expiry_days": 30,

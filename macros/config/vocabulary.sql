@@ -9,12 +9,13 @@
       "proposal_acknowledged", "proposal_resolved", "proposal_withdrawn", "proposal_forced",
       "proposal_published",
       "consumer_observed", "consumer_registered", "consumer_unregistered",
-      "notification_failed"
+      "notification_failed", "contract_retired"
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],
     "consumer_source": ["declared", "registered", "downstream", "exposure", "project"],
     "test_status": ["pass", "fail", "warn", "error", "skipped"],
-    "run_status": ["passed", "failed", "partial", "skipped"]
+    "run_status": ["passed", "failed", "partial", "skipped"],
+    "lifecycle": ["current", "retired"]
   }) }}
 {% endmacro %}

@@ -129,7 +129,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     manifest = args.manifest or os.path.join(args.project_dir, "target", "manifest.json")
     run = run_check(manifest, read_baseline, run_results=args.run_results,
                        consumer_manifests=args.consumer_manifest, all_assets=args.all_assets,
-                       project_dir=args.project_dir, target=target)
+                       project_dir=args.project_dir, target=target,
+                       block_unverified=args.block_unverified)
     write(render(run, args.format))
     return EXIT_FAIL if run.blocking else EXIT_OK
 

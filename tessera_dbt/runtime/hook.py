@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..artifacts.nodes import is_under_contract, tessera_meta
+from ..artifacts.nodes import asset_name, is_under_contract, iter_assets, tessera_meta
 from ..engine.errors import TesseraError
 from ..engine.publish import Decision, Published, decide, fingerprint
+from ..engine.semver import is_graduation
 from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
 from ..state.audit import audit_rows, failed_guarantees, from_live
-from ..state.events import decision_events
+from ..state.events import decision_events, retirement_events
 from ..state.folds import fold_proposals
 from .invocation import Invocation
 from .notify import deliver
@@ -80,9 +81,10 @@ class Hook(Invocation):
             published = self.store.published_heads()
             documents = {uid: self.extractor.document(uid, self.extractor.node(uid))
                          for uid in built_ids}
-            changed = [d["asset"] for d in documents.values()
+            changed = [d["asset"] for uid, d in documents.items()
                        if d["asset"] not in published
-                       or published[d["asset"]]["fingerprint"] != fingerprint(d)]
+                       or published[d["asset"]]["fingerprint"] != fingerprint(d)
+                       or is_graduation(published[d["asset"]]["version"], self._declared(uid))]
             histories = self.store.contract_histories(changed) if changed else {}
             if changed:
                 self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
@@ -96,6 +98,7 @@ class Hook(Invocation):
                     versions[doc["asset"]] = decision.version
             for asset, head in published.items():
                 versions.setdefault(asset, head["version"])
+            events.extend(self._retirements(published, outcome))
         for row in audit:  # the version in force after this invocation
             row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
         written, outcome.audit_rows = self.store.write(events, audit, self.invocation_id)
@@ -114,16 +117,36 @@ class Hook(Invocation):
             # fingerprint unchanged: nothing to compare
             return Decision(doc["asset"], "unchanged", head["version"], "none", None,
                             "identical to the published contract", doc)
-        declared = (tessera_meta(self.extractor.node(uid) or {}) or {}).get("version")
-        approved = next((p for p in self.proposals.values()
-                         if p.asset == doc["asset"] and p.status == "approved"
-                         and p.fingerprint == fingerprint(doc)), None)
         return decide(doc, published, passed, failed, failed_guarantees=broken,
-                      approved_proposal={"proposal_id": approved.proposal_id,
-                                         "version": approved.proposed_version}
-                      if approved else None,
+                      proposals=[p for p in self.proposals.values()
+                                 if p.asset == doc["asset"]],
                       require_audit_pass=bool(self.settings.get("require_audit_pass")),
-                      declared_version=str(declared) if declared else None)
+                      declared_version=self._declared(uid),
+                      block_unverified=bool(self.settings.get("block_unverified_guarantees")))
+
+    def _retirements(self, published: Mapping[str, Any], outcome: RunOutcome
+                     ) -> list[dict[str, Any]]:
+        """Published assets this manifest no longer has under contract whose retirement
+        proposal is approved: recorded as `contract_retired` (and the proposal published)."""
+        present = {asset_name(node) for _, node in iter_assets(self.manifest)}
+        gone = set(published) - present
+        if not gone:
+            return []
+        if not self.proposals:
+            self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
+        out: list[dict[str, Any]] = []
+        for p in self.proposals.values():
+            if p.retire and p.status == "approved" and p.asset in gone:
+                head = published[p.asset]
+                out += retirement_events(p.asset, head["version"], p.proposal_id,
+                                         self.event_context)
+                outcome.messages.append(f"tessera: retired {p.asset} {head['version']} "
+                                        f"(proposal {p.proposal_id})")
+        return out
+
+    def _declared(self, uid: str) -> str | None:
+        declared = (tessera_meta(self.extractor.node(uid) or {}) or {}).get("version")
+        return str(declared) if declared else None
 
     def _report(self, decision: Decision, outcome: RunOutcome) -> None:
         if decision.action == "publish":

@@ -66,3 +66,13 @@ def decision_events(decision: Decision, context: Mapping[str, Any]) -> list[dict
                       **base, status=decision.bump, reason=decision.reason,
                       payload={"changes": changes})]
     return []
+
+
+def retirement_events(asset: str, version: str, proposal: str,
+                      context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An approved retirement carried out: the asset has no version in force any more."""
+    base = {"asset": asset, "version": version, "proposal_id": proposal, **context}
+    return [event("contract_retired", (asset, version, proposal), **base, status="retired",
+                  reason=f"retired by proposal {proposal}", payload={}),
+            event("proposal_published", (proposal,), **base, status="published",
+                  payload={})]
