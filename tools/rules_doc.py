@@ -16,6 +16,7 @@ from typing import Any
 
 from tessera_dbt.engine.changes import base_mode, breaks_in
 from tessera_dbt.engine.compat import classify
+from tessera_dbt.engine.decider import removal_report
 from tessera_dbt.engine.rules import RULES, Rule
 from tessera_dbt.engine.text import diff_text
 from tessera_dbt.engine.vocabulary import MODES
@@ -52,6 +53,13 @@ def render_index() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _report(case: dict[str, Any], mode: str) -> Any:
+    """The engine's verdict on a case: two documents, or an asset that is gone."""
+    if case["new"] is None:
+        return removal_report(case["old"], mode)
+    return classify(case["old"], case["new"], mode)
+
+
 def _load_case(rule: Rule) -> tuple[str, dict[str, Any]]:
     """The first case of the rule's file that compares two documents and shows the rule."""
     import yaml
@@ -60,7 +68,7 @@ def _load_case(rule: Rule) -> tuple[str, dict[str, Any]]:
     for case in yaml.safe_load(path.read_text())["cases"]:
         if case.get("history") or "run_results" in case:
             continue
-        report = classify(case["old"], case["new"], case["modes"][0])
+        report = _report(case, case["modes"][0])
         if any(c.rule == rule.id for c in report.changes):
             return path.relative_to(ROOT).as_posix(), case
     raise SystemExit(f"{path}: no two-document case shows {rule.id}; add one")
@@ -83,10 +91,13 @@ def _example(rule: Rule) -> list[str]:
     source, case = _load_case(rule)
     old, new = case["old"], case["new"]
     stored = str(old.get("compatibility") or "backward")
-    reports = {mode: classify(old, new, mode) for mode in case["modes"]}
+    reports = {mode: _report(case, mode) for mode in case["modes"]}
     shown = next((m for m in case["modes"] if reports[m].breaking), stored)
     command = "tessera diff old.yml new.yml" + ("" if shown == stored else f" --mode {shown}")
-    model = str(new.get("asset") or "model").split(".")[-1]
+    if new is None:
+        command = "tessera check --baseline <production's export>  # the model is deleted"
+        new = {}
+    model = str(new.get("asset") or old.get("asset") or "model").split(".")[-1]
     lines = [
         "## Example",
         "",

@@ -114,7 +114,8 @@ def check(
             uid in manifest.nodes or uid in manifest.sources)
         out.append(removed(asset, head, present, reached_consumers(
             manifest, uid, head, None, consumer_manifests,
-            state.registrations.get(asset) or {})))
+            state.registrations.get(asset) or {}),
+            [p for p in state.proposals.values() if p.asset == asset], state_target))
     if cache is not None:
         cache.save()
     out.sort(key=lambda c: (c.name, c.asset))

@@ -194,6 +194,16 @@ def retirement_change(head: Mapping[str, Any], how: str) -> Change:
                   "lose it.".replace("  ", " "))
 
 
+def removal_report(head: Mapping[str, Any], mode: str | None = None,
+                   how: str = "deleted or disabled") -> Report:
+    """The verdict on a published asset that is gone (deleted, disabled, out of contract):
+    one ASSET_REMOVED change, breaking in every mode but `none`, a major bump."""
+    effective = str(mode or head.get("compatibility") or "backward")
+    change = retirement_change(head, how)
+    return Report(head.get("asset"), effective, (change,), change.breaks(effective), "major",
+                  consumers=tuple(head.get("consumers") or ()))
+
+
 def proposal_answer(asset: str, verdict: Verdict) -> str | None:
     """What `propose` answers when no proposal is needed (None: propose it). Each
     outcome says truthfully what the next production build does."""

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .changes import Change
-from .decider import Verdict, judge
+from .decider import Verdict, judge, removal_report
 from .proposal import Proposal
-from .vocabulary import BLOCKING_STATUSES, Bump, CheckStatus
+from .vocabulary import BLOCKING_STATUSES, OPEN_STATUSES, Bump, CheckStatus
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ class AssetCheck:
     def blocking(self) -> bool:
         """Whether this asset stops the change from shipping (exit code 1)."""
         if self.status == "removed":
-            return bool(self.affected)
+            approved = self.proposal is not None and self.proposal.status == "approved"
+            return bool(self.affected) and not approved
         return self.status in BLOCKING_STATUSES
 
     @property
@@ -172,7 +173,8 @@ def compare(doc: Mapping[str, Any], asset: str, history: Sequence[Mapping[str, A
 
 
 def removed(asset: str, head: Mapping[str, Any], present: bool,
-            affected: tuple[dict[str, Any], ...]) -> AssetCheck:
+            affected: tuple[dict[str, Any], ...], proposals: Sequence[Proposal] = (),
+            target: str | None = None) -> AssetCheck:
     """The verdict on a published asset the pull request no longer has under contract
     (`present`: the node still exists); `affected` are the consumers who lose it."""
     uid = unique_id_of(head)
@@ -180,8 +182,23 @@ def removed(asset: str, head: Mapping[str, Any], present: bool,
         "; its consumers lose it" if affected else "; nobody consumes it")
     step = ("keep the contract until its consumers have migrated (tell "
             + ", ".join(sorted({c["team"] for c in affected})) + ")") if affected else None
+    report = removal_report(head, how="no longer under contract" if present
+                            else "deleted or disabled")
+    covering = next((p for p in proposals if p.retire and p.status in OPEN_STATUSES), None)
+    if covering is not None and covering.status == "approved":
+        reason += f"; its retirement is approved by proposal {covering.proposal_id}"
+        step = "production's next build records it retired"
+    elif covering is not None:
+        waiting = ", ".join(covering.missing) or "nobody"
+        reason += f"; retirement proposal {covering.proposal_id} waits for: {waiting}"
+        step = f"each waiting team answers ({waiting})"
+    commands: tuple[str, ...] = ()
+    if affected and covering is None:
+        step = (step or "") + "; or propose its retirement so they can acknowledge it"
+        commands = (operation_line("propose", f"model: {dbt_name(head)}", target),)
     return AssetCheck(asset, dbt_name(head), uid, "removed",
-                      str(head.get("compatibility")), reason,
-                      published_version=head.get("version"), affected=affected,
-                      next_step=step, document=head)
+                      str(head.get("compatibility")), reason, bump="major",
+                      published_version=head.get("version"), changes=report.changes,
+                      affected=affected, proposal=covering, next_step=step,
+                      next_commands=commands, document=head)
 
