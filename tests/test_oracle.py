@@ -138,28 +138,28 @@ class Case:
     rules: tuple[str, ...] = ()  # rule ids tessera must report (breaking or not)
 
 
-O = "models/fct_orders.yml"
-C = "models/dim_customers.yml"
+F = "models/fct_orders.yml"
+D = "models/dim_customers.yml"
 CASES = [
     # the six (and more) of issue 15's table
-    Case("alias_changed", sub(O, "materialized: table", "materialized: table\n      alias: "
+    Case("alias_changed", sub(F, "materialized: table", "materialized: table\n      alias: "
                               "fct_orders_new"), 1, ("RELATION_CHANGED",)),
-    Case("materialized_ephemeral", sub(C, "materialized: table", "materialized: ephemeral"),
+    Case("materialized_ephemeral", sub(D, "materialized: table", "materialized: ephemeral"),
          1, ("ASSET_UNQUERYABLE",)),
     Case("constraint_removed_warn_test_stays",
-         sub(O, "        constraints: [{type: not_null}]\n      - name: amount",
+         sub(F, "        constraints: [{type: not_null}]\n      - name: amount",
              "      - name: amount"), 1, ("GUARANTEE_LOOSENED",)),
-    Case("not_null_error_if", sub(O, "          - not_null\n",
+    Case("not_null_error_if", sub(F, "          - not_null\n",
                                   "          - not_null: {config: {error_if: '>100'}}\n"),
          1, ("GUARANTEE_LOOSENED",)),
     Case("not_null_fail_calc_never_fails",
-         sub(O, "          - not_null\n", "          - not_null: {config: {fail_calc: '0'}}\n"),
+         sub(F, "          - not_null\n", "          - not_null: {config: {fail_calc: '0'}}\n"),
          1, ("GUARANTEE_REMOVED",)),
-    Case("contract_unenforced", sub(O, "contract: {enforced: true}", "contract: {enforced: "
+    Case("contract_unenforced", sub(F, "contract: {enforced: true}", "contract: {enforced: "
                                     "false}"), 1, ("TYPES_UNENFORCED", "GUARANTEE_REMOVED")),
-    Case("table_to_view", sub(O, "materialized: table", "materialized: view"), 1,
+    Case("table_to_view", sub(F, "materialized: table", "materialized: view"), 1,
          ("MATERIALIZATION_CHANGED", "GUARANTEE_REMOVED")),
-    Case("enum_literal_case", sub(O, "enum('placed', 'shipped')", "enum('PLACED', 'shipped')"),
+    Case("enum_literal_case", sub(F, "enum('placed', 'shipped')", "enum('PLACED', 'shipped')"),
          1, ("TYPE_CHANGED",)),
     Case("source_column_loses_type",
          sub("models/sources.yml", "            data_type: timestamp\n", ""), 1,
@@ -167,78 +167,78 @@ CASES = [
     Case("seed_column_type_changed",
          sub("seeds/payments.yml", 'amount: "decimal(10,2)"', "amount: varchar"), 1,
          ("TYPE_CHANGED",)),
-    Case("struct_field_added", sub(O, "struct(a integer)", "struct(a integer, b integer)"), 0,
+    Case("struct_field_added", sub(F, "struct(a integer)", "struct(a integer, b integer)"), 0,
          ("COLUMN_ADDED",)),
     # schema changes of an enforced contract
-    Case("column_removed", both(sub(O, "      - name: code\n        data_type: varchar(20)\n",
+    Case("column_removed", both(sub(F, "      - name: code\n        data_type: varchar(20)\n",
                                     ""), sub("models/fct_orders.sql",
                                              "cast('a' as varchar(20)) as code, ", "")),
          1, ("COLUMN_REMOVED",)),
-    Case("column_added", sub(O, "      - name: attrs\n", "      - name: note\n        "
+    Case("column_added", sub(F, "      - name: attrs\n", "      - name: note\n        "
                              "data_type: varchar\n      - name: attrs\n"), 0,
          ("COLUMN_ADDED",)),
-    Case("type_narrowed", sub(O, "data_type: bigint", "data_type: integer"), 1,
+    Case("type_narrowed", sub(F, "data_type: bigint", "data_type: integer"), 1,
          ("TYPE_NARROWED",)),
-    Case("type_widened", sub(O, "        data_type: integer\n        data_tests:\n"
+    Case("type_widened", sub(F, "        data_type: integer\n        data_tests:\n"
                              "          - not_null: {config",
                              "        data_type: bigint\n        data_tests:\n"
                              "          - not_null: {config"), 0, ("TYPE_WIDENED",)),
-    Case("type_synonym", sub(O, "data_type: bigint", "data_type: int8"), 0, ("TYPE_SYNONYM",)),
-    Case("varchar_lengthened", sub(O, "varchar(20)", "varchar(30)"), 0, ("TYPE_WIDENED",)),
-    Case("decimal_scale_reduced", sub(O, "data_type: decimal(10,2)", "data_type: "
+    Case("type_synonym", sub(F, "data_type: bigint", "data_type: int8"), 0, ("TYPE_SYNONYM",)),
+    Case("varchar_lengthened", sub(F, "varchar(20)", "varchar(30)"), 0, ("TYPE_WIDENED",)),
+    Case("decimal_scale_reduced", sub(F, "data_type: decimal(10,2)", "data_type: "
                                       "decimal(10,1)"), 1, ("TYPE_CHANGED",)),
-    Case("type_changed_to_text", sub(O, "data_type: decimal(10,2)", "data_type: varchar"), 1,
+    Case("type_changed_to_text", sub(F, "data_type: decimal(10,2)", "data_type: varchar"), 1,
          ("TYPE_CHANGED",)),
-    Case("primary_key_removed", sub(O, "{type: not_null}, {type: primary_key}",
+    Case("primary_key_removed", sub(F, "{type: not_null}, {type: primary_key}",
                                     "{type: not_null}"), 1, ("GUARANTEE_REMOVED",)),
     Case("check_constraint_removed",
-         sub(O, "    constraints:\n      - {type: check, expression: \"qty >= 0\", name: "
+         sub(F, "    constraints:\n      - {type: check, expression: \"qty >= 0\", name: "
                 "qty_positive}\n", ""), 1, ("GUARANTEE_REMOVED",)),
-    Case("constraint_added", sub(O, "        data_type: varchar(20)\n",
+    Case("constraint_added", sub(F, "        data_type: varchar(20)\n",
                                  "        data_type: varchar(20)\n        constraints: "
                                  "[{type: not_null}]\n"), 0, ("GUARANTEE_ADDED",)),
-    Case("columns_reordered", sub(O, "      - name: amount\n        data_type: decimal(10,2)\n"
+    Case("columns_reordered", sub(F, "      - name: amount\n        data_type: decimal(10,2)\n"
                                   "      - name: code\n        data_type: varchar(20)\n",
                                   "      - name: code\n        data_type: varchar(20)\n"
                                   "      - name: amount\n        data_type: decimal(10,2)\n"),
          0, ("COLUMN_MOVED",)),
-    Case("description_changed", sub(O, "description: Orders.", "description: All orders."), 0,
+    Case("description_changed", sub(F, "description: Orders.", "description: All orders."), 0,
          ("DESCRIPTION",)),
-    Case("table_to_incremental", sub(O, "materialized: table", "materialized: incremental\n"
+    Case("table_to_incremental", sub(F, "materialized: table", "materialized: incremental\n"
                                      "      on_schema_change: append_new_columns"), 0,
          ("MATERIALIZATION_CHANGED",)),
     # tests and their configs (dbt's contract check does not look at tests)
-    Case("unique_test_removed", sub(O, "        data_tests: [unique]\n", ""), 1,
+    Case("unique_test_removed", sub(F, "        data_tests: [unique]\n", ""), 1,
          ("GUARANTEE_REMOVED",)),
-    Case("not_null_test_added", sub(O, "        data_type: varchar(20)\n",
+    Case("not_null_test_added", sub(F, "        data_type: varchar(20)\n",
                                     "        data_type: varchar(20)\n        data_tests: "
                                     "[not_null]\n"), 0, ("GUARANTEE_ADDED",)),
-    Case("unique_severity_warn", sub(O, "data_tests: [unique]",
+    Case("unique_severity_warn", sub(F, "data_tests: [unique]",
                                      "data_tests: [{unique: {config: {severity: warn}}}]"), 1,
          ("GUARANTEE_LOOSENED",)),
-    Case("unique_where_added", sub(O, "data_tests: [unique]",
+    Case("unique_where_added", sub(F, "data_tests: [unique]",
                                    "data_tests: [{unique: {config: {where: 'qty > 0'}}}]"), 1,
          ("GUARANTEE_LOOSENED",)),
     Case("unique_limit_within_threshold",
-         sub(O, "data_tests: [unique]",
+         sub(F, "data_tests: [unique]",
              "data_tests: [{unique: {config: {limit: 1, error_if: '>5'}}}]"), 1,
          ("GUARANTEE_REMOVED",)),
-    Case("accepted_values_grown", sub(O, "values: [placed, shipped]",
+    Case("accepted_values_grown", sub(F, "values: [placed, shipped]",
                                       "values: [placed, shipped, returned]"), 1,
          ("GUARANTEE_LOOSENED",)),
-    Case("accepted_values_shrunk", sub(O, "values: [placed, shipped]", "values: [placed]"), 0,
+    Case("accepted_values_shrunk", sub(F, "values: [placed, shipped]", "values: [placed]"), 0,
          ("GUARANTEE_TIGHTENED",)),
-    Case("test_disabled", sub(C, "data_tests: [not_null]",
+    Case("test_disabled", sub(D, "data_tests: [not_null]",
                               "data_tests: [{not_null: {config: {enabled: false}}}]"), 1,
          ("GUARANTEE_REMOVED",)),
     # the asset itself
-    Case("custom_schema", sub(C, "materialized: table", "materialized: table\n      schema: "
+    Case("custom_schema", sub(D, "materialized: table", "materialized: table\n      schema: "
                               "marts"), 1, ("RELATION_CHANGED",)),
     Case("model_deleted", delete("models/dim_customers.sql", "models/dim_customers.yml"), 1,
          ("ASSET_REMOVED",)),
-    Case("model_disabled", sub(C, "materialized: table", "materialized: table\n      "
+    Case("model_disabled", sub(D, "materialized: table", "materialized: table\n      "
                                "enabled: false"), 1, ("ASSET_REMOVED",)),
-    Case("left_contract", sub(C, "      meta: {tessera: {owner: crm, consumers: "
+    Case("left_contract", sub(D, "      meta: {tessera: {owner: crm, consumers: "
                               "[{team: marketing}]}}\n", ""), 1, ("ASSET_REMOVED",)),
 ]
 
