@@ -176,6 +176,10 @@ def classify(
         changes += guarantee_changes(old_g, new_g, passed, verified_by_run, gone)
     changes += asset_changes(old, new)
     changes += _other_changes(old, new)
+    if not changes:  # every verdict that suggests a bump names the change behind it
+        changes.append(Change("FORM_CHANGED", "", None, None, frozenset(),
+                              "Only the form changed (a list reordered, SQL whitespace or "
+                              "comments): no promise did."))
     return _report(old, new, effective, changes)
 
 

@@ -124,6 +124,10 @@ RULES += (
          "dbt no longer checks the declared column types at build: the type promise is "
          "loosened.",
          "Keep `contract: {enforced: true}`; propose the change if it must go."),
+    Rule("FORM_CHANGED", "Only the form changed (a list reordered, SQL whitespace or "
+         "comments): no promise did.", NONE, Level.PATCH,
+         "Nothing changes for consumers; the version still moves, so the change is named.",
+         "Nothing to do."),
     Rule("ASSET_REMOVED", "A published asset was deleted, disabled or taken out of contract.",
          BF, Level.MINOR, "Its consumers lose the asset.",
          "Propose its retirement (`tessera.propose` on it): its consumers acknowledge, and "
