@@ -52,6 +52,14 @@ def fingerprint(doc: Mapping[str, Any]) -> str:
     return content_hash(promises(doc))
 
 
+def fingerprints(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """The fingerprint, and the one tessera wrote before the asset's shape (`x-dbt`
+    relation, materialization, enforcement) was compared: a contract or proposal recorded
+    then still matches an unchanged document."""
+    shapeless = {k: v for k, v in promises(doc).items() if k != "x-dbt"}
+    return fingerprint(doc), content_hash(shapeless)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The verdict on one asset's contract against what is published."""
@@ -151,8 +159,9 @@ def judge(
     if declared_version and published:
         check_declared_version(published, declared_version, bump)
     base.update(report=report, pending=pending)
+    mine = fingerprints(doc)
     covering = next((p for p in proposals if p.status in OPEN_STATUSES
-                     and p.fingerprint == fingerprint(doc)), None)
+                     and p.fingerprint in mine), None)
     other = next((p for p in proposals if p.status in OPEN_STATUSES and p is not covering),
                  None)
     natural = bump_version(published, bump) if published else None

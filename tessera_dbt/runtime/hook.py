@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..artifacts.nodes import asset_name, is_under_contract, iter_assets, tessera_meta
+from ..engine.decider import fingerprints
 from ..engine.errors import TesseraError
-from ..engine.publish import Decision, Published, decide, fingerprint
+from ..engine.publish import Decision, Published, decide
 from ..engine.semver import is_graduation
 from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
 from ..state.audit import audit_rows, failed_guarantees, from_live
@@ -83,7 +84,7 @@ class Hook(Invocation):
                          for uid in built_ids}
             changed = [d["asset"] for uid, d in documents.items()
                        if d["asset"] not in published
-                       or published[d["asset"]]["fingerprint"] != fingerprint(d)
+                       or published[d["asset"]]["fingerprint"] not in fingerprints(d)
                        or is_graduation(published[d["asset"]]["version"], self._declared(uid))]
             histories = self.store.contract_histories(changed) if changed else {}
             if changed:
