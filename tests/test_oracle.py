@@ -316,3 +316,20 @@ def test_whenever_dbt_says_breaking_tessera_does_too(project, case, capsys):
     assert set(case.rules) <= rules, (case.name, sorted(rules))
     if code == 1:  # every blocking verdict names a rule
         assert all(a["changes"] for a in out["assets"] if a["blocking"]), out["assets"]
+    if code == 1 and "ASSET_REMOVED" not in rules:
+        # `tessera diff` on the two contract documents agrees
+        assert _diff_says_breaking(project), case.name
+
+
+def _diff_says_breaking(project: Path) -> bool:
+    from tessera_dbt.artifacts.contracts import extract_contracts
+    from tessera_dbt.artifacts.readers import load_manifest
+    from tessera_dbt.engine.compat import diff_documents
+
+    def by_id(path: Path) -> dict[str, dict]:
+        docs = extract_contracts(load_manifest(str(path)))
+        return {d["x-dbt"]["unique_id"]: d for d in docs}
+
+    old, new = by_id(project / "prod" / "manifest.json"), by_id(project / "target" /
+                                                                 "manifest.json")
+    return any(diff_documents(old[u], new[u]).breaking for u in old.keys() & new.keys())
