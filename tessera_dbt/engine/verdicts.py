@@ -140,8 +140,8 @@ def compare(doc: Mapping[str, Any], asset: str, history: Sequence[Mapping[str, A
         step = commands = None
         if verdict.pending:
             tests = ", ".join(verdict.verifying_tests) or "its dbt test"
-            step = (f"production's build publishes {verdict.version} once {tests} "
-                    "passes there")
+            version = verdict.version or f"the {verdict.bump} version"
+            step = f"production's build publishes {version} once {tests} passes there"
         return AssetCheck(status=status, next_version=verdict.version, next_step=step,
                           next_commands=commands or (), **base)
     base.update(affected=reach(history[-1], verdict.breaking_changes))
