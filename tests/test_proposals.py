@@ -255,3 +255,34 @@ def test_retiring_a_consumed_asset(tmp_path, capsys):
     assert _status(project, pid)[0] == "published"
     assert project.query("select count(*) from {state}.tessera_contracts where is_current "
                          "and asset like '%.dim_products'") == [(0,)]
+
+
+@pytest.mark.dbt
+def test_a_relation_moved_in_production_waits_for_its_proposal(tmp_path, capsys):
+    """Issue 15: an alias change is RELATION_CHANGED for the hook and propose as for
+    `tessera check`; once approved, the contract moves with its relation (the old relation
+    is retired, the new one publishes the next major)."""
+    project = copy_project(tmp_path, "duckdb")
+    project.run("deps")
+    project.run("build")
+    project.edit("models/commerce/fct_orders.yml", "      group: commerce\n",
+                 "      group: commerce\n      alias: fct_orders_moved\n")
+    held = project.run(*BUILD)
+    assert any("RELATION_CHANGED" in m and "without an approved proposal" in m
+               for m in held.messages), held.messages
+    assert project.query("select count(*) from {state}.tessera_contracts "
+                         "where asset like '%.fct_orders_moved'") == [(0,)]
+    out = op(project, capsys, "propose", "{model: fct_orders}")
+    assert "RELATION_CHANGED" in out and "1.0.0 → 2.0.0" in out, out
+    pid = _proposal_id(out)
+    waiting = re.findall(r"(\w+) \(waiting\)", out)
+    for team in waiting:
+        op(project, capsys, "acknowledge",
+           f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+    assert _status(project, pid)[0] == "approved"
+    moved = project.run(*BUILD)
+    assert any("published" in m and "fct_orders_moved 2.0.0" in m for m in moved.messages), \
+        [m for m in moved.messages if m.startswith("tessera")]
+    assert _version(project, "%.fct_orders_moved") == "2.0.0"
+    assert project.query("select lifecycle from {state}.tessera_contract_status "
+                         "where asset like '%.fct_orders'") == [("retired",)]

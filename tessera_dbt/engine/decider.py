@@ -159,9 +159,10 @@ def judge(
     if declared_version and published:
         check_declared_version(published, declared_version, bump)
     base.update(report=report, pending=pending)
-    mine = fingerprints(doc)
+    # a proposal covers this exact contract, named as the asset it was proposed for (a
+    # relation that moved is proposed under its published name)
     covering = next((p for p in proposals if p.status in OPEN_STATUSES
-                     and p.fingerprint in mine), None)
+                     and p.fingerprint in fingerprints({**doc, "asset": p.asset})), None)
     other = next((p for p in proposals if p.status in OPEN_STATUSES and p is not covering),
                  None)
     natural = bump_version(published, bump) if published else None

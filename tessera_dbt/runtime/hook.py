@@ -82,7 +82,8 @@ class Hook(Invocation):
             published = self.store.published_heads()
             documents = {uid: self.extractor.document(uid, self.extractor.node(uid))
                          for uid in built_ids}
-            changed = [d["asset"] for uid, d in documents.items()
+            moved = self._moved(documents, published)
+            changed = [moved.get(d["asset"], d["asset"]) for uid, d in documents.items()
                        if d["asset"] not in published
                        or published[d["asset"]]["fingerprint"] not in fingerprints(d)
                        or is_graduation(published[d["asset"]]["version"], self._declared(uid))]
@@ -90,13 +91,19 @@ class Hook(Invocation):
             if changed:
                 self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
             for uid, doc in documents.items():
-                decision = self._decide(uid, doc, published.get(doc["asset"]),
-                                        histories.get(doc["asset"], ()), passed, failed,
-                                        broken.get(doc["asset"], set()))
+                source = moved.get(doc["asset"], doc["asset"])  # the relation published
+                decision = self._decide(uid, doc, published.get(source),
+                                        histories.get(source, ()), passed, failed,
+                                        broken.get(doc["asset"], set()), source)
                 events.extend(decision_events(decision, self.event_context))
                 self._report(decision, outcome)
                 if decision.version:
                     versions[doc["asset"]] = decision.version
+                if source != doc["asset"] and decision.action == "publish":
+                    # the contract moved with its relation: the old one is no longer in force
+                    events += retirement_events(source, published[source]["version"],
+                                                decision.proposal_id or "moved",
+                                                self.event_context, publish_proposal=False)
             for asset, head in published.items():
                 versions.setdefault(asset, head["version"])
             events.extend(self._retirements(published, outcome))
@@ -107,12 +114,32 @@ class Hook(Invocation):
         outcome.messages += deliver(self.settings, written, teams)
         return outcome
 
+    def _moved(self, documents: Mapping[str, dict[str, Any]],
+               published: Mapping[str, Any]) -> dict[str, str]:
+        """new relation → the published one it moved from (alias, schema or database
+        changed): a document not published under its relation whose dbt node is the one
+        behind a published asset this manifest no longer has. Read only when both exist."""
+        new = {uid: d["asset"] for uid, d in documents.items() if d["asset"] not in published}
+        if not new:
+            return {}
+        present = {asset_name(node) for _, node in iter_assets(self.manifest)}
+        gone = sorted(set(published) - present)
+        if not gone:
+            return {}
+        out: dict[str, str] = {}
+        for asset, history in self.store.contract_histories(gone).items():
+            uid = (history[-1].get("x-dbt") or {}).get("unique_id") if history else None
+            if uid in new:
+                out[new[uid]] = asset
+        return out
+
     def _decide(self, uid: str, doc: dict[str, Any], head: Mapping[str, Any] | None,
                 history: Sequence[dict[str, Any]], passed: set[str],
-                failed: set[str], broken: set[str]) -> Decision:
+                failed: set[str], broken: set[str], source: str | None = None) -> Decision:
         published = None
+        source = source or doc["asset"]
         if head is not None and history:
-            published = Published(doc["asset"], head["version"], head["fingerprint"],
+            published = Published(source, head["version"], head["fingerprint"],
                                   history[-1], tuple(history[:-1]))
         elif head is not None:
             # fingerprint unchanged: nothing to compare
@@ -120,7 +147,7 @@ class Hook(Invocation):
                             "identical to the published contract", doc)
         return decide(doc, published, passed, failed, failed_guarantees=broken,
                       proposals=[p for p in self.proposals.values()
-                                 if p.asset == doc["asset"]],
+                                 if p.asset in (doc["asset"], source)],
                       require_audit_pass=bool(self.settings.get("require_audit_pass")),
                       declared_version=self._declared(uid),
                       block_unverified=bool(self.settings.get("block_unverified_guarantees")))

@@ -108,6 +108,9 @@ class Proposing(Invocation):
             return [f"{asset} is not under contract (no `contract: {{enforced: true}}` and no "
                     "`meta.tessera`): nothing is published for it and there is nothing to "
                     "propose."]
+        if asset not in heads:  # a relation moved (alias, schema): its published asset
+            asset = self._published_asset(uid, heads) or asset
+            doc = {**doc, "asset": asset}
         head = heads.get(asset)
         history = self.store.contract_histories([asset]).get(asset, []) if head else []
         proposals = self._proposals(asset)
