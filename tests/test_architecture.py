@@ -146,6 +146,7 @@ def test_sql_models_and_python_share_one_vocabulary():
         "consumer_source": list(vocabulary.CONSUMER_SOURCES),
         "test_status": list(vocabulary.TEST_STATUSES),
         "run_status": list(vocabulary.RUN_STATUSES),
+        "lifecycle": list(vocabulary.LIFECYCLES),
     }
 
 

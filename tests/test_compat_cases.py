@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tessera_dbt.engine.compat import classify, classify_against_history
+from tessera_dbt.engine.decider import removal_report
 from tessera_dbt.engine.rules import RULES
 
 CASES_DIR = Path(__file__).parent / "cases" / "compat"
@@ -31,7 +32,9 @@ CASES = list(_load())
 def test_rule_case(case, mode, expected):
     passed = [r["test"] for r in case.get("run_results") or () if r["status"] == "pass"]
     by_run = "run_results" in case
-    if case.get("history"):
+    if case["new"] is None:  # the asset itself is gone (ASSET_REMOVED)
+        report = removal_report(case["old"], mode)
+    elif case.get("history"):
         report = classify_against_history(case["history"], case["new"], mode, passed, by_run)
     else:
         report = classify(case["old"], case["new"], mode, passed, by_run)

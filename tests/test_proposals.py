@@ -220,3 +220,69 @@ def test_team_membership_and_forced_approval_without_consumers(tmp_path, capsys)
     op(project, capsys, "force_publish", f"{{proposal_id: {lonely}, reason: nobody reads it}}")
     project.run("build", "--select", "dim_products", "--indirect-selection", "cautious")
     assert _version(project, "%.dim_products") == "2.0.0"
+
+
+@pytest.mark.dbt
+def test_retiring_a_consumed_asset(tmp_path, capsys):
+    """Issue 15: removing a consumed asset goes propose → acknowledge → build and ends with
+    the asset retired in tessera_contract_status and a contract_retired event; propose on
+    an unchanged or uncontracted model says so truthfully."""
+    project = copy_project(tmp_path, "duckdb")
+    project.run("deps")
+    project.run("build")
+    unchanged = op(project, capsys, "propose", "{model: fct_orders}")
+    assert "identical to the published 1.0.0" in unchanged and "Proposed" not in unchanged
+    outside = op(project, capsys, "propose", "{model: marketing_customer_ltv}")
+    assert "is not under contract" in outside
+    op(project, capsys, "register", "{model: dim_products, team: marketing}")
+    project.edit("models/commerce/dim_products.yml",
+                 "      tessera:\n        compatibility: forward\n", "")
+    out = op(project, capsys, "propose", "{model: dim_products}")
+    assert "Proposed retiring" in out and "ASSET_REMOVED" in out, out
+    assert "marketing (waiting)" in out
+    pid = _proposal_id(out)
+    done = op(project, capsys, "acknowledge",
+              f"{{proposal_id: {pid}, team: marketing, response: approved}}")
+    assert "status: approved" in done and "records it retired" in done
+    result = project.run(*BUILD)
+    assert any("retired" in m and "dim_products" in m for m in result.messages), \
+        result.messages
+    status = project.query("select lifecycle, current_version from "
+                           "{state}.tessera_contract_status where asset like '%.dim_products'")
+    assert status == [("retired", None)]
+    assert project.query("select count(*) from {state}.tessera_events where event_type = "
+                         "'contract_retired'") == [(1,)]
+    assert _status(project, pid)[0] == "published"
+    assert project.query("select count(*) from {state}.tessera_contracts where is_current "
+                         "and asset like '%.dim_products'") == [(0,)]
+
+
+@pytest.mark.dbt
+def test_a_relation_moved_in_production_waits_for_its_proposal(tmp_path, capsys):
+    """Issue 15: an alias change is RELATION_CHANGED for the hook and propose as for
+    `tessera check`; once approved, the contract moves with its relation (the old relation
+    is retired, the new one publishes the next major)."""
+    project = copy_project(tmp_path, "duckdb")
+    project.run("deps")
+    project.run("build")
+    project.edit("models/commerce/fct_orders.yml", "      group: commerce\n",
+                 "      group: commerce\n      alias: fct_orders_moved\n")
+    held = project.run(*BUILD)
+    assert any("RELATION_CHANGED" in m and "without an approved proposal" in m
+               for m in held.messages), held.messages
+    assert project.query("select count(*) from {state}.tessera_contracts "
+                         "where asset like '%.fct_orders_moved'") == [(0,)]
+    out = op(project, capsys, "propose", "{model: fct_orders}")
+    assert "RELATION_CHANGED" in out and "1.0.0 → 2.0.0" in out, out
+    pid = _proposal_id(out)
+    waiting = re.findall(r"(\w+) \(waiting\)", out)
+    for team in waiting:
+        op(project, capsys, "acknowledge",
+           f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+    assert _status(project, pid)[0] == "approved"
+    moved = project.run(*BUILD)
+    assert any("published" in m and "fct_orders_moved 2.0.0" in m for m in moved.messages), \
+        [m for m in moved.messages if m.startswith("tessera")]
+    assert _version(project, "%.fct_orders_moved") == "2.0.0"
+    assert project.query("select lifecycle from {state}.tessera_contract_status "
+                         "where asset like '%.fct_orders'") == [("retired",)]

@@ -70,7 +70,12 @@ def test_insufficient_declared_version_is_refused():
 def test_tightening_publishes_only_when_its_test_passed_in_the_run():
     doc = _edit(lambda d: d["guarantees"].setdefault("custom", []).append(
         {"type": "unique", "column": "order_id"}))
-    assert decide(doc, _published(), passed_tests=()).action == "unapproved"
+    # issue 15: an unverified tightening is pending verification (held), not a breaking
+    # change, unless the project opts in to blocking on it
+    pending = decide(doc, _published(), passed_tests=())
+    assert (pending.action, pending.bump) == ("held", "minor")
+    assert decide(doc, _published(), passed_tests=(),
+                  block_unverified=True).action == "unapproved"
     verified = decide(doc, _published(), passed_tests={"test.shop.u"})
     assert (verified.action, verified.version) == ("publish", "1.3.0")
     forward = _published(_edit(lambda d: d.update(compatibility="forward")))

@@ -52,3 +52,14 @@ def test_parse_and_prerelease():
     for bad in ("1.2", "v1.2.3", "01.2.3", "", "1.2.3.4"):
         with pytest.raises(ConfigError, match="not a semantic version"):
             parse_version(bad)
+
+
+def test_versions_order_by_semver_precedence():
+    from tessera_dbt.engine.semver import is_graduation, version_key
+
+    ordered = ["1.0.0", "1.9.0", "1.10.0", "2.0.0-alpha", "2.0.0-rc.1", "2.0.0-rc.2",
+               "2.0.0-rc.10", "2.0.0", "10.0.0"]
+    assert sorted(reversed(ordered), key=version_key) == ordered
+    assert is_graduation("2.0.0-rc.1", "2.0.0") and is_graduation("2.0.0-rc.1", "2.0.0-rc.2")
+    assert not is_graduation("2.0.0", "2.0.1") and not is_graduation("2.0.0-rc.2", "2.0.0-rc.1")
+    assert not is_graduation(None, "2.0.0") and not is_graduation("2.0.0-rc.1", "nonsense")

@@ -10,6 +10,7 @@
       "fail_on_unapproved": false,
       "gate": "warn",
       "require_audit_pass": false,
+      "block_unverified_guarantees": false,
       "publish_targets": none,
       "state_target": none,
       "proposal_expiry_days": 30,

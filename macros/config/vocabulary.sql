@@ -10,13 +10,14 @@
       "proposal_published",
       "consumer_observed", "consumer_registered", "consumer_unregistered",
       "notification_failed",
-      "proposal_reminder", "notification_sent"
+      "proposal_reminder", "notification_sent", "contract_retired"
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],
     "ack_state": ["waiting", "approved", "migrating", "blocked"],
     "consumer_source": ["declared", "registered", "downstream", "exposure", "project"],
     "test_status": ["pass", "fail", "warn", "error", "skipped"],
-    "run_status": ["passed", "failed", "partial", "skipped"]
+    "run_status": ["passed", "failed", "partial", "skipped"],
+    "lifecycle": ["current", "retired"]
   }) }}
 {% endmacro %}

@@ -1,10 +1,50 @@
-{#- One row per asset: its current contract, open proposals and how its guarantees fare. -#}
+{#- One row per asset: its current contract (or its retirement), open proposals and how
+    its guarantees fare. -#}
 {{ config(schema=tessera.setting("schema")) }}
 with current_contracts as (
 
     select asset, owner, version as current_version, published_at
     from {{ ref("tessera_contracts") }}
     where is_current
+
+),
+
+retirements as (
+
+    {#- the latest retirement of an asset with no version in force since -#}
+    select events.asset, max(events.recorded_at) as retired_at
+    from {{ ref("stg_tessera__events") }} as events
+    left join current_contracts on events.asset = current_contracts.asset
+    where events.event_type = {{ tessera.word('event_type', 'contract_retired') }}
+        and current_contracts.asset is null
+    group by events.asset
+
+),
+
+last_published as (
+
+    select asset, owner, version, published_at
+    from (
+        select
+            asset, owner, version, published_at,
+            row_number() over (partition by asset order by published_at desc) as recency
+        from {{ ref("tessera_contracts") }}
+    ) as ranked
+    where recency = 1
+
+),
+
+assets as (
+
+    select asset, owner, current_version, published_at, cast(null as {{ dbt.type_timestamp() }}) as retired_at,
+        {{ tessera.word('lifecycle', 'current') }} as lifecycle
+    from current_contracts
+    union all
+    select retirements.asset, last_published.owner, cast(null as {{ dbt.type_string() }}) as current_version,
+        last_published.published_at, retirements.retired_at,
+        {{ tessera.word('lifecycle', 'retired') }} as lifecycle
+    from retirements
+    left join last_published on retirements.asset = last_published.asset
 
 ),
 
@@ -34,13 +74,15 @@ trends as (
 )
 
 select
-    current_contracts.asset,
-    current_contracts.owner,
-    current_contracts.current_version,
-    current_contracts.published_at,
+    assets.asset,
+    assets.owner,
+    assets.current_version,
+    assets.published_at,
     coalesce(open_proposals.open_proposals, 0) as open_proposals,
     trends.last_audit_status,
-    trends.audit_pass_rate_30d
-from current_contracts
-left join open_proposals on current_contracts.asset = open_proposals.asset
-left join trends on current_contracts.asset = trends.asset
+    trends.audit_pass_rate_30d,
+    assets.lifecycle,
+    assets.retired_at
+from assets
+left join open_proposals on assets.asset = open_proposals.asset
+left join trends on assets.asset = trends.asset

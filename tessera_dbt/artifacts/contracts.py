@@ -33,6 +33,36 @@ def _compatibility(node: dict[str, Any], tessera: dict[str, Any]) -> str:
     return mode
 
 
+# materializations whose constraints dbt enforces (dbt-core: table and incremental models
+# with an enforced contract); a view or an ephemeral model enforces none
+_CONSTRAINED = ("table", "incremental")
+
+
+def enforces_constraints(node: dict[str, Any]) -> bool:
+    config = node.get("config") or {}
+    enforced = (config.get("contract") or {}).get("enforced") or (
+        node.get("contract") or {}).get("enforced")
+    return (node.get("resource_type") == "model" and bool(enforced)
+            and config.get("materialized", "table") in _CONSTRAINED)
+
+
+def declared_columns(node: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The node's columns with their declared types; a seed's `column_types` declare the
+    types of its columns (and columns of their own when the YAML lists none)."""
+    columns = {k: dict(v) for k, v in (node.get("columns") or {}).items()}
+    types = (node.get("config") or {}).get("column_types") or {}
+    if node.get("resource_type") != "seed" or not isinstance(types, dict):
+        return columns
+    by_name = {str(c.get("name") or k).lower(): k for k, c in columns.items()}
+    for name, data_type in types.items():
+        key = by_name.get(str(name).lower())
+        if key is None:
+            columns[str(name)] = {"name": str(name), "data_type": data_type}
+        elif not columns[key].get("data_type"):
+            columns[key]["data_type"] = data_type
+    return columns
+
+
 def _column_schema(column: dict[str, Any], dialect: str, required: bool) -> dict[str, Any]:
     data_type = column.get("data_type")
     prop: dict[str, Any] = {}
@@ -102,11 +132,12 @@ class Extractor:
     def document(self, unique_id: str, node: dict[str, Any]) -> dict[str, Any]:
         tessera = tessera_meta(node) or {}
         builder = self._builder(unique_id)
-        for column in (node.get("columns") or {}).values():
-            if column.get("constraints"):
-                builder.add_constraints(column.get("name"), column["constraints"])
-        if node.get("constraints"):
-            builder.add_constraints(None, node["constraints"])
+        if enforces_constraints(node):
+            for column in (node.get("columns") or {}).values():
+                if column.get("constraints"):
+                    builder.add_constraints(column.get("name"), column["constraints"])
+            if node.get("constraints"):
+                builder.add_constraints(None, node["constraints"])
         if node.get("resource_type") == "source":
             builder.set_freshness(node.get("freshness"), node.get("loaded_at_field"))
         if tessera.get("freshness"):
@@ -114,7 +145,7 @@ class Extractor:
 
         properties: dict[str, Any] = {}
         required: list[str] = []
-        for key, column in (node.get("columns") or {}).items():
+        for key, column in declared_columns(node).items():
             name = column.get("name") or key
             is_required = builder.nullability.get(name) == "never"
             properties[name] = _column_schema(column, self.dialect, is_required)
@@ -151,6 +182,19 @@ class Extractor:
         if node.get("version") is not None:
             out["model_version"] = node["version"]
             out["latest_version"] = node.get("latest_version")
+        config = node.get("config") or {}
+        # what the asset-level rules compare (engine.asset_rules): the relation as the
+        # project declares it, the materialization, whether dbt enforces the types
+        out["relation"] = {
+            "database": node.get("database"), "schema": node.get("schema"),
+            "identifier": node.get("identifier") or node.get("alias") or node.get("name"),
+            "schema_config": config.get("schema"), "database_config": config.get("database")}
+        if node.get("resource_type") != "source":
+            out["materialized"] = config.get("materialized") or node.get("resource_type")
+            out["contract_enforced"] = bool(((config.get("contract") or {}).get("enforced"))
+                                            or (node.get("contract") or {}).get("enforced"))
+        if node.get("deprecation_date"):
+            out["deprecation_date"] = str(node["deprecation_date"])
         for key in ("access", "group"):
             value = node.get(key) or (node.get("config") or {}).get(key)
             if value:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..engine.guarantee_diff import guarantee_key
+from ..engine.thresholds import FAILURE_CONFIGS, is_default, never_fails
 
 _REF = re.compile(r"""ref\(\s*(?:['"][^'"]*['"]\s*,\s*)?['"](?P<name>[^'"]+)['"]"""
                   r"""(?:\s*,\s*(?:v|version)\s*=\s*['"]?(?P<version>[^'")\s]+))?""")
@@ -50,6 +51,12 @@ def unquote_column(name: Any) -> Any:
     return name
 
 
+def _weakness(entry: dict[str, Any]) -> int:
+    """How conditioned a guarantee entry is (0: error severity, every row, no threshold)."""
+    return (2 * (str(entry.get("severity") or "error") == "warn")
+            + sum(1 for k in ("where", *FAILURE_CONFIGS) if entry.get(k) is not None))
+
+
 class GuaranteeBuilder:
     """Collects the guarantees of one asset; `document()` renders the documented shape."""
 
@@ -69,9 +76,9 @@ class GuaranteeBuilder:
     def add_custom(self, entry: dict[str, Any], test_id: str | None = None) -> None:
         key = guarantee_key(entry)
         existing = self.custom.get(key)
-        # A test and a constraint making the same promise are one guarantee; the
-        # error-severity form is the stronger promise and wins.
-        if existing is None or existing.get("severity") == "warn":
+        # A test and a constraint making the same promise are one guarantee, at its
+        # strongest: an unconditional error-severity form wins over a conditioned one.
+        if existing is None or _weakness(entry) < _weakness(existing):
             self.custom[key] = entry
         self._record_test(key, test_id)
 
@@ -101,6 +108,11 @@ class GuaranteeBuilder:
             options["severity"] = "warn"
         if config.get("where"):
             options["where"] = config["where"]
+        for name in FAILURE_CONFIGS:
+            if not is_default(name, config.get(name)):
+                options[name] = config[name]
+        if never_fails({**config, **options}):
+            return  # a test that can never fail promises nothing: its guarantee is gone
         metadata = test.get("test_metadata")
         if not metadata:
             sql = test.get("raw_code", test.get("raw_sql")) or ""
@@ -144,8 +156,10 @@ class GuaranteeBuilder:
             columns = [column] if column else list(constraint.get("columns") or [])
             if kind in ("not_null", "primary_key"):
                 for name in columns:
-                    if name not in self.nullability and f"nullability.{name}" not in self.custom:
-                        self.nullability[name] = "never"
+                    # an enforced constraint outranks a weaker test of the same promise
+                    # (warn, where, error_if): one promise, at its strongest
+                    self.nullability[name] = "never"
+                    self.custom.pop(f"nullability.{name}", None)
             if kind in ("unique", "primary_key") and columns:
                 entry: dict[str, Any] = {"type": kind}
                 if len(columns) == 1:

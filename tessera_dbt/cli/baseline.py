@@ -47,6 +47,12 @@ def project_settings(project_dir: str) -> dict[str, Any]:
     return settings if isinstance(settings, dict) else {}
 
 
+def project_setting(project_dir: str, name: str) -> bool:
+    """A boolean setting of `vars.tessera` (a `"true"` string counts, as in dbt)."""
+    value = project_settings(project_dir).get(name)
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 def state_target(project_dir: str, explicit: str | None) -> str | None:
     """The dbt target whose published state counts: --target, else
     vars.tessera.state_target, else None (the profile's default target)."""

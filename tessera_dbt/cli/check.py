@@ -17,11 +17,11 @@ from ..artifacts.contracts import extract_contracts
 from ..artifacts.nodes import tessera_meta
 from ..artifacts.readers import Manifest, load_manifest, load_run_results
 from ..engine.changes import Change
-from ..engine.verdicts import AssetCheck, compare, dbt_name, removed, unique_id_of
+from ..engine.verdicts import AssetCheck, compare, removed, unique_id_of
 from ..lineage.cache import default_cache
 from ..lineage.columns import changed_columns_of
 from ..lineage.consumers import reached_consumers
-from .baseline import Baseline, locate
+from .baseline import Baseline, locate, project_setting
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ def check(
     verified_by_run: bool = False,
     declared_versions: Mapping[str, str] | None = None,
     state_target: str | None = None,
+    block_unverified: bool = False,
 ) -> list[AssetCheck]:
     """One AssetCheck per asset under contract now or published before, sorted by name.
 
@@ -86,9 +87,8 @@ def check(
     for i, doc in enumerate(documents):
         asset = matched.get(i)
         if asset is None:
-            out.append(AssetCheck(doc["asset"], dbt_name(doc), unique_id_of(doc), "new",
-                                  str(doc.get("compatibility")), "not published yet",
-                                  next_version="1.0.0", document=doc))
+            out.append(compare(doc, doc["asset"], [], [], lambda *_: (),
+                               declared=declared.get(unique_id_of(doc) or "")))
             continue
         current = {**doc, "asset": asset}
         registered = state.registrations.get(asset) or {}
@@ -108,7 +108,7 @@ def check(
                            knows_proposals=baseline.knows_proposals, passed=passed_tests,
                            verified=verified_by_run,
                            declared=declared.get(unique_id_of(doc) or ""),
-                           target=state_target))
+                           target=state_target, block_unverified=block_unverified))
     for asset in sorted(set(state.histories) - set(matched.values())):
         head = state.histories[asset][-1]
         uid = unique_id_of(head)
@@ -116,7 +116,8 @@ def check(
             uid in manifest.nodes or uid in manifest.sources)
         out.append(removed(asset, head, present, reached_consumers(
             manifest, uid, head, None, consumer_manifests,
-            state.registrations.get(asset) or {})))
+            state.registrations.get(asset) or {}),
+            [p for p in state.proposals.values() if p.asset == asset], state_target))
     if cache is not None:
         cache.save()
     out.sort(key=lambda c: (c.name, c.asset))
@@ -126,7 +127,7 @@ def check(
 def run(manifest_path: str, read_baseline: Callable[[], Baseline], *,
         run_results: str | None = None, consumer_manifests: Sequence[str] = (),
         all_assets: bool = False, project_dir: str = ".", target: str | None = None,
-        catalog: str | None = None) -> CheckRun:
+        catalog: str | None = None, block_unverified: bool | None = None) -> CheckRun:
     """The local inputs are read (and refused) first: a typo costs no warehouse call.
     `catalog` (catalog.json) types the columns the manifest leaves untyped."""
     manifest = load_manifest(manifest_path)
@@ -143,7 +144,9 @@ def run(manifest_path: str, read_baseline: Callable[[], Baseline], *,
     checks = check(documents, baseline, manifest=manifest, consumer_manifests=consumers,
                    passed_tests=passed, verified_by_run=bool(run_results),
                    declared_versions=_declared_versions(manifest, documents),
-                   state_target=target or baseline.state.target)
+                   state_target=target or baseline.state.target,
+                   block_unverified=project_setting(project_dir, "block_unverified_guarantees")
+                   if block_unverified is None else block_unverified)
     return CheckRun(checks, baseline, target or baseline.state.target,
                     locate(project_dir, checks))
 

@@ -83,7 +83,7 @@ def text(run: CheckRun) -> str:
             continue
         lines += ["", f"{c.name} ({c.asset}): {c.status}: {c.reason}"]
         for change in c.changes:
-            mark = "✗" if change.breaks(c.mode) else "✓"
+            mark = _mark(c, change)
             lines.append(f"  {mark} {change.rule} at `{change.path}`: {change.message}")
         if c.affected:
             lines.append("  affected: " + "; ".join(_consumer(a) for a in c.affected))
@@ -95,6 +95,24 @@ def text(run: CheckRun) -> str:
             lines.append(f"  next: {c.next_step}")
         lines += [f"    {command}" for command in c.next_commands]
     return "\n".join(lines)
+
+
+_BREAKING_CELL = {"✗": "✗ yes", "?": "pending verification"}
+
+
+def _mark(c: AssetCheck, change: Any) -> str:
+    """✗ breaks, ? waits for its test (pending verification), ✓ does not break."""
+    if change in c.breaking_changes:
+        return "✗"
+    return "?" if c.verdict is not None and change in c.verdict.pending else "✓"
+
+
+def _change_json(c: AssetCheck, change: Any) -> dict[str, Any]:
+    out = change.to_json(c.mode)
+    out["breaking"] = change in c.breaking_changes
+    if c.verdict is not None and change in c.verdict.pending:
+        out["pending_verification"] = True
+    return out
 
 
 # --- json ------------------------------------------------------------------------------
@@ -119,7 +137,8 @@ def to_json(run: CheckRun) -> dict[str, Any]:
             "name": c.name, "asset": c.asset, "unique_id": c.unique_id, "status": c.status,
             "blocking": c.blocking, "reason": c.reason, "mode": c.mode, "bump": c.bump,
             "published_version": c.published_version, "next_version": c.next_version,
-            "changes": [ch.to_json(c.mode) for ch in c.changes],
+            "changes": [_change_json(c, ch) for ch in c.changes],
+            "pending_verification": list(c.pending_verification),
             "affected_consumers": [dict(a) for a in c.affected],
             "proposal": _proposal_json(c), "next_step": c.next_step,
             "next_commands": list(c.next_commands), "file": file, "line": line})
@@ -178,7 +197,7 @@ def markdown(run: CheckRun) -> str:
             lines += [""] + _md_table(
                 ("rule", "path", "breaking", "what changed"),
                 [(_code(ch.rule), _code(ch.path or "(asset)"),
-                  "✗ yes" if ch.breaks(c.mode) else "no", _cell(ch.message))
+                  _BREAKING_CELL.get(_mark(c, ch), "no"), _cell(ch.message))
                  for ch in c.changes])
         if c.affected:
             lines += ["", "**Affected consumers:** "
@@ -221,7 +240,7 @@ def github(run: CheckRun) -> str:
         props = [f"file={escape_property(file)}", f"line={line}"] if file else []
         props.append(f"title={escape_property(f'tessera: {c.name} is {c.status}')}")
         body = [f"{c.asset}: {c.reason}"]
-        body += [f"{'✗' if ch.breaks(c.mode) else '✓'} {ch.rule} at `{ch.path}`: {ch.message}"
+        body += [f"{_mark(c, ch)} {ch.rule} at `{ch.path}`: {ch.message}"
                  for ch in c.changes]
         if c.affected:
             body.append("affected: " + "; ".join(_consumer(a) for a in c.affected))

@@ -130,7 +130,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     run = run_check(manifest, read_baseline, run_results=args.run_results,
                        consumer_manifests=args.consumer_manifest, all_assets=args.all_assets,
                        project_dir=args.project_dir, target=target,
-                       catalog=_catalog_path(args, manifest))
+                       catalog=_catalog_path(args, manifest),
+                       block_unverified=args.block_unverified)
     write(render(run, args.format))
     return EXIT_FAIL if run.blocking else EXIT_OK
 

@@ -153,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--run-results", metavar="PATH",
                        help="run_results.json of the build: passing tests verify tightened "
                             "guarantees")
+    check.add_argument("--block-unverified", action="store_true", default=None,
+                       help="count an added or tightened guarantee whose test has not passed "
+                            "as breaking (default: vars.tessera.block_unverified_guarantees, "
+                            "else reported as compatible, pending verification)")
     check.add_argument("--consumer-manifest", action="append", default=[], metavar="PATH",
                        help="manifest of another dbt project that refs this project's "
                             "public models (repeatable)")

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from .asset_rules import asset_changes, asset_shape, same_shape
 from .changes import Change, Report, base_mode
 from .errors import ConfigError
 from .guarantee_diff import guarantee_changes, normalise_guarantees
@@ -76,6 +77,9 @@ def promises(doc: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: doc[k] for k in doc if k in keys}
     if "guarantees" in out:
         out["guarantees"] = _without_test_ids(out["guarantees"])
+    shape = asset_shape(doc)
+    if shape:
+        out["x-dbt"] = shape
     return out
 
 
@@ -99,7 +103,7 @@ def _same_property_orders(a: Any, b: Any) -> bool:
 def same_document(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     """Equal as parsed, column order included (compatibility.md, Semver)."""
     keys = _compared_keys(old)
-    if keys != _compared_keys(new):
+    if keys != _compared_keys(new) or not same_shape(old, new):
         return False
     for key in keys:
         a, b = old[key], new[key]
@@ -165,12 +169,17 @@ def classify(
         # schema's side of it; an advisory or filtered test leaves the schema to speak.
         not_null_paths=old_guarded | new_guarded,
         enum_guarded={g.column for g in all_g if g.kind == "accepted_values" and g.column
-                      and g.severity == "error" and not g.where},
+                      and g.strict},
     )
     if not same_guarantees:
         gone = _vanished(old_cols, new_cols)
         changes += guarantee_changes(old_g, new_g, passed, verified_by_run, gone)
+    changes += asset_changes(old, new)
     changes += _other_changes(old, new)
+    if not changes:  # every verdict that suggests a bump names the change behind it
+        changes.append(Change("FORM_CHANGED", "", None, None, frozenset(),
+                              "Only the form changed (a list reordered, SQL whitespace or "
+                              "comments): no promise did."))
     return _report(old, new, effective, changes)
 
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .changes import Change
 from .rules import RULES_BY_ID
+from .thresholds import FAILURE_CONFIGS, is_default, never_fails, tolerated
 
 _BF = RULES_BY_ID["GUARANTEE_REMOVED"].breaks_under
 _B = RULES_BY_ID["GUARANTEE_ADDED"].breaks_under
 _NO: frozenset[str] = frozenset()
-_ENTRY_FIELDS = frozenset({"type", "column", "name", "severity", "where", "test"})
+_ENTRY_FIELDS = frozenset({"type", "column", "name", "severity", "where", "test",
+                           *FAILURE_CONFIGS})
 _PERIOD_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
 
 
@@ -31,6 +33,13 @@ class Guarantee:
     severity: str
     where: str | None
     tests: tuple[str, ...]
+    failure: Mapping[str, Any] = field(default_factory=dict)  # error_if, fail_calc, limit...
+
+    @property
+    def strict(self) -> bool:
+        """Error severity, on every row, failing on the first failing row: the promise a
+        schema's NOT NULL or enum makes."""
+        return self.severity == "error" and not self.where and not self.failure
 
     @property
     def path(self) -> str:
@@ -102,10 +111,14 @@ def normalise_guarantees(doc: Mapping[str, Any]) -> dict[str, Guarantee]:
         else:
             key = guarantee_key(dict(entry))
         severity = str(entry.get("severity") or "error").lower()
+        if never_fails(entry):
+            continue  # a guarantee that can never fail promises nothing: it counts as removed
+        failure = {k: entry[k] for k in FAILURE_CONFIGS
+                   if k in entry and not is_default(k, entry[k])}
         out[key] = Guarantee(key, kind, entry.get("column"), args,
                              "warn" if severity == "warn" else "error", entry.get("where"),
                              ids(key, f"nullability.{entry.get('column')}", entry=entry)
-                             if kind == "not_null" else ids(key, entry=entry))
+                             if kind == "not_null" else ids(key, entry=entry), failure)
     return out
 
 
@@ -117,6 +130,7 @@ def _change(rule: str, g: Guarantee, old: Any, new: Any, modes: frozenset[str], 
 def _describe(g: Guarantee) -> str:
     where = f" where {g.where}" if g.where else ""
     severity = " (severity warn)" if g.advisory else ""
+    severity += "".join(f" {k} {v}" for k, v in sorted(g.failure.items()))
     on = f" on `{g.column}`" if g.column else ""
     name = "" if g.column else f" `{g.key.split('.', 1)[-1]}`" if "." in g.key else ""
     return f"{g.kind}{name}{on}{where}{severity}"
@@ -196,6 +210,36 @@ def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str],
     return loose, tight, replaced
 
 
+def _compare_failure(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str]]:
+    """(loosened, tightened) by the failure configs: more failing rows tolerated, a
+    different `fail_calc` or a smaller `limit` loosen; the reverse tightens. `warn_if`
+    decides warnings only: it changes an advisory guarantee, never an error one."""
+    loose: list[str] = []
+    tight: list[str] = []
+    a, b = old.failure, new.failure
+    if a.get("error_if") != b.get("error_if"):
+        before, after = tolerated(a.get("error_if")), tolerated(b.get("error_if"))
+        text = f"error_if {a.get('error_if', '!= 0')} → {b.get('error_if', '!= 0')}"
+        if before is not None and after is not None and after < before:
+            tight.append(text)
+        elif before != after or before is None:
+            loose.append(text + (f" (up to {after:g} failing rows pass)" if after else ""))
+    if a.get("fail_calc") != b.get("fail_calc"):
+        text = f"fail_calc {a.get('fail_calc', 'count(*)')} → {b.get('fail_calc', 'count(*)')}"
+        (tight if "fail_calc" not in b else loose).append(text)
+    if a.get("limit") != b.get("limit") and (a.get("error_if") or b.get("error_if")
+                                             or a.get("fail_calc") or b.get("fail_calc")):
+        before, after = a.get("limit"), b.get("limit")
+        text = f"limit {before} → {after}"
+        if after is None or (before is not None and after > before):
+            tight.append(text)
+        else:
+            loose.append(text)
+    if a.get("warn_if") != b.get("warn_if") and new.advisory:
+        loose.append(f"warn_if {a.get('warn_if', '!= 0')} → {b.get('warn_if', '!= 0')}")
+    return loose, tight
+
+
 def guarantee_changes(old: dict[str, Guarantee], new: dict[str, Guarantee],
                       passed: frozenset[str], by_run: bool, vanished: set[str]) -> list[Change]:
     """Changes of part 4. A not-null promise on a column that appears or vanishes is the
@@ -240,6 +284,9 @@ def guarantee_changes(old: dict[str, Guarantee], new: dict[str, Guarantee],
             else:
                 loose.append(f"where filter {'added' if before.where is None else 'changed'}: "
                              f"{after.where}")
+        failure_loose, failure_tight = _compare_failure(before, after)
+        loose += failure_loose
+        tight += failure_tight
         both_advisory = before.advisory and after.advisory
         if loose:
             changes.append(_change(

@@ -11,14 +11,23 @@ from .warehouse_types import (  # parse_type: for the docstring's example
 )
 
 
+def _nullable(fragment: dict) -> dict:
+    """A member of a struct, map or array may hold null unless declared otherwise (a
+    warehouse type does not say NOT NULL of its members)."""
+    kind = fragment.get("type")
+    if isinstance(kind, str):
+        return {**fragment, "type": [kind, "null"]}
+    return fragment
+
+
 def to_json_schema(t: CanonicalType, data_type_text: str | None = None) -> dict:
     """A JSON Schema 2020-12 fragment for a value of type `t`, without nullability.
 
     Nested member fragments carry "x-data-type": the member's text as written in
     `data_type_text` when it can be sliced from it, else its canonical spelling.
 
-    >>> to_json_schema(parse_type("ARRAY<STRING(10)>", "bigquery"), "ARRAY<STRING(10)>")
-    {'type': 'array', 'items': {'type': 'string', 'maxLength': 10, 'x-data-type': 'STRING(10)'}}
+    >>> to_json_schema(parse_type("ARRAY<STRING(10)>", "bigquery"), "ARRAY<STRING(10)>")["items"]
+    {'type': ['string', 'null'], 'maxLength': 10, 'x-data-type': 'STRING(10)'}
     """
     members = member_types(t)
     texts = [type_to_text(m) for _, m in members]
@@ -28,7 +37,7 @@ def to_json_schema(t: CanonicalType, data_type_text: str | None = None) -> dict:
         aligned = [s for s, _ in member_types(written)] == [s for s, _ in members]
         if aligned and len(slices) == len(members):
             texts = list(slices)
-    fragments = {suffix: {**to_json_schema(m, text), "x-data-type": text}
+    fragments = {suffix: _nullable({**to_json_schema(m, text), "x-data-type": text})
                  for (suffix, m), text in zip(members, texts, strict=True)}
     family = t.family
     if t.name == "struct":

@@ -35,6 +35,7 @@ class Proposal:
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     resolved_at: Any = None
     forced: bool = False
+    retire: bool = False  # a proposal to retire the asset (deleted or out of contract)
 
     @property
     def missing(self) -> list[str]:

@@ -1,37 +1,36 @@
 """What the on-run-end hook publishes (write-audit-publish), decided as pure functions.
 
-For each asset under contract that this run built, the new contract is compared with the
-current published version: identical → nothing; non-breaking and verified → the suggested
-bump; breaking → only under an approved proposal (or as a pre-release), otherwise nothing
-is published and the attempt is recorded as an unapproved change.
+The verdict comes from the one decider (`decider.judge`, shared with `tessera check` and
+`propose`); this module maps it to the hook's action: first publication, compatible and
+verified, a graduating pre-release, an approved or pre-release breaking change → publish;
+identical → nothing; breaking without approval → an unapproved change is recorded;
+pending verification (an added or tightened guarantee whose test did not pass in this
+run) or a failed guarantee under `require_audit_pass` → held.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .changes import Change, Report
-from .compat import classify, classify_against_history, promises, same_document
-from .semver import bump_version, check_declared_version, is_prerelease
-from .vocabulary import Action, Bump
+from .decider import Verdict, content_hash, fingerprint, judge
+from .proposal import Proposal
+from .vocabulary import Action, Bump, Outcome
 
-_TIGHTENINGS = ("GUARANTEE_ADDED", "GUARANTEE_TIGHTENED")
+__all__ = ["Decision", "Published", "action_of", "content_hash", "decide", "fingerprint"]
+
+_ACTIONS: dict[Outcome, Action] = {
+    "first": "publish", "graduation": "publish", "compatible": "publish",
+    "breaking_approved": "publish", "unchanged": "unchanged",
+    "breaking_pending": "unapproved", "breaking_unproposed": "unapproved",
+    "pending_verification": "held", "held": "held",
+}
 
 
-def content_hash(*parts: Any) -> str:
-    """A deterministic digest of JSON-able parts: the same inputs always give the same
-    value (`state.ids.stable_id` builds event ids with it)."""
-    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def fingerprint(doc: Mapping[str, Any]) -> str:
-    """Changes whenever anything compared changes (column order included)."""
-    return content_hash(promises(doc))
+def action_of(verdict: Verdict) -> Action:
+    return _ACTIONS[verdict.outcome]
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,12 @@ class Decision:
     reason: str
     contract: Mapping[str, Any] = field(repr=False, default_factory=dict)
     proposal_id: str | None = None
+    verdict: Verdict | None = field(default=None, repr=False, compare=False)
 
     @property
     def breaking_changes(self) -> tuple[Change, ...]:
+        if self.verdict is not None:
+            return self.verdict.breaking_changes
         return self.report.breaking_changes if self.report else ()
 
 
@@ -84,47 +86,42 @@ def decide(
     require_audit_pass: bool = False,
     declared_version: str | None = None,
     failed_guarantees: Iterable[str] = (),
+    proposals: Iterable[Proposal] = (),
+    block_unverified: bool = False,
 ) -> Decision:
     """Decide what to publish for one asset built in this run. `failed_guarantees` are the
     asset's guarantees whose check failed in the run (from the audit rows: tests and source
     freshness); with `require_audit_pass` any of them, or any failed test behind the
-    contract's `x-tests`, holds every publication, not only tightenings."""
+    contract's `x-tests`, holds every publication, not only tightenings.
+    `approved_proposal` ({proposal_id, version}) is an approved proposal for this exact
+    contract; `proposals` are the asset's proposals (the hook passes them all)."""
     asset = str(doc["asset"])
-    if require_audit_pass:
-        broken = _broken_guarantees(doc, set(failed_tests), failed_guarantees)
-        if broken:
-            return Decision(asset, "held", None, "none", None,
-                            "require_audit_pass: guarantee(s) failed in this run: "
-                            + "; ".join(broken), doc)
-    if published is None:
-        version = declared_version or "1.0.0"
-        return Decision(asset, "publish", version, "major", None, "first publication", doc)
-    if published.fingerprint == fingerprint(doc) or same_document(published.contract, doc):
-        return Decision(asset, "unchanged", published.version, "none", None,
-                        "identical to the published contract", doc)
-    history = [*published.history, published.contract]
-    report = (classify_against_history(history, doc, passed_tests=passed_tests,
-                                       verified_by_run=True)
-              if len(history) > 1 else
-              classify(published.contract, doc, passed_tests=passed_tests,
-                       verified_by_run=True))
-    bump = report.suggested_bump
-    version = declared_version or bump_version(published.version, bump)
-    if declared_version:
-        check_declared_version(published.version, declared_version, bump)
-    unverified = [c for c in report.changes if c.rule in _TIGHTENINGS and c.breaks_under]
-    if report.breaking:
-        if declared_version and is_prerelease(declared_version):
-            return Decision(asset, "publish", version, bump, report,
-                            "pre-release: consumers opt in, no proposal needed", doc)
-        if approved_proposal is not None:
-            return Decision(asset, "publish", version, bump, report,
-                            "breaking change approved by its proposal", doc,
-                            proposal_id=str(approved_proposal.get("proposal_id")))
-        return Decision(asset, "unapproved", None, bump, report,
-                        "breaking change without an approved proposal", doc)
-    if unverified:
-        return Decision(asset, "held", None, bump, report,
-                        "a tightened guarantee was not verified by a passing test in this run",
-                        doc)
-    return Decision(asset, "publish", version, bump, report, f"{bump} change", doc)
+    broken = (_broken_guarantees(doc, set(failed_tests), failed_guarantees)
+              if require_audit_pass else [])
+    found = list(proposals)
+    if approved_proposal is not None:
+        found.append(Proposal(str(approved_proposal.get("proposal_id")), asset, "approved",
+                              approved_proposal.get("version"), fingerprint(doc), [], None,
+                              None, None, [], {}))
+    history = [*published.history, published.contract] if published is not None else []
+    verdict = judge(doc, history, passed_tests=passed_tests, verified_by_run=True,
+                    proposals=found, declared_version=declared_version,
+                    block_unverified=block_unverified, broken=broken,
+                    published_version=published.version if published is not None else None)
+    action = action_of(verdict)
+    reason = verdict.reason
+    if verdict.outcome == "breaking_approved" and verdict.approval == "proposal":
+        reason = "breaking change approved by its proposal"
+    elif action == "unapproved":
+        reason = "breaking change without an approved proposal"
+    elif verdict.outcome == "pending_verification":
+        reason = ("a tightened guarantee was not verified by a passing test in this run "
+                  f"({verdict.reason})")
+    elif verdict.outcome == "breaking_approved":
+        reason = "pre-release: consumers opt in, no proposal needed"
+    return Decision(asset, action, verdict.version if action == "publish" else
+                    (verdict.version if action == "unchanged" else None),
+                    verdict.bump, verdict.report, reason, doc,
+                    proposal_id=verdict.proposal.proposal_id
+                    if action == "publish" and verdict.proposal else None,
+                    verdict=verdict)

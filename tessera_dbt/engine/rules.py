@@ -102,6 +102,38 @@ RULES: tuple[Rule, ...] = (
          "Run its test in the same build (dbt build): a passing test verifies it."),
 )
 
+# Asset-level rules (docs/compatibility-extensions.md): the relation consumers query, its
+# materialization, whether dbt enforces the declared types, and the asset itself.
+RULES += (
+    Rule("RELATION_CHANGED", "The relation consumers query moved (alias, schema, database, "
+         "or a versioned model's latest_version).", BF, Level.MINOR,
+         "Consumers keep querying the old relation: it is gone, or stale.",
+         "Keep the old relation (a view on the new one, or `alias` unchanged) until consumers "
+         "have moved; propose the move so they can acknowledge."),
+    Rule("ASSET_UNQUERYABLE", "The asset no longer builds a relation (materialized as "
+         "ephemeral).", BF, Level.MINOR,
+         "There is nothing in the warehouse left to query.",
+         "Keep a table or view materialization; put the ephemeral logic in a new model."),
+    Rule("MATERIALIZATION_CHANGED", "The materialization changed between table, view, "
+         "incremental, materialized_view or snapshot.", NONE, Level.PATCH,
+         "Nothing by itself; constraints the new materialization does not enforce are "
+         "reported as removed guarantees.",
+         "Nothing to do, unless a removed constraint is reported beside it."),
+    Rule("TYPES_UNENFORCED", "`contract.enforced` was turned off while the asset stays under "
+         "contract.", B, Level.MINOR,
+         "dbt no longer checks the declared column types at build: the type promise is "
+         "loosened.",
+         "Keep `contract: {enforced: true}`; propose the change if it must go."),
+    Rule("FORM_CHANGED", "Only the form changed (a list reordered, SQL whitespace or "
+         "comments): no promise did.", NONE, Level.PATCH,
+         "Nothing changes for consumers; the version still moves, so the change is named.",
+         "Nothing to do."),
+    Rule("ASSET_REMOVED", "A published asset was deleted, disabled or taken out of contract.",
+         BF, Level.MINOR, "Its consumers lose the asset.",
+         "Propose its retirement (`tessera.propose` on it): its consumers acknowledge, and "
+         "the next build records it retired."),
+)
+
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 for _rule in RULES:
     for _alias in _rule.aliases:

@@ -92,3 +92,28 @@ def check_declared_version(current: str | None, declared: str, required_bump: st
             f"{required_bump} bump this change needs",
             f"declare {needed} or higher",
         )
+
+
+def version_key(text: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
+    """A sort key giving semver precedence: 1.9.0 < 1.10.0, 2.0.0-rc.1 < 2.0.0, and
+    numeric pre-release identifiers below alphanumeric ones (semver.org, item 11).
+
+    >>> sorted(["1.10.0", "1.9.0", "2.0.0", "2.0.0-rc.1"], key=version_key)
+    ['1.9.0', '1.10.0', '2.0.0-rc.1', '2.0.0']
+    """
+    v = parse_version(text)
+    if v.prerelease is None:
+        return (v.major, v.minor, v.patch, 1, ())
+    ids = tuple((0, int(p)) if p.isdigit() else (1, p) for p in v.prerelease.split("."))
+    return (v.major, v.minor, v.patch, 0, ids)  # type: ignore[return-value]
+
+
+def is_graduation(published: str | None, declared: str | None) -> bool:
+    """Whether `declared` releases the pre-release `published` (2.0.0-rc.1 → 2.0.0, or a
+    later pre-release of it): a new version without a content change."""
+    if not published or not declared:
+        return False
+    try:
+        return is_prerelease(published) and version_key(declared) > version_key(published)
+    except ConfigError:
+        return False

@@ -148,7 +148,7 @@ def _kind(frag: Mapping[str, Any], ctype: CanonicalType | None,
 def required_by_guarantee(guarantees: Mapping[str, Any]) -> set[str]:
     """Paths a not-null guarantee makes required (error severity, on every row)."""
     return {g.column for g in guarantees.values()
-            if g.kind == "not_null" and g.column and g.severity == "error" and not g.where}
+            if g.kind == "not_null" and g.column and g.strict}
 
 
 def _change(rule: str, path: str, old: Any, new: Any, message: str) -> Change:
@@ -261,6 +261,15 @@ def _compare_containers(d: _Differ, path: str, old: Column, new: Column) -> None
 
 
 def _compare_scalar_types(d: _Differ, path: str, old: Column, new: Column) -> None:
+    declared = (bool(old.type_text or old.json_types), bool(new.type_text or new.json_types))
+    if declared[0] != declared[1]:
+        # a declared type lost is no widening, nor one gained a narrowing: the promise
+        # itself changed (compatibility-extensions.md)
+        what = (f"lost its declared type {old.describe_type()}: the promised type is gone"
+                if declared[0] else f"gained a declared type {new.describe_type()}")
+        d.emit("TYPE_CHANGED", path, old.describe_type() if declared[0] else None,
+               new.describe_type() if declared[1] else None, f"`{path}` {what}.")
+        return
     if old.type_text and new.type_text:
         relation = _relation(d, old, new)
         rule = _TYPE_RULES.get(relation)
@@ -274,11 +283,7 @@ def _compare_scalar_types(d: _Differ, path: str, old: Column, new: Column) -> No
         return
     if not before and not after:
         return
-    if not before:
-        rule = "TYPE_NARROWED"  # an undeclared (any) type became a declared one
-    elif not after:
-        rule = "TYPE_WIDENED"
-    elif before == {"integer"} and after == {"number"} and old.fmt == new.fmt:
+    if before == {"integer"} and after == {"number"} and old.fmt == new.fmt:
         rule = "TYPE_WIDENED"
     elif before == {"number"} and after == {"integer"} and old.fmt == new.fmt:
         rule = "TYPE_NARROWED"

@@ -24,11 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .changes import Change, Report
-from .compat import classify, classify_against_history, same_document
+from .changes import Change
+from .decider import Verdict, judge, removal_report
 from .proposal import Proposal
-from .publish import fingerprint
-from .semver import bump_version, is_prerelease
 from .vocabulary import BLOCKING_STATUSES, OPEN_STATUSES, Bump, CheckStatus
 
 
@@ -51,17 +49,28 @@ class AssetCheck:
     next_step: str | None = None  # what to do, in words
     next_commands: tuple[str, ...] = ()  # the exact commands that do it
     document: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    verdict: Verdict | None = field(default=None, repr=False, compare=False)
 
     @property
     def blocking(self) -> bool:
         """Whether this asset stops the change from shipping (exit code 1)."""
         if self.status == "removed":
-            return bool(self.affected)
+            approved = self.proposal is not None and self.proposal.status == "approved"
+            return bool(self.affected) and not approved
         return self.status in BLOCKING_STATUSES
 
     @property
     def breaking_changes(self) -> tuple[Change, ...]:
+        if self.verdict is not None:
+            return self.verdict.breaking_changes
         return tuple(c for c in self.changes if c.breaks(self.mode))
+
+    @property
+    def pending_verification(self) -> tuple[str, ...]:
+        """The dbt tests whose pass publishes this compatible change (none: nothing waits)."""
+        if self.verdict is None or not self.verdict.pending:
+            return ()
+        return self.verdict.verifying_tests or ("(no dbt test backs it yet)",)
 
 
 def dbt_name(doc: Mapping[str, Any]) -> str:
@@ -85,68 +94,77 @@ def operation_line(op: str, args: str, target: str | None) -> str:
 Reach = Callable[[Mapping[str, Any], Sequence[Change]], tuple[dict[str, Any], ...]]
 
 
+_STATUSES: dict[str, CheckStatus] = {
+    "first": "new", "unchanged": "unchanged", "graduation": "compatible",
+    "compatible": "compatible", "pending_verification": "compatible",
+    "breaking_approved": "breaking-approved", "breaking_pending": "breaking-pending",
+    "breaking_unproposed": "breaking-unproposed", "held": "compatible",
+}
+
+
+def status_of(verdict: Verdict) -> CheckStatus:
+    return _STATUSES[verdict.outcome]
+
+
 def compare(doc: Mapping[str, Any], asset: str, history: Sequence[Mapping[str, Any]],
             proposals: Sequence[Proposal], reach: Reach, *, knows_proposals: bool = True,
             passed: frozenset[str] = frozenset(), verified: bool = False,
-            declared: str | None = None, target: str | None = None) -> AssetCheck:
+            declared: str | None = None, target: str | None = None,
+            block_unverified: bool = False) -> AssetCheck:
     """The verdict on one asset under contract that production has published as `asset`
-    (`history`, oldest first); `proposals` are that asset's, in recorded order."""
-    head = history[-1]
+    (`history`, oldest first; empty: not published yet); `proposals` are that asset's, in
+    recorded order. The verdict itself is `decider.judge`'s, as in the hook and propose."""
     current = {**doc, "asset": asset}  # the PR's relation stands in for production's
-    published = head.get("version")
+    verdict = judge(current, history, passed_tests=passed, verified_by_run=verified,
+                    proposals=proposals, declared_version=declared,
+                    block_unverified=block_unverified)
     name, uid = dbt_name(doc), unique_id_of(doc)
-    base = {"asset": asset, "name": name, "unique_id": uid, "published_version": published,
-            "document": current}
-    if same_document(head, current):
-        return AssetCheck(status="unchanged", mode=str(head.get("compatibility")),
-                          reason="identical to the published contract", **base)
-    report: Report = (classify_against_history(history, current, passed_tests=passed,
-                                               verified_by_run=verified)
-                      if len(history) > 1 else
-                      classify(head, current, passed_tests=passed, verified_by_run=verified))
-    bump = report.suggested_bump
-    base.update(mode=report.mode, bump=bump, changes=report.changes)
-    if not report.breaking:
-        return AssetCheck(status="compatible", reason=f"{bump} change",
-                          next_version=bump_version(published, bump) if published else None,
+    status = status_of(verdict)
+    if verdict.outcome == "first":
+        return AssetCheck(asset, name, uid, "new", str(doc.get("compatibility")),
+                          "not published yet", next_version=verdict.version,
+                          document=current)
+    report = verdict.report
+    base: dict[str, Any] = {
+        "asset": asset, "name": name, "unique_id": uid,
+        "published_version": verdict.published_version, "document": current,
+        "mode": report.mode if report else str(history[-1].get("compatibility")),
+        "reason": verdict.reason, "verdict": verdict}
+    if report is not None:
+        base.update(bump=verdict.bump, changes=report.changes)
+    if verdict.outcome == "unchanged":
+        return AssetCheck(status="unchanged", **base)
+    if verdict.outcome == "graduation":
+        base["bump"] = verdict.bump
+    if not verdict.breaking:
+        step = commands = None
+        if verdict.pending:
+            tests = ", ".join(verdict.verifying_tests) or "its dbt test"
+            version = verdict.version or f"the {verdict.bump} version"
+            step = f"production's build publishes {version} once {tests} passes there"
+        return AssetCheck(status=status, next_version=verdict.version, next_step=step,
+                          next_commands=commands or (), **base)
+    base.update(affected=reach(history[-1], verdict.breaking_changes))
+    covering = verdict.proposal
+    if status == "breaking-approved":
+        return AssetCheck(status=status, proposal=covering, next_version=verdict.version,
                           **base)
-    base.update(affected=reach(head, report.breaking_changes))
-    major = bump_version(published, "major") if published else None
-    if declared and is_prerelease(declared):
-        return AssetCheck(status="breaking-approved", next_version=declared,
-                          reason=f"pre-release {declared}: consumers opt in, no proposal "
-                                 "needed", **base)
-    covering = next((p for p in proposals if p.status in OPEN_STATUSES
-                     and p.fingerprint == fingerprint(current)), None)
-    if covering is not None and covering.status == "approved":
-        return AssetCheck(status="breaking-approved", proposal=covering,
-                          next_version=covering.proposed_version or major,
-                          reason=f"approved by proposal {covering.proposal_id}"
-                                 + (" (forced)" if covering.forced else ""), **base)
-    if covering is not None:
+    if status == "breaking-pending" and covering is not None:
         waiting = ", ".join(covering.missing) or "nobody"
-        return AssetCheck(status="breaking-pending", proposal=covering,
-                          next_version=covering.proposed_version or major,
-                          reason=f"proposal {covering.proposal_id} waits for: {waiting}",
+        return AssetCheck(status=status, proposal=covering, next_version=verdict.version,
                           next_step=f"each waiting team answers ({waiting})",
                           next_commands=(operation_line(
                               "acknowledge", f"proposal_id: {covering.proposal_id}, "
                               "team: <team>, response: approved", target),),
                           **base)
-    other = next((p for p in proposals if p.status in OPEN_STATUSES), None)
+    other = verdict.other
     if not knows_proposals:
-        reason = "breaking; the baseline is a manifest, which knows no proposal"
-    elif other is not None:
-        reason = (f"the {other.status} proposal {other.proposal_id} covers a different "
-                  "contract")
-    else:
-        last = proposals[-1].status if proposals else None
-        reason = "no proposal" + (f" (the last one is {last})" if last else "")
+        base["reason"] = "breaking; the baseline is a manifest, which knows no proposal"
     commands = (operation_line("propose", f"model: {name}", target),)
     if other is not None:
         commands = (operation_line("withdraw", f"proposal_id: {other.proposal_id}", target),
                     *commands)
-    return AssetCheck(status="breaking-unproposed", next_version=major, reason=reason,
+    return AssetCheck(status="breaking-unproposed", next_version=verdict.version,
                       next_step=("withdraw the outdated proposal, then propose this change"
                                  if other is not None else
                                  "propose the change; its consumer teams are asked to "
@@ -155,7 +173,8 @@ def compare(doc: Mapping[str, Any], asset: str, history: Sequence[Mapping[str, A
 
 
 def removed(asset: str, head: Mapping[str, Any], present: bool,
-            affected: tuple[dict[str, Any], ...]) -> AssetCheck:
+            affected: tuple[dict[str, Any], ...], proposals: Sequence[Proposal] = (),
+            target: str | None = None) -> AssetCheck:
     """The verdict on a published asset the pull request no longer has under contract
     (`present`: the node still exists); `affected` are the consumers who lose it."""
     uid = unique_id_of(head)
@@ -163,8 +182,23 @@ def removed(asset: str, head: Mapping[str, Any], present: bool,
         "; its consumers lose it" if affected else "; nobody consumes it")
     step = ("keep the contract until its consumers have migrated (tell "
             + ", ".join(sorted({c["team"] for c in affected})) + ")") if affected else None
+    report = removal_report(head, how="no longer under contract" if present
+                            else "deleted or disabled")
+    covering = next((p for p in proposals if p.retire and p.status in OPEN_STATUSES), None)
+    if covering is not None and covering.status == "approved":
+        reason += f"; its retirement is approved by proposal {covering.proposal_id}"
+        step = "production's next build records it retired"
+    elif covering is not None:
+        waiting = ", ".join(covering.missing) or "nobody"
+        reason += f"; retirement proposal {covering.proposal_id} waits for: {waiting}"
+        step = f"each waiting team answers ({waiting})"
+    commands: tuple[str, ...] = ()
+    if affected and covering is None:
+        step = (step or "") + "; or propose its retirement so they can acknowledge it"
+        commands = (operation_line("propose", f"model: {dbt_name(head)}", target),)
     return AssetCheck(asset, dbt_name(head), uid, "removed",
-                      str(head.get("compatibility")), reason,
-                      published_version=head.get("version"), affected=affected,
-                      next_step=step, document=head)
+                      str(head.get("compatibility")), reason, bump="major",
+                      published_version=head.get("version"), changes=report.changes,
+                      affected=affected, proposal=covering, next_step=step,
+                      next_commands=commands, document=head)
 

@@ -35,6 +35,12 @@ RESPONSES: tuple[Response, ...] = get_args(Response)
 AckState = Literal["waiting", "approved", "migrating", "blocked"]
 ACK_STATES: tuple[AckState, ...] = get_args(AckState)
 
+# The one verdict on a changed contract (engine.decider.judge), which the hook maps to an
+# Action, `tessera check` to a CheckStatus and `propose` to its answer.
+Outcome = Literal["first", "unchanged", "graduation", "compatible", "pending_verification",
+                  "breaking_approved", "breaking_pending", "breaking_unproposed", "held"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
 # The verdict of `tessera check` on one asset.
 CheckStatus = Literal["new", "unchanged", "compatible", "breaking-approved",
                       "breaking-pending", "breaking-unproposed", "removed"]
@@ -52,6 +58,10 @@ FAILED_STATUSES: tuple[TestStatus, ...] = ("fail", "error")
 RunStatus = Literal["passed", "failed", "partial", "skipped"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 
+# Where an asset's contract stands (tessera_contract_status.lifecycle).
+Lifecycle = Literal["current", "retired"]
+LIFECYCLES: tuple[Lifecycle, ...] = get_args(Lifecycle)
+
 EventType = Literal[
     "contract_published", "change_unapproved", "publish_held",
     "proposal_created", "proposal_changes", "proposal_deadline", "proposal_required",
@@ -59,7 +69,7 @@ EventType = Literal[
     "proposal_published",
     "consumer_observed", "consumer_registered", "consumer_unregistered",
     "notification_failed",
-    "proposal_reminder", "notification_sent",
+    "proposal_reminder", "notification_sent", "contract_retired",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 # The events whose fold is a proposal's life (engine.proposal, state.folds).

@@ -89,8 +89,15 @@ class _Fail(Exception):
     """The text is not a type we can read; the caller turns it into an unknown type."""
 
 
+_LITERAL = re.compile(r"('(?:[^']|'')*')")
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
+    """An unparsed type compared exactly: case and spacing are folded outside string
+    literals only, so enum('placed') and enum('PLACED') stay different types."""
+    pieces = _LITERAL.split(text)
+    return "".join(piece if i % 2 else re.sub(r"\s+", " ", piece.lower())
+                   for i, piece in enumerate(pieces)).strip()
 
 
 def _unknown(text: str) -> CanonicalType:

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..artifacts.catalog import adopt_catalog_types
-from ..artifacts.nodes import is_under_contract, tessera_meta
+from ..artifacts.nodes import asset_name, is_under_contract, iter_assets, tessera_meta
+from ..engine.decider import fingerprints
 from ..engine.errors import TesseraError
-from ..engine.publish import Decision, Published, decide, fingerprint
+from ..engine.publish import Decision, Published, decide
+from ..engine.semver import is_graduation
 from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
 from ..state.audit import audit_rows, failed_guarantees, from_live
-from ..state.events import decision_events
+from ..state.events import decision_events, retirement_events
 from ..state.folds import fold_proposals
 from .delivery import due_reminders, notify_and_record
 from .invocation import Invocation
@@ -81,22 +83,31 @@ class Hook(Invocation):
             published = self.store.published_heads()
             documents = {uid: self.extractor.document(uid, self.extractor.node(uid))
                          for uid in built_ids}
-            changed = [d["asset"] for d in documents.values()
+            moved = self._moved(documents, published)
+            changed = [moved.get(d["asset"], d["asset"]) for uid, d in documents.items()
                        if d["asset"] not in published
-                       or published[d["asset"]]["fingerprint"] != fingerprint(d)]
+                       or published[d["asset"]]["fingerprint"] not in fingerprints(d)
+                       or is_graduation(published[d["asset"]]["version"], self._declared(uid))]
             histories = self.store.contract_histories(changed) if changed else {}
             if changed:
                 self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
             for uid, doc in documents.items():
-                decision = self._decide(uid, doc, published.get(doc["asset"]),
-                                        histories.get(doc["asset"], ()), passed, failed,
-                                        broken.get(doc["asset"], set()))
+                source = moved.get(doc["asset"], doc["asset"])  # the relation published
+                decision = self._decide(uid, doc, published.get(source),
+                                        histories.get(source, ()), passed, failed,
+                                        broken.get(doc["asset"], set()), source)
                 events.extend(decision_events(decision, self.event_context))
                 self._report(decision, outcome)
                 if decision.version:
                     versions[doc["asset"]] = decision.version
+                if source != doc["asset"] and decision.action == "publish":
+                    # the contract moved with its relation: the old one is no longer in force
+                    events += retirement_events(source, published[source]["version"],
+                                                decision.proposal_id or "moved",
+                                                self.event_context, publish_proposal=False)
             for asset, head in published.items():
                 versions.setdefault(asset, head["version"])
+            events.extend(self._retirements(published, outcome))
         if audit and not versions:  # `dbt test` (nothing built): the versions as published
             versions = {a: h["version"] for a, h in self.store.published_heads().items()}
         for row in audit:  # the version in force after this invocation
@@ -107,28 +118,68 @@ class Hook(Invocation):
         outcome.messages += notify_and_record(self, written, proposals)
         return outcome
 
+    def _moved(self, documents: Mapping[str, dict[str, Any]],
+               published: Mapping[str, Any]) -> dict[str, str]:
+        """new relation → the published one it moved from (alias, schema or database
+        changed): a document not published under its relation whose dbt node is the one
+        behind a published asset this manifest no longer has. Read only when both exist."""
+        new = {uid: d["asset"] for uid, d in documents.items() if d["asset"] not in published}
+        if not new:
+            return {}
+        present = {asset_name(node) for _, node in iter_assets(self.manifest)}
+        gone = sorted(set(published) - present)
+        if not gone:
+            return {}
+        out: dict[str, str] = {}
+        for asset, history in self.store.contract_histories(gone).items():
+            uid = (history[-1].get("x-dbt") or {}).get("unique_id") if history else None
+            if uid in new:
+                out[new[uid]] = asset
+        return out
+
     def _decide(self, uid: str, doc: dict[str, Any], head: Mapping[str, Any] | None,
                 history: Sequence[dict[str, Any]], passed: set[str],
-                failed: set[str], broken: set[str]) -> Decision:
+                failed: set[str], broken: set[str], source: str | None = None) -> Decision:
         published = None
+        source = source or doc["asset"]
         if head is not None and history:
             history = [adopt_catalog_types(h, doc) for h in history]  # artifacts.catalog
-            published = Published(doc["asset"], head["version"], head["fingerprint"],
+            published = Published(source, head["version"], head["fingerprint"],
                                   history[-1], tuple(history[:-1]))
         elif head is not None:
             # fingerprint unchanged: nothing to compare
             return Decision(doc["asset"], "unchanged", head["version"], "none", None,
                             "identical to the published contract", doc)
-        declared = (tessera_meta(self.extractor.node(uid) or {}) or {}).get("version")
-        approved = next((p for p in self.proposals.values()
-                         if p.asset == doc["asset"] and p.status == "approved"
-                         and p.fingerprint == fingerprint(doc)), None)
         return decide(doc, published, passed, failed, failed_guarantees=broken,
-                      approved_proposal={"proposal_id": approved.proposal_id,
-                                         "version": approved.proposed_version}
-                      if approved else None,
+                      proposals=[p for p in self.proposals.values()
+                                 if p.asset in (doc["asset"], source)],
                       require_audit_pass=bool(self.settings.get("require_audit_pass")),
-                      declared_version=str(declared) if declared else None)
+                      declared_version=self._declared(uid),
+                      block_unverified=bool(self.settings.get("block_unverified_guarantees")))
+
+    def _retirements(self, published: Mapping[str, Any], outcome: RunOutcome
+                     ) -> list[dict[str, Any]]:
+        """Published assets this manifest no longer has under contract whose retirement
+        proposal is approved: recorded as `contract_retired` (and the proposal published)."""
+        present = {asset_name(node) for _, node in iter_assets(self.manifest)}
+        gone = set(published) - present
+        if not gone:
+            return []
+        if not self.proposals:
+            self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
+        out: list[dict[str, Any]] = []
+        for p in self.proposals.values():
+            if p.retire and p.status == "approved" and p.asset in gone:
+                head = published[p.asset]
+                out += retirement_events(p.asset, head["version"], p.proposal_id,
+                                         self.event_context)
+                outcome.messages.append(f"tessera: retired {p.asset} {head['version']} "
+                                        f"(proposal {p.proposal_id})")
+        return out
+
+    def _declared(self, uid: str) -> str | None:
+        declared = (tessera_meta(self.extractor.node(uid) or {}) or {}).get("version")
+        return str(declared) if declared else None
 
     def _report(self, decision: Decision, outcome: RunOutcome) -> None:
         if decision.action == "publish":

@@ -66,3 +66,18 @@ def decision_events(decision: Decision, context: Mapping[str, Any]) -> list[dict
                       **base, status=decision.bump, reason=decision.reason,
                       payload={"changes": changes})]
     return []
+
+
+def retirement_events(asset: str, version: str, proposal: str,
+                      context: Mapping[str, Any], publish_proposal: bool = True
+                      ) -> list[dict[str, Any]]:
+    """An approved retirement carried out (or a contract moved to another relation): the
+    asset has no version in force any more."""
+    base = {"asset": asset, "version": version, "proposal_id": proposal, **context}
+    events = [event("contract_retired", (asset, version, proposal), **base, status="retired",
+                    reason=f"retired by proposal {proposal}" if publish_proposal else
+                    f"moved to another relation ({proposal})", payload={})]
+    if publish_proposal:
+        events.append(event("proposal_published", (proposal,), **base, status="published",
+                            payload={}))
+    return events

@@ -42,7 +42,8 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dic
                 pid, str(row.get("asset")), "pending", row.get("version"),
                 row.get("fingerprint"), list(body.get("required_acks") or []),
                 row.get("recorded_at"), body.get("expires_at"), row.get("reason"),
-                list(body.get("breaking_changes") or []), dict(body.get("contract") or {}))
+                list(body.get("breaking_changes") or []), dict(body.get("contract") or {}),
+                retire=bool(body.get("retire")))
             if not proposals[pid].required and body.get("approve_without_consumers", True):
                 proposals[pid].status = "approved"
                 proposals[pid].resolved_at = row.get("recorded_at")
@@ -66,6 +67,34 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dic
     for proposal in proposals.values():
         expire(proposal, now)
     return proposals
+
+
+def fold_heads(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """asset → its `contract_published` row in force: the last word of its publications
+    and retirements in recorded order, ties broken by event id (as `tessera_contracts`'
+    is_current). An asset whose last word is `contract_retired` has no head."""
+    heads: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=event_order):
+        if row.get("event_type") == "contract_retired":
+            heads.pop(str(row["asset"]), None)
+        else:
+            heads[str(row["asset"])] = dict(row)
+    return heads
+
+
+def fold_histories(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """asset → its published contract documents in recorded order (ties by event id), one
+    per version; a retirement starts the history afresh."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=event_order):
+        asset = str(row["asset"])
+        if row.get("event_type") == "contract_retired":
+            out.pop(asset, None)
+            continue
+        versions = out.setdefault(asset, [])
+        if all(v.get("version") != row["version"] for v in versions):
+            versions.append(_payload(row))
+    return out
 
 
 def fold_registrations(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str | None]]:

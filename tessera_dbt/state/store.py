@@ -7,15 +7,17 @@ macros (`tessera.state_relations()`, `tessera.sql_dialect()`); this module only 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .folds import fold_heads, fold_histories
 from .sql import insert_statements, literal
 
 EVENTS = "tessera_events"
 AUDIT = "tessera_audit_log"
 _IN_LIST_CHUNK = 500
+# the events that decide which published version is in force (state.folds.fold_heads)
+_LIFECYCLE = "'contract_published', 'contract_retired'"
 
 
 class StateStore:
@@ -52,12 +54,9 @@ class StateStore:
     def published_heads(self) -> dict[str, dict[str, Any]]:
         """asset → the newest published version, version, fingerprint."""
         rows = self._execute(
-            f"select asset, version, fingerprint, recorded_at from {self._relation(EVENTS)} "
-            "where event_type = 'contract_published'", fetch=True)
-        heads: dict[str, dict[str, Any]] = {}
-        for row in sorted(rows, key=lambda r: (str(r["recorded_at"]), str(r["version"]))):
-            heads[row["asset"]] = row
-        return heads
+            "select event_id, event_type, asset, version, fingerprint, recorded_at from "
+            f"{self._relation(EVENTS)} where event_type in ({_LIFECYCLE})", fetch=True)
+        return fold_heads(rows)
 
     def publications(self) -> dict[str, list[tuple[Any, str]]]:
         """asset → every (published_at, version), in no particular order."""
@@ -78,12 +77,10 @@ class StateStore:
         for chunk in _chunks(sorted(set(assets)), _IN_LIST_CHUNK):
             names = ", ".join(self._literal(a) for a in chunk)
             rows = self._execute(
-                f"select asset, version, payload, recorded_at from {self._relation(EVENTS)} "
-                f"where event_type = 'contract_published' and asset in ({names})", fetch=True)
-            for row in sorted(rows, key=lambda r: (str(r["recorded_at"]), str(r["version"]))):
-                versions = out.setdefault(row["asset"], [])
-                if all(v.get("version") != row["version"] for v in versions):
-                    versions.append(json.loads(row["payload"]))
+                "select event_id, event_type, asset, version, payload, recorded_at from "
+                f"{self._relation(EVENTS)} where event_type in ({_LIFECYCLE}) "
+                f"and asset in ({names})", fetch=True)
+            out.update(fold_histories(rows))
         return out
 
     def events(self, types: Sequence[str], asset: str | None = None) -> list[dict[str, Any]]:

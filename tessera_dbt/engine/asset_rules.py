@@ -1,0 +1,107 @@
+"""Asset-level rules (docs/compatibility-extensions.md): the relation consumers query,
+its materialization, and whether dbt enforces the declared types (pure).
+
+They read the `x-dbt` provenance the extraction writes (`relation`, `materialized`,
+`contract_enforced`, `latest_version`). Only what the user's project declares is compared:
+the identifier (alias), the configured custom schema and database, and a versioned
+model's latest_version, so a CI target building into its own schema is not a move. A key
+missing on either side (a contract published before tessera wrote it) is not compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .changes import Change
+from .rules import RULES_BY_ID
+
+# materializations that leave no relation to query
+UNQUERYABLE = frozenset({"ephemeral"})
+
+
+def asset_shape(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The compared part of a document's `x-dbt` provenance."""
+    dbt = doc.get("x-dbt")
+    if not isinstance(dbt, Mapping):
+        return {}
+    out: dict[str, Any] = {}
+    relation = dbt.get("relation")
+    if isinstance(relation, Mapping):
+        for key in ("identifier", "schema_config", "database_config"):
+            if key in relation:
+                out[key] = relation[key]
+    for key in ("materialized", "contract_enforced"):
+        if key in dbt:
+            out[key] = dbt[key]
+    if dbt.get("model_version") is not None and "latest_version" in dbt:
+        out["latest_version"] = dbt["latest_version"]
+    return out
+
+
+def same_shape(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    a, b = asset_shape(old), asset_shape(new)
+    return all(a[k] == b[k] for k in a.keys() & b.keys())
+
+
+def _relation_text(doc: Mapping[str, Any]) -> str:
+    relation = (doc.get("x-dbt") or {}).get("relation") or {}
+    parts = [relation.get("database"), relation.get("schema"), relation.get("identifier")]
+    return ".".join(str(p) for p in parts if p) or str(doc.get("asset"))
+
+
+def _moved(old: Mapping[str, Any], new: Mapping[str, Any], a: Mapping[str, Any],
+           b: Mapping[str, Any]) -> str:
+    """The relation consumers will query after the change, in the old one's terms: the
+    parts the project did not change keep the old (production) value."""
+    before = (old.get("x-dbt") or {}).get("relation") or {}
+    after = (new.get("x-dbt") or {}).get("relation") or {}
+    parts = []
+    for part, config in (("database", "database_config"), ("schema", "schema_config"),
+                         ("identifier", "identifier")):
+        same = config in a and config in b and a[config] == b[config]
+        parts.append(before.get(part) if same else after.get(part))
+    return ".".join(str(p) for p in parts if p)
+
+
+def asset_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    a, b = asset_shape(old), asset_shape(new)
+    common = a.keys() & b.keys()
+    changes: list[Change] = []
+    moved = [k for k in ("database_config", "schema_config", "identifier")
+             if k in common and a[k] != b[k]]
+    if moved:
+        before, after = _relation_text(old), _moved(old, new, a, b)
+        what = ", ".join(f"{k.removesuffix('_config')} {a[k]!r} → {b[k]!r}" for k in moved)
+        changes.append(_change("RELATION_CHANGED", "relation", before, after,
+                               f"The relation consumers query moved from {before} to "
+                               f"{after} ({what})."))
+    if "latest_version" in common and a["latest_version"] != b["latest_version"]:
+        changes.append(_change("RELATION_CHANGED", "relation.latest_version",
+                               a["latest_version"], b["latest_version"],
+                               f"`ref` without a version now resolves to version "
+                               f"{b['latest_version']} instead of {a['latest_version']}."))
+    if "materialized" in common and a["materialized"] != b["materialized"]:
+        rule = ("ASSET_UNQUERYABLE" if b["materialized"] in UNQUERYABLE
+                and a["materialized"] not in UNQUERYABLE else "MATERIALIZATION_CHANGED")
+        message = (f"Materialized as {b['materialized']} (was {a['materialized']}): no "
+                   f"relation is left to query at {_relation_text(old)}."
+                   if rule == "ASSET_UNQUERYABLE" else
+                   f"Materialization {a['materialized']} → {b['materialized']}; constraints "
+                   "it does not enforce are reported as removed guarantees.")
+        changes.append(_change(rule, "materialized", a["materialized"], b["materialized"],
+                               message))
+    if "contract_enforced" in common and a["contract_enforced"] and not b["contract_enforced"]:
+        changes.append(_change("TYPES_UNENFORCED", "contract.enforced", True, False,
+                               "`contract.enforced` was turned off: dbt no longer checks the "
+                               "declared column types at build, so the type promise is "
+                               "loosened."))
+    elif "contract_enforced" in common and b["contract_enforced"] and not a["contract_enforced"]:
+        changes.append(Change("META", "contract.enforced", False, True, frozenset(),
+                              "`contract.enforced` was turned on: dbt checks the declared "
+                              "column types at build."))
+    return changes
+
+
+def _change(rule: str, path: str, old: Any, new: Any, message: str) -> Change:
+    return Change(rule, path, old, new, RULES_BY_ID[rule].breaks_under, message)

@@ -1,0 +1,280 @@
+"""`dbt run-operation tessera.propose`, and the helpers every operation shares: reading
+and folding the state, writing events (with notifications), describing a proposal.
+
+`propose` asks the one decider (`engine.decider.judge`, as the hook and `tessera check`
+do) and answers truthfully for every state: not under contract, nothing published,
+unchanged, compatible (pending verification or not), a pre-release, breaking (a new
+proposal, or the open one), and an asset that left contract or was deleted (a retirement
+proposal: its consumers acknowledge, and the hook records `contract_retired` once it is
+approved and the asset is gone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..artifacts.nodes import is_under_contract, tessera_meta
+from ..engine.decider import judge, proposal_answer, retirement_change
+from ..engine.errors import ConfigError
+from ..engine.proposal import DEFAULT_EXPIRY_DAYS, Proposal, open_proposal
+from ..engine.publish import fingerprint
+from ..engine.vocabulary import (
+    PROPOSAL_EVENTS,
+    REGISTRATION_EVENTS,
+    SETTLED_STATUSES,
+    EventType,
+)
+from ..lineage.columns import changed_columns_of
+from ..lineage.consumers import affected_consumers
+from ..state.events import event
+from ..state.events import proposal_id as new_proposal_id
+from ..state.folds import fold_proposals, fold_registrations
+from .compile import compile_nodes
+from .delivery import due_reminders, notify_and_record
+from .inbox import answer_command
+from .invocation import Invocation
+
+
+class Proposing(Invocation):
+    def _events(self, types: tuple[str, ...], asset: str | None = None) -> list[dict[str, Any]]:
+        self.store.ensure_tables()
+        return self.store.events(types, asset)
+
+    def _proposals(self, asset: str | None = None) -> dict[str, Proposal]:
+        """Proposals as of now; a settlement (approved, rejected, expired) seen for the
+        first time is recorded, so the BI models show it without re-implementing the rules."""
+        events = self._events((*PROPOSAL_EVENTS, "proposal_resolved"), asset)
+        proposals = fold_proposals(events, self.now)
+        recorded = {(e["proposal_id"], e["status"]) for e in events
+                    if e["event_type"] == "proposal_resolved"}
+        settled = [self._event("proposal_resolved", (p.proposal_id, p.status), asset=p.asset,
+                               proposal_id=p.proposal_id, status=p.status)
+                   for p in proposals.values()
+                   if p.status in SETTLED_STATUSES and not p.forced
+                   and (p.proposal_id, p.status) not in recorded]
+        reminders, _ = due_reminders(self, proposals)
+        if settled or reminders:
+            self._write(*settled, *reminders)
+        return proposals
+
+    def _proposal(self, proposal_id: str) -> Proposal:
+        proposal = self._proposals().get(proposal_id)
+        if proposal is None:
+            raise ConfigError(f"proposal_id {proposal_id!r}: no such proposal",
+                              "list them with `dbt run-operation tessera.status`")
+        return proposal
+
+    def _event(self, kind: EventType, identity: tuple[Any, ...], **fields: Any
+               ) -> dict[str, Any]:
+        return event(kind, identity, **self.event_context, **fields)
+
+    notes: list[str]
+
+    def _write(self, *events: dict[str, Any]) -> None:
+        """Record, then notify (a failed delivery is reported and recorded, never raised)."""
+        written, _ = self.store.write(list(events), [], self.invocation_id)
+        failures = notify_and_record(self, written)
+        if failures:
+            self.notes = [*getattr(self, "notes", []), *failures]
+
+    def _consumer_teams(self, doc: Mapping[str, Any]) -> list[str]:
+        teams = {c["team"] for c in doc.get("consumers") or () if c.get("team")}
+        teams |= set(fold_registrations(self._events(REGISTRATION_EVENTS, doc["asset"]))
+                     .get(doc["asset"], {}))
+        teams.discard(doc.get("owner"))
+        return sorted(teams)
+
+    def propose(self, model: str, version: str | None = None,
+                reason: str | None = None) -> list[str]:
+        self.store.ensure_tables()
+        heads = self.store.published_heads()
+        try:
+            uid, node = self.find_asset(model)
+        except ConfigError:
+            gone = self._published_asset(model, heads)
+            if gone is None:
+                raise
+            return self._propose_retirement(gone, None, version, reason)
+        doc = self.extractor.document(uid, node)
+        asset = doc["asset"]
+        if not is_under_contract(node):
+            if asset in heads:
+                return self._propose_retirement(asset, node, version, reason)
+            return [f"{asset} is not under contract (no `contract: {{enforced: true}}` and no "
+                    "`meta.tessera`): nothing is published for it and there is nothing to "
+                    "propose."]
+        if asset not in heads:  # a relation moved (alias, schema): its published asset
+            asset = self._published_asset(uid, heads) or asset
+            doc = {**doc, "asset": asset}
+        head = heads.get(asset)
+        history = self.store.contract_histories([asset]).get(asset, []) if head else []
+        proposals = self._proposals(asset)
+        mine = [p for p in proposals.values() if p.asset == asset]
+        declared = (tessera_meta(node) or {}).get("version")
+        verdict = judge(doc, history, proposals=mine,
+                        declared_version=str(declared) if declared else None,
+                        published_version=head["version"] if head else None)
+        answer = proposal_answer(asset, verdict)
+        if answer is not None:
+            return [answer]
+        pending = open_proposal(proposals, asset)
+        if pending is not None:
+            return [f"{asset} already has a {pending.status} proposal {pending.proposal_id}:",
+                    *self._describe(pending)]
+        report = verdict.report
+        assert report is not None and head is not None
+        breaking = verdict.breaking_changes
+        required, exempt, lineage_notes = self._required_teams(uid, doc, history[-1],
+                                                               breaking)
+        proposed = version or verdict.version
+        changes = [c.to_json(report.mode) for c in breaking]
+        proposal_id = self._create(asset, doc, fingerprint(doc), head["version"], proposed,
+                                   report.mode, required, exempt, changes, reason,
+                                   len(proposals))
+        created = self._proposal(proposal_id)
+        return [f"Proposed {asset} {head['version']} → {proposed} as {proposal_id}.",
+                *self._rejected_before(verdict.last),
+                *self._describe(created),
+                *(f"  not asked: {team} ({why})" for team, why in sorted(exempt.items())),
+                *lineage_notes]
+
+    def _create(self, asset: str, doc: Mapping[str, Any], fp: str, published: str,
+                proposed: str | None, mode: str, required: list[str], exempt: dict[str, str],
+                changes: list[dict[str, Any]], reason: str | None, earlier: int,
+                retire: bool = False) -> str:
+        proposal_id = new_proposal_id(asset, fp, published, earlier)
+        days = self.settings.get("proposal_expiry_days")
+        days = DEFAULT_EXPIRY_DAYS if days is None else int(days)
+        expires_at = (self.now + dt.timedelta(days=days)).isoformat()
+        self._write(
+            self._event(
+                "proposal_created", (proposal_id,), asset=asset, proposal_id=proposal_id,
+                version=proposed, owner=doc.get("owner"), compatibility=mode,
+                fingerprint=fp, status="pending", reason=reason,
+                payload={"required_acks": required, "breaking_changes": changes,
+                         "exempt": exempt, "retire": retire,
+                         "approve_without_consumers":
+                             not self.settings.get("require_force_without_consumers"),
+                         "expires_at": expires_at,
+                         "contract": {**doc, "version": proposed}}),
+            # typed companions of the creation, so SQL models need no JSON functions
+            self._event("proposal_changes", (proposal_id,), asset=asset,
+                        proposal_id=proposal_id, payload=changes),
+            # the deadline as text, so tessera_proposals shows an expiry nobody has read yet
+            self._event("proposal_deadline", (proposal_id,), asset=asset,
+                        proposal_id=proposal_id, reason=expires_at),
+            *(self._event("proposal_required", (proposal_id, team), asset=asset,
+                          proposal_id=proposal_id, team=team) for team in required))
+        return proposal_id
+
+    @staticmethod
+    def _rejected_before(last: Proposal | None) -> list[str]:
+        """The asset's previous proposal was rejected: say so, with each blocking team's
+        comment, so a re-proposal does not pretend it is the first ask."""
+        if last is None or last.status != "rejected":
+            return []
+        lines = [f"  note: the previous proposal {last.proposal_id} was rejected"]
+        for team, ack in sorted(last.acks.items()):
+            if ack.get("response") == "blocked":
+                comment = ack.get("comment")
+                lines.append(f"    {team} blocked it" + (f": {comment!r}" if comment else
+                                                         " (no comment)"))
+        return lines
+
+    def _published_asset(self, model: str, heads: Mapping[str, Any]) -> str | None:
+        """A published asset the manifest no longer has, named by its asset name, dbt
+        name (`name.vN`) or unique_id as it was published."""
+        if model in heads:
+            return model
+        for asset, versions in self.store.contract_histories(list(heads)).items():
+            dbt = versions[-1].get("x-dbt") or {}
+            names = {dbt.get("unique_id"), dbt.get("name")}
+            if dbt.get("model_version") is not None:
+                names.add(f"{dbt.get('name')}.v{dbt['model_version']}")
+            if model in names:
+                return asset
+        return None
+
+    def _propose_retirement(self, asset: str, node: Mapping[str, Any] | None,
+                            version: str | None, reason: str | None) -> list[str]:
+        """A published asset deleted, disabled or taken out of contract: its consumers are
+        asked to acknowledge the removal before it is recorded as retired."""
+        history = self.store.contract_histories([asset]).get(asset, [])
+        head = history[-1]
+        proposals = self._proposals(asset)
+        pending = open_proposal(proposals, asset)
+        if pending is not None:
+            return [f"{asset} already has a {pending.status} proposal {pending.proposal_id}:",
+                    *self._describe(pending)]
+        how = "no longer under contract" if node is not None else "deleted or disabled"
+        change = retirement_change(head, how)
+        teams = self._consumer_teams(head)
+        deprecation = ((node or {}).get("deprecation_date")
+                       or (head.get("x-dbt") or {}).get("deprecation_date"))
+        mode = str(head.get("compatibility") or "backward")
+        proposal_id = self._create(asset, head, "retire:" + fingerprint(head),
+                                   str(head.get("version")), version or None, mode, teams, {},
+                                   [change.to_json(mode)], reason, len(proposals), retire=True)
+        created = self._proposal(proposal_id)
+        last = list(proposals.values())[-1] if proposals else None
+        return [f"Proposed retiring {asset} {head.get('version')} ({how}) as {proposal_id}.",
+                *([f"  deprecation_date: {deprecation}"] if deprecation else []),
+                *self._rejected_before(last),
+                *self._describe(created),
+                "  once approved, the next `dbt build` without the asset records it as "
+                "retired (contract_retired)."]
+
+    def _required_teams(self, uid: str, doc: Mapping[str, Any], published: Mapping[str, Any],
+                        changes: Sequence[Any]) -> tuple[list[str], dict[str, str], list[str]]:
+        """Consumer teams that read a changed column (docs/lineage.md), the teams exempted
+        with the reason, and a note when column lineage had to assume "reads everything"."""
+        teams = self._consumer_teams(doc)
+        columns = [*((published.get("schema") or {}).get("properties") or {}),
+                   *((doc.get("schema") or {}).get("properties") or {})]
+        changed = changed_columns_of(changes, columns)
+        if changed is None or not teams:
+            return teams, {}, []
+        failure: list[str] = []
+
+        def compile_sql(ids: list[str]) -> dict[str, str]:
+            compiled, why = compile_nodes(self.payload.get("adapter"), ids)
+            if why:
+                failure.append(f"  column lineage: {why}; those models count as reading "
+                               "every column")
+            return compiled
+
+        verdicts = affected_consumers(
+            self.manifest, uid, doc, changed,
+            registered=dict.fromkeys(set(teams) - {c.get("team") for c in
+                                                   doc.get("consumers") or ()}),
+            compile_sql=compile_sql)
+        affected = {v.team for v in verdicts if v.affected}
+        judged = {v.team for v in verdicts}
+        required = sorted(t for t in teams if t in affected or t not in judged)
+        exempt = {v.team: v.reasons[0] for v in verdicts
+                  if v.team not in required and v.team in teams}
+        return required, exempt, failure
+
+    def _describe(self, p: Proposal) -> list[str]:
+        lines = [f"  status: {p.status}"]
+        for change in p.breaking_changes:
+            lines.append(f"  ✗ {change['rule']} at `{change['path']}`: {change['message']}")
+        if p.required:
+            lines.append("  required acknowledgments: " + ", ".join(
+                f"{t} ({p.acks[t]['response']})" if t in p.acks else f"{t} (waiting)"
+                for t in p.required))
+        elif p.status == "approved":
+            lines.append("  no consumer team to acknowledge: approved at once")
+        else:
+            lines.append("  no consumer team to acknowledge; this project requires "
+                         "`tessera.force_publish` with a reason")
+        if p.status == "pending":
+            lines.append(f"  next: each team runs `{answer_command(p.proposal_id, '<team>')}`")
+        elif p.status == "approved" and p.retire:
+            lines.append("  next: the next `dbt build` without the asset records it retired")
+        elif p.status == "approved":
+            lines.append("  next: the next `dbt build` publishes it")
+        return lines
+
