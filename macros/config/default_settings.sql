@@ -11,6 +11,7 @@
       "require_audit_pass": false,
       "publish_targets": none,
       "state_target": none,
+      "state_file_format": none,
       "proposal_expiry_days": 30,
       "require_force_without_consumers": false,
       "teams": none,

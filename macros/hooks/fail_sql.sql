@@ -20,3 +20,12 @@
 {% macro postgres__fail_sql(message) %}
   {{ return("do $tessera$ begin raise exception '%', " ~ tessera._string_literal(message) ~ "; end $tessera$") }}
 {% endmacro %}
+
+{#- dbt-spark's session cursor only calls spark.sql(): a query is analysed, never run, so
+    `select raise_error(...)` passes and a bad cast is NULL (ANSI off). An unresolvable
+    column fails at analysis, with the message as its name (backticks doubled):
+    "[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column ... with name `<message>` cannot be
+    resolved." (`cache table t as select raise_error(...)` also fails, with a JVM trace.) -#}
+{% macro spark__fail_sql(message) %}
+  {{ return("select `" ~ (message | string).replace("`", "``") ~ "`") }}
+{% endmacro %}
