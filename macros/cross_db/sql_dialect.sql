@@ -32,10 +32,13 @@
   {{ return(d) }}
 {% endmacro %}
 
-{#- Spark (and Delta on Databricks) commits every statement on its own: no BEGIN. -#}
+{#- Spark (and Delta on Databricks) commits every statement on its own: no BEGIN. Its
+    timestamps are session-local, and pyspark (dbt-spark's session method) returns them in
+    the Python process's zone: the writer shifts them back (session_local_timestamps). -#}
 {% macro spark__sql_dialect() %}
   {% set d = tessera.default__sql_dialect() %}
-  {% do d.update({"backslash_escapes": true, "transactions": false}) %}
+  {% do d.update({"backslash_escapes": true, "transactions": false,
+                  "session_local_timestamps": target.get("method") == "session"}) %}
   {{ return(d) }}
 {% endmacro %}
 

@@ -5,8 +5,15 @@
   {{ return(adapter.dispatch("fail_sql", "tessera")(message)) }}
 {% endmacro %}
 
+{#- The message as a string literal of this adapter: where backslashes are escapes
+    (BigQuery, Snowflake, Spark, PostgreSQL with standard_conforming_strings off) `'it''s'`
+    would not read as it's (Spark concatenates it into `its`). -#}
 {% macro _string_literal(text) %}
-  {{ return("'" ~ (text | string).replace("'", "''") ~ "'") }}
+  {% set text = text | string %}
+  {% if tessera.sql_dialect().get("backslash_escapes") %}
+    {{ return("'" ~ text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r") ~ "'") }}
+  {% endif %}
+  {{ return("'" ~ text.replace("'", "''") ~ "'") }}
 {% endmacro %}
 
 {% macro default__fail_sql(message) %}

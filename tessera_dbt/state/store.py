@@ -7,6 +7,7 @@ macros (`tessera.state_relations()`, `tessera.sql_dialect()`); this module only 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -45,13 +46,30 @@ class StateStore:
         self.adapter = adapter
         self.relations = {name: dict(info) for name, info in relations.items()}
         self.dialect = dialect
+        self._zone: dt.tzinfo | None = None
 
     def _execute(self, sql: str, fetch: bool = False) -> list[dict[str, Any]]:
         _, table = self.adapter.execute(sql, auto_begin=False, fetch=fetch)
         if not fetch:
             return []
         names = [c.lower() for c in table.column_names]
-        return [dict(zip(names, row.values(), strict=True)) for row in table.rows]
+        rows = [dict(zip(names, row.values(), strict=True)) for row in table.rows]
+        if self.dialect.get("session_local_timestamps"):
+            for row in rows:
+                for key, value in row.items():
+                    if isinstance(value, dt.datetime) and value.tzinfo is None:
+                        row[key] = self._as_written(value)
+        return rows
+
+    def _as_written(self, value: dt.datetime) -> dt.datetime:
+        """A timestamp as tessera wrote it (UTC wall clock). Spark reads a literal in the
+        session time zone, and pyspark hands the instant back in this process's local
+        zone: shift it back into the session's zone."""
+        if self._zone is None:
+            _, table = self.adapter.execute("select current_timezone() as tz",
+                                            auto_begin=False, fetch=True)
+            self._zone = time_zone(str(table.rows[0][0]))
+        return value.astimezone(self._zone).replace(tzinfo=None)
 
     def _relation(self, name: str) -> str:
         return str(self.relations[name]["relation"])
@@ -213,6 +231,19 @@ class StateStore:
             else:
                 _rollback(self.adapter)
             raise
+
+
+def time_zone(name: str) -> dt.tzinfo:
+    """A Spark session time zone: a region id (`Europe/Paris`, `UTC`) or an offset
+    (`+01:00`)."""
+    from zoneinfo import ZoneInfo
+
+    text = name.strip()
+    if text[:1] in "+-" and ":" in text:
+        hours, minutes = text[1:].split(":", 1)
+        offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
+        return dt.timezone(-offset if text[0] == "-" else offset)
+    return ZoneInfo("UTC" if text.upper() in ("Z", "GMT") else text)
 
 
 def _in_transaction(connection: Any) -> bool:
