@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The extras installed into .venv; `make test EXTRAS=dev,spark` adds pyspark and dbt-spark
+# so tests/test_spark.py runs (it also needs Java; CI does both, .ci/run).
+EXTRAS ?= dev
 
 .PHONY: install demo test lint bench postgres clean
 
@@ -12,9 +15,14 @@ STAMP := $(VENV)/.installed
 # (constraints/default.txt says why not 1.12 by default).
 $(STAMP): pyproject.toml constraints/default.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]' \
 		-c constraints/default.txt
-	@touch $(STAMP)
+	@echo '$(EXTRAS)' > $(STAMP)
+
+# a different EXTRAS than the last install installs again
+ifneq ($(EXTRAS),$(shell cat $(STAMP) 2>/dev/null))
+.PHONY: $(STAMP)
+endif
 
 install: $(STAMP)
 
