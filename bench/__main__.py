@@ -22,6 +22,7 @@ from . import (
     dbt_parse,
     hook_overhead,
     lineage_tuva,
+    spark_build,
 )
 from ._common import Figure, figures_table
 
@@ -32,6 +33,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (dbt_parse.NAME, dbt_parse.run),
     (check_tuva.NAME, check_tuva.run),
     (lineage_tuva.NAME, lineage_tuva.run),
+    (spark_build.NAME, spark_build.run),
 ]
 
 
