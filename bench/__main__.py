@@ -23,6 +23,7 @@ from . import (
     hook_overhead,
     lineage_tuva,
     report_html,
+    spark_build,
 )
 from ._common import Figure, figures_table
 
@@ -34,6 +35,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (check_tuva.NAME, check_tuva.run),
     (lineage_tuva.NAME, lineage_tuva.run),
     (report_html.NAME, report_html.run),
+    (spark_build.NAME, spark_build.run),
 ]
 
 

@@ -15,7 +15,8 @@ rm -rf "$venv"
 "$python" -m venv "$venv"
 case "$version" in
   1.8)
-    pip install "dbt-core==1.8.*" "dbt-duckdb==1.8.*" "dbt-postgres==1.8.*" -e '.[dev]' ;;
+    pip install "dbt-core==1.8.*" "dbt-duckdb==1.8.*" "dbt-postgres==1.8.*" \
+      -e '.[duckdb,postgres]' "pytest>=8" "hypothesis>=6.100" ;;
   1.12)
     # pip re-resolves an installed dbt-core's own requirements whenever something depends on
     # it, so dbt-core, the adapters and the project all go in with --no-deps.

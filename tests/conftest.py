@@ -125,18 +125,44 @@ def postgres_unavailable() -> str | None:
     return None
 
 
+# --- Apache Spark ---------------------------------------------------------------------
+
+def spark_unavailable() -> str | None:
+    """Why the Spark tests cannot run here (dbt-spark's session method needs pyspark and a
+    Java runtime), or None."""
+    import importlib.util
+
+    for module, extra in (("pyspark", "pyspark"), ("dbt.adapters.spark", "dbt-spark")):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            return f"{extra} is not installed (pip install -e '.[spark]')"
+    java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if os.environ.get("JAVA_HOME") \
+        else shutil.which("java")
+    if not java or not Path(java).exists():
+        return "no Java runtime (java on PATH or JAVA_HOME; Debian: openjdk-17-jre-headless)"
+    return None
+
+
+_ENGINES = (("postgres", postgres_unavailable, "TESSERA_REQUIRE_POSTGRES", "PostgreSQL"),
+            ("spark", spark_unavailable, "TESSERA_REQUIRE_SPARK", "Spark"))
+
+
 def pytest_collection_modifyitems(config, items):
-    if not any(item.get_closest_marker("postgres") for item in items):
-        return
-    reason = postgres_unavailable()
-    if reason is None:
-        return
-    if os.environ.get("TESSERA_REQUIRE_POSTGRES") == "1":
-        raise pytest.UsageError(f"TESSERA_REQUIRE_POSTGRES=1 but {reason}")
-    skip = pytest.mark.skip(reason=f"PostgreSQL tests skipped: {reason}")
-    for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(skip)
+    for marker, unavailable, required, name in _ENGINES:
+        if not any(item.get_closest_marker(marker) for item in items):
+            continue
+        reason = unavailable()
+        if reason is None:
+            continue
+        if os.environ.get(required) == "1":
+            raise pytest.UsageError(f"{required}=1 but {reason}")
+        skip = pytest.mark.skip(reason=f"{name} tests skipped: {reason}")
+        for item in items:
+            if item.get_closest_marker(marker):
+                item.add_marker(skip)
 
 
 # --- dbt projects ----------------------------------------------------------------------
@@ -170,12 +196,18 @@ class DbtProject:
 
     @property
     def state_schema(self) -> str:
-        base = self.env["TESSERA_PG_SCHEMA"] if self.target == "postgres" else "main"
+        base = {"postgres": self.env.get("TESSERA_PG_SCHEMA"),
+                "spark": self.env.get("TESSERA_SPARK_SCHEMA")}.get(self.target) or "main"
         return f"{base}_tessera"
 
     def query(self, sql: str) -> list[tuple]:
         """Read the warehouse directly (not through dbt): what a BI tool would see."""
         sql = sql.replace("{state}", self.state_schema)
+        if self.target == "spark":
+            from pyspark.sql import SparkSession
+
+            # the session dbt-spark started in this process (one JVM per test session)
+            return [tuple(row) for row in SparkSession.builder.getOrCreate().sql(sql).collect()]
         if self.target == "duckdb":
             import duckdb
 
@@ -230,3 +262,21 @@ def built_duckdb(tmp_path_factory) -> DbtProject:
     project.run("deps")
     project.run("build")
     return project
+
+
+@pytest.fixture(scope="session")
+def spark_env(tmp_path_factory) -> dict[str, str]:
+    """The environment of every Spark invocation of this test session. dbt-spark's session
+    method starts one JVM per process and its static settings (warehouse dir, the Derby
+    metastore, which allows one JVM per directory) are fixed by the first invocation: one
+    TESSERA_SPARK_DIR per test session; tests are apart by schema, never by directory."""
+    root = tmp_path_factory.mktemp("spark")
+    conf = root / "conf"
+    conf.mkdir()
+    (conf / "log4j2.properties").write_text(
+        "rootLogger.level = error\nrootLogger.appenderRef.stderr.ref = console\n"
+        "appender.console.type = Console\nappender.console.name = console\n"
+        "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n"
+        "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n\n")
+    return {"TESSERA_SPARK_DIR": str(root), "SPARK_CONF_DIR": str(conf),
+            "SPARK_LOCAL_IP": "127.0.0.1", "TESSERA_SPARK_SCHEMA": "tessera_it"}

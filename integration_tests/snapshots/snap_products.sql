@@ -6,6 +6,7 @@
         unique_key='product_id',
         strategy='timestamp',
         updated_at='updated_at',
+        enabled=target.type != 'spark',
     )
 }}
 

@@ -13,6 +13,7 @@
       "block_unverified_guarantees": false,
       "publish_targets": none,
       "state_target": none,
+      "state_file_format": none,
       "proposal_expiry_days": 30,
       "require_force_without_consumers": false,
       "teams": none,

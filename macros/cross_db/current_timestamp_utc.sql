@@ -13,3 +13,10 @@
 {% macro duckdb__current_timestamp_utc() %}
   {{ return("cast(now() at time zone 'UTC' as " ~ dbt.type_timestamp() ~ ")") }}
 {% endmacro %}
+
+{#- dbt-spark's default is `current_timestamp::timestamp`, which Spark 3.5 cannot parse
+    (`::` arrived in Spark 4). Spark's timestamp is session-local: shift now() so that it
+    reads as the UTC wall clock, like the UTC literals tessera writes. -#}
+{% macro spark__current_timestamp_utc() %}
+  {{ return("to_utc_timestamp(current_timestamp(), current_timezone())") }}
+{% endmacro %}

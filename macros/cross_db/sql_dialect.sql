@@ -1,5 +1,7 @@
-{#- How the Python side must write SQL for this adapter: string escaping, literal casts and
-    the size of one insert (BigQuery caps a query at about 1M characters, Snowflake a
+{#- How the Python side must write SQL for this adapter: string escaping, literal casts,
+    whether several inserts can be one transaction (`transactions`; without, the writer
+    orders them so a failure never publishes without its audit rows) and the size of one
+    insert (BigQuery caps a query at about 1M characters, Snowflake a
     VALUES list at 16,384 rows). Python renders every value through these rules; no value
     is pasted into SQL unescaped. -#}
 {% macro sql_dialect() %}
@@ -9,6 +11,7 @@
 {% macro default__sql_dialect() %}
   {{ return({
       "backslash_escapes": false,
+      "transactions": true,
       "timestamp_type": dbt.type_timestamp(),
       "true": "true",
       "false": "false",
@@ -29,9 +32,13 @@
   {{ return(d) }}
 {% endmacro %}
 
+{#- Spark (and Delta on Databricks) commits every statement on its own: no BEGIN. Its
+    timestamps are session-local, and pyspark (dbt-spark's session method) returns them in
+    the Python process's zone: the writer shifts them back (session_local_timestamps). -#}
 {% macro spark__sql_dialect() %}
   {% set d = tessera.default__sql_dialect() %}
-  {% do d.update({"backslash_escapes": true}) %}
+  {% do d.update({"backslash_escapes": true, "transactions": false,
+                  "session_local_timestamps": target.get("method") == "session"}) %}
   {{ return(d) }}
 {% endmacro %}
 

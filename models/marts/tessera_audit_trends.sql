@@ -57,7 +57,7 @@ failing as (
     select
         asset,
         max(failures_7d) as top_guarantee_failures_7d,
-        {{ dbt.listagg("guarantee", "', '", "order by failures_7d desc, guarantee", 3) }}
+        {{ tessera.listagg_ordered("guarantee", "', '", [("failures_7d", "desc"), ("guarantee", "asc")], 3) }}
             as most_failing_guarantees_7d
     from {{ ref("tessera_audit_guarantees") }}
     where failures_7d > 0

@@ -20,7 +20,7 @@ from ..engine.vocabulary import DEFAULT_MODE, MODES
 from ..engine.warehouse_types import parse_type
 from .consumers import discover
 from .graph import Graph
-from .guarantees import GuaranteeBuilder, relation_target
+from .guarantees import GuaranteeBuilder, enforced_constraints, relation_target
 from .nodes import asset_name, dialect_of, iter_assets, owner_of, tessera_meta
 from .readers import Manifest
 
@@ -132,12 +132,17 @@ class Extractor:
     def document(self, unique_id: str, node: dict[str, Any]) -> dict[str, Any]:
         tessera = tessera_meta(node) or {}
         builder = self._builder(unique_id)
+        # constraints are promises only where dbt enforces them (an enforced contract on
+        # a table or incremental model), and there only those the warehouse applies
+        builder.not_enforced = []
         if enforces_constraints(node):
+            enforced = enforced_constraints(self.manifest.adapter_type, node)
             for column in (node.get("columns") or {}).values():
                 if column.get("constraints"):
-                    builder.add_constraints(column.get("name"), column["constraints"])
+                    builder.add_constraints(column.get("name"), column["constraints"],
+                                            enforced)
             if node.get("constraints"):
-                builder.add_constraints(None, node["constraints"])
+                builder.add_constraints(None, node["constraints"], enforced)
         if node.get("resource_type") == "source":
             builder.set_freshness(node.get("freshness"), node.get("loaded_at_field"))
         if tessera.get("freshness"):
@@ -167,6 +172,10 @@ class Extractor:
         doc["guarantees"] = builder.document()
         doc["consumers"] = self.consumers(unique_id, node, doc["owner"], tessera)
         doc["x-dbt"] = self._provenance(unique_id, node)
+        if builder.not_enforced:
+            # declared in dbt, not enforced by this warehouse (nor a guarantee unless a
+            # test checks it): provenance, never compared
+            doc["x-dbt"]["constraints_not_enforced"] = builder.not_enforced
         tests = builder.test_map()
         if tests:
             doc["x-tests"] = tests

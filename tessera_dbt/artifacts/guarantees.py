@@ -43,6 +43,19 @@ def relation_target(expression: Any) -> str | None:
     return expression.strip() or None
 
 
+def enforced_constraints(adapter_type: str | None, node: dict[str, Any]) -> frozenset[str] | None:
+    """The constraints the warehouse enforces for this node, as "column.<type>" and
+    "model.<type>", or None where dbt's constraints are taken as declared. dbt-spark (and
+    Databricks) only applies constraints to Delta tables, and there only column not_null and
+    model-level check; on Parquet, ORC, CSV or Hive text tables it applies none
+    (docs/spark.md)."""
+    if (adapter_type or "").lower() not in ("spark", "databricks"):
+        return None
+    file_format = str((node.get("config") or {}).get("file_format") or "delta").lower()
+    return frozenset({"column.not_null", "model.check"}) if file_format == "delta" \
+        else frozenset()
+
+
 def unquote_column(name: Any) -> Any:
     """A test's column_name as its column is named: dbt keeps the quotes of a column
     declared with `quote: true` (`"it's; Zoë"`), the columns map does not."""
@@ -66,6 +79,8 @@ class GuaranteeBuilder:
         self.freshness: dict[str, Any] | None = None
         self.custom: dict[str, dict[str, Any]] = {}
         self.tests: dict[str, list[str]] = {}
+        # declared constraints the warehouse does not enforce: said, never guarantees
+        self.not_enforced: list[dict[str, Any]] = []
 
     def _record_test(self, key: str, test_id: str | None) -> None:
         if test_id:
@@ -149,10 +164,19 @@ class GuaranteeBuilder:
                 entry["kwargs"] = kwargs
             self.add_custom({**entry, **options}, test_id)
 
-    def add_constraints(self, column: str | None, constraints: Iterable[dict[str, Any]]) -> None:
-        """dbt model contract constraints (1.5+), on a column or on the model."""
+    def add_constraints(self, column: str | None, constraints: Iterable[dict[str, Any]],
+                        enforced: frozenset[str] | None = None) -> None:
+        """dbt model contract constraints (1.5+), on a column or on the model; with
+        `enforced`, only those the warehouse enforces become guarantees."""
         for constraint in constraints:
             kind = constraint.get("type")
+            if enforced is not None and f"{'column' if column else 'model'}.{kind}" \
+                    not in enforced:
+                entry = {k: v for k, v in constraint.items()
+                         if k in ("type", "name", "columns", "expression", "to", "to_columns")
+                         and v not in (None, [], "")}
+                self.not_enforced.append({**entry, "column": column} if column else entry)
+                continue
             columns = [column] if column else list(constraint.get("columns") or [])
             if kind in ("not_null", "primary_key"):
                 for name in columns:

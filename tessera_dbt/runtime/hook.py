@@ -23,6 +23,7 @@ from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
 from ..state.audit import audit_rows, failed_guarantees, from_live
 from ..state.events import decision_events, retirement_events
 from ..state.folds import fold_proposals
+from ..state.store import PartialWrite
 from .delivery import due_reminders, notify_and_record
 from .invocation import Invocation
 
@@ -212,13 +213,20 @@ def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:
         if os.environ.get("TESSERA_DEBUG") == "1":
             raise
-        detail = exc.one_line() if isinstance(exc, TesseraError) else \
-            f"{type(exc).__name__}: {exc}"
+        cause = exc.cause if isinstance(exc, PartialWrite) else exc
+        detail = cause.one_line() if isinstance(cause, TesseraError) else \
+            f"{type(cause).__name__}: {cause}"
         detail = " ".join(detail.split())  # one line, however dbt formatted it
+        recorded = "nothing was recorded"
+        if isinstance(exc, PartialWrite):  # no transactions here: say what is stored
+            recorded = (f"partly recorded (this warehouse has no transactions; "
+                        f"{exc.what_was_kept()}; a re-run writes only what is missing)")
         if settings.get("strict"):
-            return {"messages": [], "error": f"tessera: on-run-end failed (strict): {detail}"}
+            kept = f"; {recorded}" if isinstance(exc, PartialWrite) else ""
+            return {"messages": [],
+                    "error": f"tessera: on-run-end failed (strict): {detail}{kept}"}
         return {"messages": [
-            f"tessera: ERROR in on-run-end, nothing was recorded: {detail}. The build's "
+            f"tessera: ERROR in on-run-end, {recorded}: {detail}. The build's "
             "result is unchanged (set vars.tessera.strict: true to fail the run instead)."]}
     if invocation_id:
         _RECORDED.add(invocation_id)

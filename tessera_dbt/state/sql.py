@@ -59,6 +59,13 @@ def insert_statements(relation: str, columns: Sequence[str], rows: Sequence[Mapp
     """`insert into ... values` statements, batched by rows and by bytes so no statement
     exceeds the adapter's limits. Column names are tessera's own plain identifiers
     (unquoted, so each warehouse folds their case as it created them)."""
+    for statement, _ in insert_batches(relation, columns, rows, dialect):
+        yield statement
+
+
+def insert_batches(relation: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
+                   dialect: Mapping[str, Any]) -> Iterator[tuple[str, int]]:
+    """`insert_statements` with the number of rows each statement writes."""
     if not rows:
         return
     max_rows = int(dialect.get("max_rows") or 1000)
@@ -69,9 +76,9 @@ def insert_statements(relation: str, columns: Sequence[str], rows: Sequence[Mapp
     for row in rows:
         rendered = "(" + ", ".join(literal(row.get(c), dialect) for c in columns) + ")"
         if batch and (len(batch) >= max_rows or size + len(rendered) + 2 > max_bytes):
-            yield head + ",\n".join(batch)
+            yield head + ",\n".join(batch), len(batch)
             batch, size = [], len(head)
         batch.append(rendered)
         size += len(rendered) + 2
     if batch:
-        yield head + ",\n".join(batch)
+        yield head + ",\n".join(batch), len(batch)

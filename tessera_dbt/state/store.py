@@ -7,17 +7,39 @@ macros (`tessera.state_relations()`, `tessera.sql_dialect()`); this module only 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .folds import fold_heads, fold_histories
-from .sql import insert_statements, literal
+from .sql import insert_batches, insert_statements, literal
 
 EVENTS = "tessera_events"
 AUDIT = "tessera_audit_log"
+PUBLISHED = "contract_published"
 _IN_LIST_CHUNK = 500
 # the events that decide which published version is in force (state.folds.fold_heads)
 _LIFECYCLE = "'contract_published', 'contract_retired'"
+
+
+class PartialWrite(Exception):
+    """A write without transactions (Spark) that failed after some rows were stored.
+    `kept` counts what is stored by kind ("audit rows", "events"); `unpublished` names the
+    contracts (asset version) whose contract_published event was not written."""
+
+    def __init__(self, cause: Exception, kept: Mapping[str, int],
+                 unpublished: Sequence[str]) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.kept = dict(kept)
+        self.unpublished = list(unpublished)
+
+    def what_was_kept(self) -> str:
+        kept = ", ".join(f"{n} {kind}" for kind, n in self.kept.items() if n) or "nothing"
+        text = f"kept {kept}"
+        if self.unpublished:
+            text += "; not published: " + ", ".join(self.unpublished)
+        return text
 
 
 class StateStore:
@@ -26,13 +48,30 @@ class StateStore:
         self.adapter = adapter
         self.relations = {name: dict(info) for name, info in relations.items()}
         self.dialect = dialect
+        self._zone: dt.tzinfo | None = None
 
     def _execute(self, sql: str, fetch: bool = False) -> list[dict[str, Any]]:
         _, table = self.adapter.execute(sql, auto_begin=False, fetch=fetch)
         if not fetch:
             return []
         names = [c.lower() for c in table.column_names]
-        return [dict(zip(names, row.values(), strict=True)) for row in table.rows]
+        rows = [dict(zip(names, row.values(), strict=True)) for row in table.rows]
+        if self.dialect.get("session_local_timestamps"):
+            for row in rows:
+                for key, value in row.items():
+                    if isinstance(value, dt.datetime) and value.tzinfo is None:
+                        row[key] = self._as_written(value)
+        return rows
+
+    def _as_written(self, value: dt.datetime) -> dt.datetime:
+        """A timestamp as tessera wrote it (UTC wall clock). Spark reads a literal in the
+        session time zone, and pyspark hands the instant back in this process's local
+        zone: shift it back into the session's zone."""
+        if self._zone is None:
+            _, table = self.adapter.execute("select current_timezone() as tz",
+                                            auto_begin=False, fetch=True)
+            self._zone = time_zone(str(table.rows[0][0]))
+        return value.astimezone(self._zone).replace(tzinfo=None)
 
     def _relation(self, name: str) -> str:
         return str(self.relations[name]["relation"])
@@ -45,7 +84,8 @@ class StateStore:
         missing = [info for info in self.relations.values() if not info.get("exists")]
         if not missing:
             return
-        self._atomically([sql for info in missing
+        run = self._atomically if self.dialect.get("transactions", True) else self._each
+        run([sql for info in missing
                           for sql in (str(info["create_schema_sql"]), str(info["create_sql"]))])
         for info in missing:
             info["exists"] = True
@@ -112,7 +152,13 @@ class StateStore:
     def write(self, events: Sequence[Mapping[str, Any]], audit: Sequence[Mapping[str, Any]],
               invocation_id: str) -> tuple[list[Mapping[str, Any]], int]:
         """Append events and audit rows in one transaction; rows already there (a retried
-        hook) are skipped. Returns the events written and the number of audit rows."""
+        hook) are skipped. Returns the events written and the number of audit rows.
+
+        Without transactions (the dialect's `transactions: false`, Spark) every insert is
+        its own commit, so the order is what keeps the log sound: audit rows first, then
+        the other events, the contract_published events last. A failure part-way never
+        leaves a published version without its audit rows; it raises PartialWrite saying
+        what was kept, and a retry writes only the missing ids (they are deterministic)."""
         if events:
             seen = self._existing_ids(EVENTS, "event_id", [e["event_id"] for e in events])
             events = [e for e in events if e["event_id"] not in seen]
@@ -121,11 +167,40 @@ class StateStore:
             audit = [a for a in audit if a["audit_id"] not in seen]
         if not events and not audit:
             return [], 0
+        if not self.dialect.get("transactions", True):
+            self._in_order(events, audit)
+            return list(events), len(audit)
         statements = [statement for name, rows in ((EVENTS, events), (AUDIT, audit))
                       for statement in insert_statements(self._relation(name),
                                                          self._columns(name), rows, self.dialect)]
         self._atomically(statements)
         return list(events), len(audit)
+
+    def _in_order(self, events: Sequence[Mapping[str, Any]],
+                  audit: Sequence[Mapping[str, Any]]) -> None:
+        published = [e for e in events if e["event_type"] == PUBLISHED]
+        steps = (("audit rows", AUDIT, list(audit)),
+                 ("events", EVENTS, [e for e in events if e["event_type"] != PUBLISHED]),
+                 ("events", EVENTS, published))
+        kept = {"audit rows": 0, "events": 0}
+        done: set[str] = set()
+        try:
+            for kind, name, rows in steps:
+                offset = 0
+                for statement, n in insert_batches(self._relation(name), self._columns(name),
+                                                   rows, self.dialect):
+                    self._execute(statement)
+                    done.update(str(r.get("event_id")) for r in rows[offset:offset + n])
+                    offset += n
+                    kept[kind] += n
+        except Exception as exc:
+            if not any(kept.values()):
+                raise
+            raise PartialWrite(exc, kept, [f"{e['asset']} {e['version']}" for e in published
+                                           if str(e["event_id"]) not in done]) from exc
+    def _each(self, statements: Sequence[str]) -> None:
+        for statement in statements:
+            self._execute(statement)
 
     def _atomically(self, statements: Sequence[str]) -> None:
         """All or nothing. dbt's own transaction flag is not the truth everywhere
@@ -153,6 +228,19 @@ class StateStore:
             else:
                 _rollback(self.adapter)
             raise
+
+
+def time_zone(name: str) -> dt.tzinfo:
+    """A Spark session time zone: a region id (`Europe/Paris`, `UTC`) or an offset
+    (`+01:00`)."""
+    from zoneinfo import ZoneInfo
+
+    text = name.strip()
+    if text[:1] in "+-" and ":" in text:
+        hours, minutes = text[1:].split(":", 1)
+        offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
+        return dt.timezone(-offset if text[0] == "-" else offset)
+    return ZoneInfo("UTC" if text.upper() in ("Z", "GMT") else text)
 
 
 def _in_transaction(connection: Any) -> bool:

@@ -20,9 +20,9 @@ final as (
 
     select
         cast(customers.customer_id as integer) as customer_id,
-        cast(customers.customer_name as text) as customer_name,
-        cast(customers.email as varchar) as email,
-        cast(customers.country_code as varchar) as country_code,
+        cast(customers.customer_name as {{ tessera_it_type('text') }}) as customer_name,
+        cast(customers.email as {{ tessera_it_type('varchar') }}) as email,
+        cast(customers.country_code as {{ tessera_it_type('varchar') }}) as country_code,
         cast(customers.signed_up_at as timestamp) as signed_up_at,
         cast(customer_orders.first_order_date as date) as first_order_date,
         cast(coalesce(customer_orders.lifetime_orders, 0) as integer) as lifetime_orders,

@@ -31,7 +31,7 @@ final as (
         cast(orders.order_id as integer) as order_id,
         cast(orders.customer_id as integer) as customer_id,
         cast(orders.order_date as date) as order_date,
-        cast(orders.status as varchar) as status,
+        cast(orders.status as {{ tessera_it_type('varchar') }}) as status,
         cast(coalesce(order_items.item_count, 0) as integer) as item_count,
         cast(coalesce(order_items.amount, 0) as numeric(12, 2)) as amount,
         cast(

@@ -2,4 +2,4 @@
    a quote, a semicolon and non-ASCII text. #}
 select
     cast(1 as integer) as id,
-    cast('O''Brien; Zoë 東京' as varchar) as "it's; Zoë 東京"
+    cast('{{ dbt.escape_single_quotes("O'Brien; Zoë 東京") }}' as {{ tessera_it_type('varchar') }}) as {{ adapter.quote("it's; Zoë 東京") }}

@@ -10,9 +10,9 @@ shaped as (
 
     select
         cast(customer_id as integer) as customer_id,
-        cast(customer_name as text) as customer_name,
-        cast(lower(email) as varchar) as email,
-        cast(upper(country_code) as varchar) as country_code,
+        cast(customer_name as {{ tessera_it_type('text') }}) as customer_name,
+        cast(lower(email) as {{ tessera_it_type('varchar') }}) as email,
+        cast(upper(country_code) as {{ tessera_it_type('varchar') }}) as country_code,
         cast(signed_up_at as timestamp) as signed_up_at
     from base
 

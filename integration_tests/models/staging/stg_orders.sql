@@ -11,7 +11,7 @@ shaped as (
     select
         cast(order_id as integer) as order_id,
         cast(customer_id as integer) as customer_id,
-        cast(lower(status) as varchar) as status,
+        cast(lower(status) as {{ tessera_it_type('varchar') }}) as status,
         cast(ordered_at as timestamp) as ordered_at,
         cast(ordered_at as date) as order_date,
         cast(updated_at as timestamp) as updated_at

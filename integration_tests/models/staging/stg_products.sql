@@ -10,8 +10,8 @@ shaped as (
 
     select
         cast(product_id as integer) as product_id,
-        cast(product_name as varchar) as product_name,
-        cast(lower(category) as varchar) as category,
+        cast(product_name as {{ tessera_it_type('varchar') }}) as product_name,
+        cast(lower(category) as {{ tessera_it_type('varchar') }}) as category,
         cast(unit_price as numeric(12, 2)) as unit_price,
         cast(is_active as boolean) as is_active,
         cast(updated_at as timestamp) as updated_at

@@ -1,0 +1,183 @@
+"""The whole producer/consumer workflow on Apache Spark (dbt-spark's session method, a local
+pyspark, Parquet tables, a Derby metastore under a temporary TESSERA_SPARK_DIR).
+
+One module, one JVM: every dbt invocation runs in this process (dbtRunner), so the Spark
+session started by the first one is reused by all, and no second process touches the
+metastore (Derby allows one). The tests are one story on one build, in order: publish,
+a breaking change caught by `tessera check` and by `fail_on_unapproved`, propose,
+acknowledge, 2.0.0, the audit models, a hostile value through the event log, and writes that
+fail half-way on a warehouse without transactions. Skipped with the reason without pyspark
+or Java (failed instead with TESSERA_REQUIRE_SPARK=1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from tessera_dbt.cli import main
+
+from .conftest import copy_project, environment
+from .test_hook import ADD_COLUMN_SQL, DROP_IS_PAID_SQL, DROP_IS_PAID_YML, UNDER_CONTRACT
+
+pytestmark = [pytest.mark.spark, pytest.mark.dbt]
+ORDERS = "%.fct_orders"
+BUILD_ORDERS = ("build", "--select", "fct_orders", "--indirect-selection", "cautious")
+HOSTILE = "it's a \\ b; Zoë\nline2 ''x'' `tick` \"dq\""
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory, spark_env):
+    project = copy_project(tmp_path_factory.mktemp("it_spark"), "spark", spark_env)
+    project.run("deps")
+    project.first_build = project.run("build")
+    return project
+
+
+def _op(project, capsys, name, args, ok=True):
+    capsys.readouterr()
+    result = project.run("run-operation", f"tessera.{name}", "--args", args,
+                         expect_success=ok)
+    return capsys.readouterr().out + " ".join(result.messages)
+
+
+def _check(project, capsys):
+    project.run("parse")
+    capsys.readouterr()
+    with environment(project.env):
+        code = main(["check", "--manifest", str(project.manifest), "--state-from-warehouse",
+                     "--target", "spark", "--profiles-dir", str(project.path),
+                     "--project-dir", str(project.path), "--format", "json"])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _published(project, like=ORDERS):
+    return sorted(v for (v,) in project.query(
+        "select version from {state}.tessera_events where event_type = 'contract_published' "
+        f"and asset like '{like}'"))
+
+
+def test_the_build_publishes_1_0_0_contracts_on_parquet(spark):
+    versions = dict(spark.query("select asset, version from {state}.tessera_contracts "
+                                "where is_current"))
+    assert len(versions) == UNDER_CONTRACT and set(versions.values()) == {"1.0.0"}
+    assert any("fct_orders 1.0.0" in m for m in spark.first_build.messages)
+    ddl = spark.query("show create table {state}.tessera_events")[0][0]
+    assert "USING parquet" in ddl, ddl
+    # fct_orders declares not_null / primary_key / check constraints: Parquet enforces none,
+    # so the contract lists them as not enforced; its nullability comes from its tests.
+    [(payload,)] = spark.query("select payload from {state}.tessera_events where event_type "
+                               f"= 'contract_published' and asset like '{ORDERS}'")
+    contract = json.loads(payload)
+    not_enforced = contract["x-dbt"].get("constraints_not_enforced") or []
+    assert {c["type"] for c in not_enforced} >= {"primary_key"}, contract["x-dbt"]
+    assert "primary_key" not in {g["type"] for g in contract["guarantees"].get("custom", [])}
+
+
+def test_a_breaking_change_is_caught_then_proposed_acknowledged_and_published(spark, capsys):
+    spark.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    spark.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    code, out, err = _check(spark, capsys)
+    assert code == 1, out + err
+    orders = next(a for a in json.loads(out)["assets"] if a["name"] == "fct_orders")
+    assert orders["status"] == "breaking-unproposed"
+
+    capsys.readouterr()
+    refused = spark.run(*BUILD_ORDERS, "--vars", "{tessera: {fail_on_unapproved: true}}",
+                        expect_success=False)
+    assert not refused.success, "fail_on_unapproved must fail the run on Spark"
+    assert "breaking change(s) without an approved proposal" in capsys.readouterr().out
+    assert _published(spark) == ["1.0.0"]
+
+    out = _op(spark, capsys, "propose", "{model: fct_orders, reason: moved to payments}")
+    assert "1.0.0 → 2.0.0" in out
+    pid = re.search(r"\b(p_[0-9a-f]{16})\b", out).group(1)
+    for team in ("finance", "marketing", "data_platform"):
+        _op(spark, capsys, "acknowledge",
+            f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+    published = spark.run(*BUILD_ORDERS)
+    assert any("fct_orders 2.0.0" in m for m in published.messages), published.messages
+    assert _published(spark) == ["1.0.0", "2.0.0"]
+    assert spark.query("select status from {state}.tessera_proposals "
+                       f"where proposal_id = '{pid}'") == [("published",)]
+    code, out, err = _check(spark, capsys)
+    assert code == 0, out + err
+
+
+def test_the_audit_models_answer(spark):
+    runs = spark.query("select asset, status, executed_at from {state}.tessera_audit_runs "
+                       f"where asset like '{ORDERS}'")
+    assert len(runs) >= 2 and {r[1] for r in runs} == {"passed"}, runs
+    trends = spark.query("select runs_24h, last_run_at, last_contract_version from "
+                         f"{{state}}.tessera_audit_trends where asset like '{ORDERS}'")
+    [(runs_24h, last_run_at, version)] = trends
+    assert runs_24h == len(runs) and version == "2.0.0"
+    # written as UTC, read as UTC (the session zone is UTC; Python's here too in CI)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert abs(now - last_run_at) < dt.timedelta(minutes=30), (now, last_run_at)
+    status = dict((a, (v, s)) for a, v, s in spark.query(
+        "select asset, current_version, last_audit_status from {state}.tessera_contract_status"))
+    assert len(status) == UNDER_CONTRACT
+    assert next(v for a, v in status.items() if a.endswith(".fct_orders")) == ("2.0.0", "pass")
+    assert spark.query("select count(*) from {state}.tessera_audit_alerts")[0][0] >= 0
+
+
+def test_a_hostile_value_round_trips_through_the_event_log(spark, capsys):
+    args = json.dumps({"model": "dim_products", "team": "ml", "purpose": HOSTILE})
+    assert "Registered ml" in _op(spark, capsys, "register", args)
+    assert spark.query("select purpose from {state}.tessera_consumers "
+                       "where team = 'ml'") == [(HOSTILE,)]
+    ids = spark.query("select count(*), count(distinct event_id) from {state}.tessera_events")
+    assert ids[0][0] == ids[0][1], "no row split by a newline"
+
+
+def _swap_for_view(spark, table):
+    spark.query(f"alter table {{state}}.{table} rename to {{state}}.{table}_kept")
+    spark.query(f"create view {{state}}.{table} as select * from {{state}}.{table}_kept")
+
+
+def _restore(spark, table):
+    spark.query(f"drop view {{state}}.{table}")
+    spark.query(f"alter table {{state}}.{table}_kept rename to {{state}}.{table}")
+
+
+def test_without_transactions_a_failed_write_never_publishes_without_its_audit(spark, capsys):
+    spark.edit("models/commerce/fct_orders.sql", *ADD_COLUMN_SQL[:1],
+               ADD_COLUMN_SQL[1].replace("as varchar", "as string"))
+    spark.edit("models/commerce/fct_orders.yml", "    columns:\n",
+               "    columns:\n      - name: coupon_code\n        data_type: string\n")
+    audit_before = spark.query("select count(*) from {state}.tessera_audit_log")[0][0]
+
+    # the audit insert fails first: nothing is written, and strict fails the run
+    _swap_for_view(spark, "tessera_audit_log")
+    try:
+        capsys.readouterr()
+        strict = spark.run(*BUILD_ORDERS, "--vars", "{tessera: {strict: true}}",
+                           expect_success=False)
+        assert not strict.success, "strict must fail the run on Spark"
+        assert "on-run-end failed (strict)" in capsys.readouterr().out
+        assert _published(spark) == ["1.0.0", "2.0.0"]
+    finally:
+        _restore(spark, "tessera_audit_log")
+    assert spark.query("select count(*) from {state}.tessera_audit_log")[0][0] == audit_before
+
+    # the events insert fails after the audit rows: they are kept, and said so
+    _swap_for_view(spark, "tessera_events")
+    try:
+        soft = spark.run(*BUILD_ORDERS)
+        [error] = [m for m in soft.messages if "ERROR in on-run-end" in m]
+        assert "nothing was recorded" not in error
+        assert "partly recorded" in error and "audit rows" in error, error
+        assert re.search(r"not published: \S*fct_orders 2\.1\.0", error), error
+        assert _published(spark) == ["1.0.0", "2.0.0"]
+    finally:
+        _restore(spark, "tessera_events")
+    assert spark.query("select count(*) from {state}.tessera_audit_log")[0][0] > audit_before
+
+    # the next build converges: 2.1.0 published once, with its audit rows
+    again = spark.run(*BUILD_ORDERS)
+    assert any("fct_orders 2.1.0" in m for m in again.messages), again.messages
+    assert _published(spark) == ["1.0.0", "2.0.0", "2.1.0"]
