@@ -137,3 +137,16 @@ def test_a_nul_byte_in_args_is_refused_not_stripped():
     with pytest.raises(ConfigError, match="NUL byte"):
         check_args("propose", {"model": "fct_orders\x00; drop table x"})
     assert check_args("propose", {"model": "fct_orders"}) == {"model": "fct_orders"}
+
+
+def test_args_that_are_not_a_mapping_are_one_short_line():
+    from tessera_dbt.runtime.operation_args import raw_args
+
+    with pytest.raises(ConfigError, match=r"tessera.propose: --args must be a mapping, got "
+                                          r"\[0, 0, 0"):
+        raw_args("propose", {"args": [0] * 1_000_000})
+    try:
+        raw_args("report", {"args": "x" * 1_000_000})
+    except ConfigError as exc:
+        assert len(exc.one_line()) < 200
+    assert raw_args("status", {}) == {} and raw_args("status", {"args": {"a": 1}}) == {"a": 1}

@@ -19,7 +19,7 @@ from ..engine.errors import ConfigError
 from ..state.audit import audit_rows, from_freshness_result, from_run_result, utc_naive, version_at
 from ..state.events import stable_id
 from .invocation import Invocation
-from .operation_args import check_args
+from .operation_args import check_args, raw_args
 
 ARGS: dict[str, tuple[type, bool]] = {
     "run_results": (list, False), "sources": (list, False), "manifest": (str, False)}
@@ -80,8 +80,5 @@ def ingest(inv: Invocation, run_results: Sequence[str] = (), sources: Sequence[s
 
 
 def audit_ingest(payload: dict[str, Any]) -> dict[str, Any]:
-    raw = payload.get("args") or {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"tessera.audit_ingest: --args must be a mapping, got {raw!r}")
-    args = _paths("audit_ingest", dict(raw))
+    args = _paths("audit_ingest", raw_args("audit_ingest", payload))
     return {"lines": ingest(Invocation(payload), **args)}

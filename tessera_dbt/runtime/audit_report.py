@@ -20,7 +20,7 @@ from ..engine.errors import ConfigError
 from ..engine.text import table
 from ..state.sql import literal
 from .invocation import Invocation
-from .operation_args import check_args
+from .operation_args import check_args, raw_args
 
 ARGS: dict[str, tuple[type, bool]] = {
     "model": (str, False), "days": (int, False), "format": (str, False)}
@@ -209,10 +209,7 @@ class AuditReader(Invocation):
 
 
 def audit_report(payload: dict[str, Any]) -> dict[str, Any]:
-    raw = payload.get("args") or {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"tessera.audit: --args must be a mapping, got {raw!r}")
-    args = check_args("audit", dict(raw), ARGS)
+    args = check_args("audit", raw_args("audit", payload), ARGS)
     days = args.get("days", DEFAULT_DAYS)
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"tessera.audit: days must be between 1 and {MAX_DAYS}, got {days}")

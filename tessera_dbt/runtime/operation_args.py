@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..engine.errors import ConfigError
+from ..engine.errors import ConfigError, brief
 
 OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "propose": {"model": (str, True), "version": (str, False), "reason": (str, False)},
@@ -67,3 +67,12 @@ def check_args(op: str, args: Mapping[str, Any],
                               f"{kind.__name__}, got {value!r}")
         out[name] = value.strip() if isinstance(value, str) else value
     return out
+
+
+def raw_args(op: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The `--args` mapping an operation's macro handed over, refused in one line when it is
+    not a mapping (a YAML scalar or list)."""
+    raw = payload.get("args") or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"tessera.{op}: --args must be a mapping, got {brief(repr(raw), 80)}")
+    return dict(raw)

@@ -8,7 +8,7 @@ operation records nothing twice) and returns the lines dbt prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from ..engine.errors import ConfigError
@@ -19,7 +19,7 @@ from ..state.export import PublishedState, write_export
 from ..state.folds import fold_proposals, fold_registrations
 from ..state.store import EVENTS
 from .inbox import inbox as _inbox
-from .operation_args import OPERATION_ARGS, check_args
+from .operation_args import OPERATION_ARGS, check_args, raw_args
 from .proposing import Proposing
 from .teams import check_new_team, known_teams
 
@@ -149,10 +149,7 @@ def run_operation(payload: dict[str, Any]) -> dict[str, Any]:
     if op not in OPERATION_ARGS:
         raise ConfigError(f"unknown operation tessera.{op}",
                           f"use one of: {', '.join(OPERATION_ARGS)}")
-    raw = payload.get("args") or {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"tessera.{op}: --args must be a mapping, got {raw!r}")
-    args = check_args(op, dict(raw))
+    args = check_args(op, raw_args(op, payload))
     ops = Operations(payload)
     lines = _HANDLERS[op](ops, **args)
     return {"lines": [*lines, *getattr(ops, "notes", [])]}

@@ -18,7 +18,7 @@ from ..state.export import PublishedState
 from ..state.folds import fold_proposals, fold_registrations
 from ..state.store import EVENTS
 from .invocation import Invocation
-from .operation_args import check_args
+from .operation_args import check_args, raw_args
 
 ARGS: dict[str, tuple[type, bool]] = {"out": (str, True), "days": (int, False)}
 DEFAULT_DAYS = 30
@@ -142,10 +142,7 @@ def report(payload: dict[str, Any]) -> dict[str, Any]:
     """`dbt run-operation tessera.report --args '{out: report.html, days: 30}'`."""
     from .report_html import render_report
 
-    raw = payload.get("args") or {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"tessera.report: --args must be a mapping, got {raw!r}")
-    args = check_args("report", dict(raw), ARGS)
+    args = check_args("report", raw_args("report", payload), ARGS)
     days = args.get("days", DEFAULT_DAYS)
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"tessera.report: days must be between 1 and {MAX_DAYS}, "
