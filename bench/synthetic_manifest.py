@@ -222,6 +222,9 @@ class _Generator:
         self.names: dict[str, str] = {}
         self.id_columns = [c for c in templates.columns if c[0].endswith("_id")] or \
             templates.columns
+        # a small template set (the vendored corpus) has fewer distinct names than a wide
+        # model asks for: a model then gets every name there is, never a loop forever
+        self.distinct_columns = len({c[0] for c in templates.columns})
         self.stats: dict[str, int] = {}
         self.created = 1_780_000_000.0
 
@@ -246,6 +249,7 @@ class _Generator:
         if id_first:
             first = rng.choice(self.id_columns)
             picked[first[0]] = first
+        count = min(count, self.distinct_columns)  # the id columns are among them
         while len(picked) < count:
             column = rng.choice(self.t.columns)
             picked.setdefault(column[0], column)
