@@ -255,7 +255,7 @@ def _dbt(project: Path, *args: str):
     from tessera_dbt.runtime.runner import invoke
 
     return invoke([*args, "--project-dir", str(project), "--profiles-dir", str(project),
-                   "--no-partial-parse"], silence_stdout=True)
+                   "--no-partial-parse"], capture_stdout=True)
 
 
 def _dbt_says_breaking(run) -> bool:
