@@ -47,13 +47,9 @@ _DONE = re.compile(r"Done\. PASS=(\d+)")
 
 def copy_project(dest: Path) -> Path:
     """integration_tests in dest, installing this checkout as its tessera package."""
-    project = dest / "integration_tests"
-    shutil.copytree(ROOT / "integration_tests", project,
-                    ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb"))
-    packages = project / "packages.yml"
-    packages.write_text(packages.read_text().replace("local: ../\n", f"local: {ROOT}\n")
-                        .replace("local: ..\n", f"local: {ROOT}\n"))
-    return project
+    from tessera_dbt.cli.demo import copy_example
+
+    return copy_example(dest / "integration_tests", ROOT)
 
 
 def spark_env(spark_dir: Path) -> dict[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tessera_dbt.cli import main
+from tessera_dbt.cli.demo import copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TESSERA_SHARED", ROOT.parent / "shared"))
@@ -240,12 +241,7 @@ class DbtProject:
 
 def copy_project(tmp: Path, target: str, extra_env: dict[str, str] | None = None) -> DbtProject:
     """Copy integration_tests into tmp, pointing its `local: ../` package at this checkout."""
-    dest = tmp / "integration_tests"
-    shutil.copytree(ROOT / "integration_tests", dest,
-                    ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb"))
-    packages = dest / "packages.yml"
-    packages.write_text(packages.read_text().replace("local: ../\n", f"local: {ROOT}\n")
-                        .replace("local: ..\n", f"local: {ROOT}\n"))
+    dest = copy_example(tmp / "integration_tests", ROOT)
     env = {"TESSERA_DUCKDB_PATH": str(tmp / "warehouse.duckdb"),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if target == "postgres":

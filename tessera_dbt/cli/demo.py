@@ -28,6 +28,19 @@ def dbt_package_root() -> Path:
     return bundled if (bundled / "dbt_project.yml").is_file() else here.parents[2]
 
 
+def copy_example(dest: Path, package: Path) -> Path:
+    """The example project (`package`/integration_tests) copied to `dest`, without build
+    output, its `local: ../` dbt package pointed at `package` (the demo, the tests and the
+    benchmarks all build such a copy)."""
+    shutil.copytree(package / "integration_tests", dest,
+                    ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb",
+                                                  "package-lock.yml"))
+    packages = dest / "packages.yml"
+    packages.write_text(packages.read_text().replace("local: ../\n", f"local: {package}\n")
+                        .replace("local: ..\n", f"local: {package}\n"))
+    return dest
+
+
 # the `tessera` command line, handed in by the CLI that runs the demo
 Tessera = Callable[[Sequence[str]], int]
 
@@ -53,12 +66,7 @@ class Demo:
         if not (example / "dbt_project.yml").is_file():
             raise ConfigError(f"the example project is not at {example}",
                               "reinstall tessera-dbt (its wheel ships the example project)")
-        shutil.copytree(example, self.project,
-                        ignore=shutil.ignore_patterns("target", "dbt_packages", "logs",
-                                                      "*.duckdb", "package-lock.yml"))
-        packages = self.project / "packages.yml"
-        packages.write_text(packages.read_text().replace("local: ../\n",
-                                                         f"local: {package}\n"))
+        copy_example(self.project, package)
 
     def dbt(self, *args: str, quiet: bool = False) -> list[str]:
         """Run dbt in-process, print the command, its result counts and tessera's lines
