@@ -22,6 +22,7 @@ from . import (
     dbt_parse,
     hook_overhead,
     lineage_tuva,
+    package_cost,
     report_html,
     spark_build,
 )
@@ -31,6 +32,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (contracts_vs_json_load.NAME, contracts_vs_json_load.run),
     (classify_pairs.NAME, classify_pairs.run),
     (hook_overhead.NAME, hook_overhead.run),
+    (package_cost.NAME, package_cost.run),
     (dbt_parse.NAME, dbt_parse.run),
     (check_tuva.NAME, check_tuva.run),
     (lineage_tuva.NAME, lineage_tuva.run),
