@@ -80,7 +80,7 @@ def run(repeats: int = DEFAULT_REPEATS, keep: str | None = None) -> list[Figure]
     added = median["package"] - median["plain"]
     ratio = median["package"] / median["plain"]
     ok = ratio <= TARGET_RATIO and added <= TARGET_ADDED_SECONDS
-    print(table(("build (median of %d)" % repeats, "s", "added s", "ratio"), [
+    print(table((f"build (median of {repeats})", "s", "added s", "ratio"), [
         ("plain jaffle_shop_duckdb", f"{median['plain']:.2f}", "-", "1.00"),
         ("with tessera, own models excluded", f"{median['hooks']:.2f}",
          f"{median['hooks'] - median['plain']:+.2f}", f"{median['hooks'] / median['plain']:.2f}"),

@@ -97,3 +97,19 @@ def test_a_target_that_does_not_publish_is_not_gated(project):
     result = project.run("build", *FCT_ORDERS, "--vars", json.dumps(
         {"tessera": {"gate": "block", "publish_targets": ["prod"]}}))
     assert result.success and not _has_is_paid(project)
+
+
+def test_a_deferred_build_is_gated_on_what_it_selects(project):
+    """`--defer --state`: the upstream models come from the production manifest (taken
+    before the edit), the selected fct_orders is still judged and stopped."""
+    import shutil
+
+    prod = project.path / "prod_state"
+    shutil.copytree(project.path / "target", prod)
+    deferred = ("--defer", "--state", str(prod), "--favor-state")
+    blocked = project.run("build", *FCT_ORDERS, *deferred, *BLOCK, expect_success=False)
+    assert "fct_orders changes in a breaking way (COLUMN_REMOVED at is_paid)" in \
+        _error(blocked)
+    assert _has_is_paid(project)
+    # deferring an unchanged selection passes the gate and builds
+    project.run("build", "--select", "dim_products", *deferred, *BLOCK)
