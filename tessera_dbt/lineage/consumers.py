@@ -171,6 +171,43 @@ def _verdict(entry: _Team, changed: frozenset[str] | None) -> AffectedConsumer:
                             tuple(dict.fromkeys(reasons)), tuple(entry.via))
 
 
+def candidate_consumers(document: Mapping[str, Any], published: Mapping[str, Any] | None,
+                        registered: Mapping[str, str | None]
+                        ) -> dict[tuple[str, str], dict[str, Any]]:
+    """(team, source) → consumer entry of every team a change to `document` is asked of
+    before column lineage narrows it: the consumers of the change itself, those of the
+    version in force (`published`: a change never drops a team that would object, even
+    one the same change deletes from `consumers`) and the registered teams; never the
+    owner. `tessera check` and `tessera.propose` both start from this set."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for doc in (document, published or {}):
+        for consumer in doc.get("consumers") or ():
+            if consumer.get("team"):
+                found.setdefault((str(consumer.get("team")), str(consumer.get("source"))),
+                                 dict(consumer))
+    owner = document.get("owner")
+    for team, purpose in registered.items():
+        if team != owner:
+            entry = {"team": team, "source": "registered"}
+            found.setdefault((team, "registered"), {**entry, **({"purpose": purpose}
+                                                                if purpose else {})})
+    return {key: entry for key, entry in found.items() if key[0] != owner}
+
+
+def asked_document(document: Mapping[str, Any], published: Mapping[str, Any] | None
+                   ) -> dict[str, Any]:
+    """`document` with the consumers of the version in force added, so column lineage
+    judges (or counts as reading everything) a consumer the change removed."""
+    consumers = list(document.get("consumers") or ())
+    seen = {(str(c.get("team")), str(c.get("source"))) for c in consumers}
+    for consumer in (published or {}).get("consumers") or ():
+        key = (str(consumer.get("team")), str(consumer.get("source")))
+        if consumer.get("team") and key not in seen:
+            seen.add(key)
+            consumers.append(dict(consumer))
+    return {**document, "consumers": consumers}
+
+
 def reached_consumers(
     manifest: Manifest | None,
     unique_id: str | None,
@@ -186,21 +223,12 @@ def reached_consumers(
     it was published) and the registered teams; column lineage (docs/lineage.md) then
     drops those that read none of the `changed` columns, as `tessera.propose` does. A
     removal (`changed` None), or an asset the manifest does not hold, reaches everyone."""
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for doc in (document, published or {}):
-        for consumer in doc.get("consumers") or ():
-            found.setdefault((str(consumer.get("team")), str(consumer.get("source"))),
-                             dict(consumer))
-    owner = document.get("owner")
-    for team, purpose in registered.items():
-        if team != owner:
-            entry = {"team": team, "source": "registered"}
-            found.setdefault((team, "registered"), {**entry, **({"purpose": purpose}
-                                                                if purpose else {})})
+    found = candidate_consumers(document, published, registered)
     if (changed is None or manifest is None or unique_id is None
             or (unique_id not in manifest.nodes and unique_id not in manifest.sources)):
         return tuple(found[key] for key in sorted(found))
-    verdicts = affected_consumers(manifest, unique_id, document, changed, consumer_manifests,
+    verdicts = affected_consumers(manifest, unique_id, asked_document(document, published),
+                                  changed, consumer_manifests,
                                   registered=dict.fromkeys(registered), cache=cache)
     reasons: dict[str, list[str]] = {}
     exempt: set[str] = set()

@@ -27,7 +27,7 @@ from ..engine.vocabulary import (
     EventType,
 )
 from ..lineage.columns import changed_columns_of
-from ..lineage.consumers import affected_consumers
+from ..lineage.consumers import affected_consumers, asked_document, candidate_consumers
 from ..state.events import event
 from ..state.events import proposal_id as new_proposal_id
 from ..state.folds import fold_proposals, fold_registrations
@@ -79,12 +79,12 @@ class Proposing(Invocation):
         if failures:
             self.notes = [*getattr(self, "notes", []), *failures]
 
-    def _consumer_teams(self, doc: Mapping[str, Any]) -> list[str]:
-        teams = {c["team"] for c in doc.get("consumers") or () if c.get("team")}
-        teams |= set(fold_registrations(self._events(REGISTRATION_EVENTS, doc["asset"]))
-                     .get(doc["asset"], {}))
-        teams.discard(doc.get("owner"))
-        return sorted(teams)
+    def _consumer_teams(self, doc: Mapping[str, Any],
+                        published: Mapping[str, Any] | None = None) -> list[str]:
+        """The teams asked (lineage.consumers.candidate_consumers, as `tessera check`)."""
+        registered = fold_registrations(self._events(REGISTRATION_EVENTS, doc["asset"]))
+        return sorted({team for team, _ in candidate_consumers(
+            doc, published, registered.get(doc["asset"], {}))})
 
     def propose(self, model: str, version: str | None = None,
                 reason: str | None = None) -> list[str]:
@@ -230,7 +230,7 @@ class Proposing(Invocation):
                         changes: Sequence[Any]) -> tuple[list[str], dict[str, str], list[str]]:
         """Consumer teams that read a changed column (docs/lineage.md), the teams exempted
         with the reason, and a note when column lineage had to assume "reads everything"."""
-        teams = self._consumer_teams(doc)
+        teams = self._consumer_teams(doc, published)
         columns = [*((published.get("schema") or {}).get("properties") or {}),
                    *((doc.get("schema") or {}).get("properties") or {})]
         changed = changed_columns_of(changes, columns)
@@ -245,10 +245,11 @@ class Proposing(Invocation):
                                "every column")
             return compiled
 
+        asked = asked_document(doc, published)
         verdicts = affected_consumers(
-            self.manifest, uid, doc, changed,
+            self.manifest, uid, asked, changed,
             registered=dict.fromkeys(set(teams) - {c.get("team") for c in
-                                                   doc.get("consumers") or ()}),
+                                                   asked.get("consumers") or ()}),
             compile_sql=compile_sql)
         affected = {v.team for v in verdicts if v.affected}
         judged = {v.team for v in verdicts}
