@@ -12,7 +12,8 @@ TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 pytestmark = pytest.mark.dbt
 
 DAMAGES = [
-    ("drop_event_id", "alter table {t} drop column event_id{cascade}", "lost its column(s) event_id"),
+    ("drop_event_id", "alter table {t} drop column event_id{cascade}",
+     "lost its column(s) event_id"),
     ("drop_payload", "alter table {t} drop column payload{cascade}", "lost its column(s) payload"),
     ("view", "alter table {t} rename to tessera_events_moved; "
              "create view {t} as select * from {s}.tessera_events_moved",
@@ -41,7 +42,8 @@ def test_damage_stops_the_build_and_writes_nothing(built, capsys, name, damage, 
     t = f"{s}.tessera_events"
     _exec(built, f"create table {s}.events_backup as select * from {t}")
     try:
-        for statement in damage.format(t=t, s=s, cascade=" cascade" if built.target == "postgres" else "").split("; "):
+        cascade = " cascade" if built.target == "postgres" else ""
+        for statement in damage.format(t=t, s=s, cascade=cascade).split("; "):
             _exec(built, statement)
         audit = _counts(built)
         result = built.run("build", expect_success=False)
