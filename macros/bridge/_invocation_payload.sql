@@ -1,5 +1,8 @@
 {#- What every call into the brain needs to know about this dbt invocation. -#}
 {% macro _invocation_payload() %}
+  {#- the writer lock rides with the dialect: StateStore.exclusive() takes it -#}
+  {% set dialect = tessera.sql_dialect() %}
+  {% do dialect.update({"lock_sql": tessera.state_lock_sql()}) %}
   {{ return({
       "adapter": adapter,
       "graph": graph,
@@ -10,6 +13,6 @@
       "target": {"name": target.name, "type": target.type, "user": target.get("user")},
       "settings": tessera.settings(),
       "relations": tessera.state_relations(),
-      "dialect": tessera.sql_dialect(),
+      "dialect": dialect,
   }) }}
 {% endmacro %}

@@ -8,12 +8,15 @@
 {% endmacro %}
 
 {% macro default__on_run_start() %}
-  {% if not execute or not tessera.setting("enabled") or tessera.setting("gate") == "off" %}
-    {{ return("") }}
-  {% endif %}
+  {% if not execute or not tessera.setting("enabled") %}{{ return("") }}{% endif %}
   {#- without the Python brain the on-run-end hook warns (or fails under strict) once -#}
   {% if tessera._brain_missing() %}{{ return("") }}{% endif %}
   {% set payload = tessera._invocation_payload() %}
+  {#- a damaged state stops the run before dbt re-creates or re-columns a state table -#}
+  {% set check = tessera._bridge("state_check", payload) %}
+  {% for line in check.get("messages", []) %}{% do log(line, info=True) %}{% endfor %}
+  {% if check.get("error") %}{% do exceptions.raise_compiler_error(check["error"]) %}{% endif %}
+  {% if tessera.setting("gate") == "off" %}{{ return("") }}{% endif %}
   {% do payload.update({"selected": selected_resources | list}) %}
   {% set outcome = tessera._bridge("gate", payload) %}
   {% for line in outcome.get("messages", []) %}

@@ -3,7 +3,14 @@
   {{ return(adapter.dispatch("create_state_table_sql", "tessera")(relation, columns)) }}
 {% endmacro %}
 
+{#- `if not exists`: a concurrent build (or the hook of one) may have created it since
+    dbt looked; the statement then leaves the table as it is. -#}
 {% macro default__create_state_table_sql(relation, columns) %}
+  {{ return("create table if not exists " ~ relation ~ " as " ~ tessera.empty_table(columns)) }}
+{% endmacro %}
+
+{#- Redshift's CTAS has no `if not exists`: dbt's own create_table_as. -#}
+{% macro redshift__create_state_table_sql(relation, columns) %}
   {{ return(create_table_as(false, relation, tessera.empty_table(columns))) }}
 {% endmacro %}
 

@@ -14,6 +14,7 @@
         "database": node.database,
         "schema": node.schema,
         "exists": existing is not none,
+        "type": (existing.type | string) if existing is not none else none,
         "columns": columns | map(attribute=0) | list,
         "existing_columns": (adapter.get_columns_in_relation(existing) | map(attribute="name") | map("lower") | list) if existing is not none else [],
         "create_sql": tessera.create_state_table_sql(relation, columns),

@@ -23,6 +23,7 @@ from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
 from ..state.audit import audit_rows, failed_guarantees, from_live
 from ..state.events import decision_events, retirement_events
 from ..state.folds import fold_proposals
+from ..state.integrity import StateDamaged
 from ..state.store import PartialWrite
 from .delivery import due_reminders, notify_and_record
 from .invocation import Invocation
@@ -60,6 +61,12 @@ class Hook(Invocation):
         return self.target_name in targets
 
     def run(self) -> RunOutcome:
+        """Read the state, decide and write as the only writer (StateStore.exclusive): a
+        concurrent build or operation waits, then decides on what this one committed."""
+        with self.store.exclusive():
+            return self._run()
+
+    def _run(self) -> RunOutcome:
         outcome = RunOutcome()
         # tests and source freshness checks, each an outcome for a guarantee
         checks = [c for c in map(from_live, self.results) if c is not None]
@@ -213,6 +220,8 @@ def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:
         if os.environ.get("TESSERA_DEBUG") == "1":
             raise
+        if isinstance(exc, StateDamaged):  # never fail soft into a damaged state
+            return {"messages": [], "error": exc.one_line()}
         cause = exc.cause if isinstance(exc, PartialWrite) else exc
         detail = cause.one_line() if isinstance(cause, TesseraError) else \
             f"{type(cause).__name__}: {cause}"

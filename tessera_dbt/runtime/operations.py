@@ -151,5 +151,9 @@ def run_operation(payload: dict[str, Any]) -> dict[str, Any]:
                           f"use one of: {', '.join(OPERATION_ARGS)}")
     args = check_args(op, raw_args(op, payload))
     ops = Operations(payload)
-    lines = _HANDLERS[op](ops, **args)
+    if op == "export":  # read-only, and a way out of a damaged state
+        lines = _HANDLERS[op](ops, **args)
+    else:  # read, decide and write as the only writer (StateStore.exclusive)
+        with ops.store.exclusive():
+            lines = _HANDLERS[op](ops, **args)
     return {"lines": [*lines, *getattr(ops, "notes", [])]}

@@ -24,10 +24,12 @@ def event(kind: EventType, identity: Sequence[Any], **fields: Any) -> dict[str, 
     return {"event_id": stable_id(kind, *identity), "event_type": kind, **fields}
 
 
-def proposal_id(asset: str, contract_fingerprint: str, published_version: str,
-                earlier_proposals: int) -> str:
-    return "p_" + stable_id("proposal", asset, contract_fingerprint, published_version,
-                            earlier_proposals)[:16]
+def proposal_id(asset: str, published_version: str, earlier_proposals: int) -> str:
+    """The asset's next proposal against the published version it would break, numbered by
+    the proposals the asset had before. Not the proposed contract: two writers racing to
+    propose on the same state (no lock on Spark, BigQuery) write the same proposal, and the
+    folds keep its first creation, so an asset never has two open proposals."""
+    return "p_" + stable_id("proposal", asset, published_version, earlier_proposals)[:16]
 
 
 def audit_id(invocation_id: str, test_id: str, asset: str | None) -> str:

@@ -29,12 +29,27 @@ def _payload(row: Mapping[str, Any]) -> dict[str, Any]:
         return {}
 
 
+def first_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The rows in the log's order, each event id once, the first recorded (as
+    `stg_tessera__events`): two writers racing to store the same fact, or the same id
+    with other content, leave one fact."""
+    seen: set[Any] = set()
+    out = []
+    for row in sorted(rows, key=event_order):
+        if row.get("event_id") in seen:
+            continue
+        seen.add(row.get("event_id"))
+        out.append(row)
+    return out
+
+
 def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dict[str, Proposal]:
-    """Every proposal's current state, from its events in recorded order."""
+    """Every proposal's current state, from its events in recorded order; a proposal's
+    first creation is the one in force."""
     proposals: dict[str, Proposal] = {}
-    for row in sorted(events, key=event_order):
+    for row in first_rows(events):
         kind, pid = row.get("event_type"), row.get("proposal_id")
-        if not pid:
+        if not pid or (kind == "proposal_created" and pid in proposals):
             continue
         body = _payload(row)
         if kind == "proposal_created":
@@ -74,7 +89,7 @@ def fold_heads(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     and retirements in recorded order, ties broken by event id (as `tessera_contracts`'
     is_current). An asset whose last word is `contract_retired` has no head."""
     heads: dict[str, dict[str, Any]] = {}
-    for row in sorted(rows, key=event_order):
+    for row in first_rows(rows):
         if row.get("event_type") == "contract_retired":
             heads.pop(str(row["asset"]), None)
         else:

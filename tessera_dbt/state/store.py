@@ -8,10 +8,12 @@ macros (`tessera.state_relations()`, `tessera.sql_dialect()`); this module only 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .folds import fold_heads, fold_histories
+from .integrity import StateFacts, check
 from .sql import insert_batches, insert_statements, literal
 
 EVENTS = "tessera_events"
@@ -49,6 +51,84 @@ class StateStore:
         self.relations = {name: dict(info) for name, info in relations.items()}
         self.dialect = dialect
         self._zone: dt.tzinfo | None = None
+        self._held = False  # inside exclusive(): writes join its transaction
+
+    @contextmanager
+    def exclusive(self, check_damage: bool = True) -> Iterator[None]:
+        """Read, decide and write as the only writer of this state: one transaction that
+        first takes the warehouse's writer lock (`tessera.state_lock_sql()`; PostgreSQL: an
+        advisory transaction lock keyed by the state schema), so every read inside sees
+        what an earlier writer committed and a concurrent writer waits until this one
+        commits. Where the warehouse has no lock (the SQL is empty: DuckDB, whose file has
+        one writer anyway, Spark, BigQuery) the block runs as before and the deterministic
+        ids and folds keep racing writers to one outcome (docs/architecture.md). A damaged
+        state (state.integrity) is refused before anything is read or written."""
+        lock = str(self.dialect.get("lock_sql") or "")
+        if self._held or not lock or not self.dialect.get("transactions", True):
+            if check_damage and not self._held:
+                self.check_integrity()
+            yield
+            return
+        real = getattr(self.adapter, "_adapter", self.adapter)
+        connection = real.connections.get_thread_connection()
+        own = not _in_transaction(connection)
+        if own:
+            self._execute("begin")
+        self._held = True
+        try:
+            self._execute(lock)
+            if check_damage:
+                self.check_integrity()
+            yield
+            self._held = False
+            if own:
+                self._execute("commit")
+            elif connection.transaction_open:
+                real.connections.commit()
+        except BaseException:
+            self._held = False
+            if own:
+                try:
+                    self._execute("rollback")
+                except Exception:  # the original error matters more
+                    pass
+            else:
+                _rollback(self.adapter)
+            raise
+
+    def facts(self) -> StateFacts:
+        """What state.integrity judges: each state table's kind and columns (as dbt saw
+        them for this invocation) and a few counts of the event and audit tables."""
+        kinds = {name: (str(info.get("type") or "table") if info.get("exists") else None)
+                 for name, info in self.relations.items()}
+        columns = {name: [c.lower() for c in info.get("existing_columns") or ()]
+                   for name, info in self.relations.items()}
+        counts: dict[str, int] = {}
+        usable = {name for name, kind in kinds.items() if kind == "table"}
+        if EVENTS in usable and {"event_id", "event_type", "payload"} <= set(columns[EVENTS]):
+            row = self._execute(
+                "select count(*) as events, "
+                "sum(case when event_id is null or event_type is null then 1 else 0 end) "
+                "as unidentified, "
+                "sum(case when event_type = 'contract_published' and payload is null "
+                "then 1 else 0 end) as empty_contracts, "
+                "sum(case when event_type = 'contract_published' then 1 else 0 end) "
+                f"as published from {self._relation(EVENTS)}", fetch=True)[0]
+            counts.update({k: int(v or 0) for k, v in row.items()})
+        if AUDIT in usable and {"invocation_id", "contract_version"} <= set(columns[AUDIT]):
+            row = self._execute(
+                "select count(*) as audit_rows, count(distinct invocation_id) as invocations, "
+                "count(distinct case when contract_version is not null then "
+                "asset end) as audited_assets "
+                f"from {self._relation(AUDIT)}", fetch=True)[0]
+            counts.update({k: int(v or 0) for k, v in row.items()})
+        return StateFacts({n: str(info["relation"]) for n, info in self.relations.items()},
+                          kinds, columns, counts)
+
+    def check_integrity(self) -> None:
+        """Raise StateDamaged (one line naming the damage and how to restore) when the state
+        lost a table, columns or history; nothing is written into a damaged state."""
+        check(self.facts())
 
     def _execute(self, sql: str, fetch: bool = False) -> list[dict[str, Any]]:
         _, table = self.adapter.execute(sql, auto_begin=False, fetch=fetch)
@@ -85,6 +165,8 @@ class StateStore:
         if not missing:
             return
         run = self._atomically if self.dialect.get("transactions", True) else self._each
+        # `create ... if not exists` (tessera.create_state_table_sql): a concurrent build
+        # may have created it since dbt looked
         run([sql for info in missing
                           for sql in (str(info["create_schema_sql"]), str(info["create_sql"]))])
         for info in missing:
@@ -209,6 +291,10 @@ class StateStore:
         through dbt, so nothing is rolled back when dbt releases the connection."""
         real = getattr(self.adapter, "_adapter", self.adapter)
         connection = real.connections.get_thread_connection()
+        if self._held:  # part of exclusive()'s transaction, committed there
+            for statement in statements:
+                self._execute(statement)
+            return
         own = not _in_transaction(connection)
         if own:
             self._execute("begin")

@@ -1,0 +1,31 @@
+{#- The package's state tables (models/sources): created once, never rebuilt, dropped or
+    truncated. In one transaction under the state's writer lock (tessera.state_lock_sql()):
+    `create table if not exists`, then any column a newer release lists that the table lacks
+    is added. Concurrent first builds therefore never collide ("relation already exists"),
+    and a damaged table is never re-created or re-columned here: the on-run-start hook
+    refuses a damaged state before any model runs (tessera_dbt.state.integrity). -#}
+{%- materialization tessera_state, default -%}
+  {%- set target_relation = this.incorporate(type="table") -%}
+  {%- set columns = tessera._state_columns(model.name) -%}
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+  {%- set lock = tessera.state_lock_sql() -%}
+  {% if lock %}
+    {% call statement("tessera_lock", auto_begin=True) %}{{ lock }}{% endcall %}
+  {% endif %}
+  {% call statement("main") -%}
+    {{ tessera.create_state_table_sql(target_relation, columns) }}
+  {%- endcall %}
+  {%- set present = adapter.get_columns_in_relation(target_relation) | map(attribute="name") | map("lower") | list -%}
+  {%- set missing = [] -%}
+  {% for name, type in columns %}
+    {% if name not in present %}{% do missing.append(api.Column.create(name, type)) %}{% endif %}
+  {% endfor %}
+  {% if missing %}
+    {% do alter_relation_add_remove_columns(target_relation, missing, none) %}
+  {% endif %}
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {{ adapter.commit() }}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {{ return({"relations": [target_relation]}) }}
+{%- endmaterialization -%}

@@ -1,0 +1,92 @@
+"""A damaged state is refused, not papered over: a state table that lost a column, became
+a view, was truncated or dropped stops the next `dbt build` with one line naming the
+damage and how to restore it, and nothing is written (DuckDB and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import copy_project
+
+TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+pytestmark = pytest.mark.dbt
+
+DAMAGES = [
+    ("drop_event_id", "alter table {t} drop column event_id{cascade}",
+     "lost its column(s) event_id"),
+    ("drop_payload", "alter table {t} drop column payload{cascade}", "lost its column(s) payload"),
+    ("view", "alter table {t} rename to tessera_events_moved; "
+             "create view {t} as select * from {s}.tessera_events_moved",
+     "is a view, not a table"),
+    ("truncate", "delete from {t}", "lost its history"),
+    ("drop", "drop table {t}{cascade}", "tessera_events\" is missing while"),
+]
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def built(request, tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp(f"damage_{request.param}"), request.param)
+    project.run("deps")
+    project.run("build")
+    return project
+
+
+def _counts(project):
+    audit = project.query("select count(*) from {state}.tessera_audit_log")[0][0]
+    return audit
+
+
+@pytest.mark.parametrize("name,damage,expected", DAMAGES, ids=[d[0] for d in DAMAGES])
+def test_damage_stops_the_build_and_writes_nothing(built, capsys, name, damage, expected):
+    s = built.state_schema
+    t = f"{s}.tessera_events"
+    _exec(built, f"create table {s}.events_backup as select * from {t}")
+    try:
+        cascade = " cascade" if built.target == "postgres" else ""
+        for statement in damage.format(t=t, s=s, cascade=cascade).split("; "):
+            _exec(built, statement)
+        audit = _counts(built)
+        result = built.run("build", expect_success=False)
+        assert not result.success
+        text = str(result.exception) + str(result.result)
+        assert "tessera: the state is damaged" in text and expected in text, text[-1500:]
+        assert "restore it from a backup" in text
+        assert _counts(built) == audit, "nothing was written"
+        if name in ("drop_event_id", "drop_payload"):  # not re-added by the build
+            columns = [c[0] for c in built.query(
+                "select column_name from information_schema.columns where "
+                f"table_schema = '{s}' and table_name = 'tessera_events'")]
+            assert name.split("_", 1)[1] not in columns
+        # an operation refuses too
+        capsys.readouterr()
+        op = built.run("run-operation", "tessera.status", expect_success=False)
+        out = capsys.readouterr().out
+        assert not op.success and "the state is damaged" in out and expected in out, out
+    finally:
+        for statement in (f"drop view if exists {t}", f"drop table if exists {t}",
+                          f"drop table if exists {s}.tessera_events_moved",
+                          f"create table {t} as select * from {s}.events_backup",
+                          f"drop table {s}.events_backup"):
+            try:
+                _exec(built, statement)
+            except Exception:  # drop view on a table (PostgreSQL says so), and the like
+                pass
+    assert built.run("build").success  # restored: the next build runs
+
+
+def _exec(project, statement):
+    if project.target == "duckdb":
+        import duckdb
+
+        with duckdb.connect(project.env["TESSERA_DUCKDB_PATH"]) as con:
+            con.execute(statement)
+        return
+    import psycopg2
+
+    from .conftest import postgres_env
+
+    pg = postgres_env()
+    with psycopg2.connect(host=pg["TESSERA_PG_HOST"], port=int(pg["TESSERA_PG_PORT"]),
+                          user=pg["TESSERA_PG_USER"], password=pg["TESSERA_PG_PASSWORD"],
+                          dbname=pg["TESSERA_PG_DBNAME"]) as con, con.cursor() as cur:
+        cur.execute(statement)
