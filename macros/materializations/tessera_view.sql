@@ -10,15 +10,15 @@
   {%- set wanted = "tessera:" ~ local_md5(sql) -%}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
-  {%- set lock = tessera.state_lock_sql() -%}
-  {% if lock %}
-    {% call statement("tessera_lock", auto_begin=True) %}{{ lock }}{% endcall %}
-  {% endif %}
   {%- set unchanged = existing is not none and existing.type == "view"
                       and tessera._view_hash(target_relation) == wanted -%}
   {% if unchanged %}
-    {% call statement("main") -%}select 1 as unchanged{%- endcall %}
+    {% call noop_statement("main", "unchanged") %}-- {{ target_relation }} is current{% endcall %}
   {% else %}
+    {%- set lock = tessera.state_lock_sql() -%}
+    {% if lock %}
+      {% call statement("tessera_lock", auto_begin=True) %}{{ lock }}{% endcall %}
+    {% endif %}
     {% if existing is not none and existing.type != "view" %}
       {{ drop_relation_if_exists(existing) }}
     {% endif %}
