@@ -4,6 +4,7 @@ PostgreSQL: propose → acknowledge → approved → published, and the other en
 from __future__ import annotations
 
 import getpass
+import json
 import re
 
 import pytest
@@ -191,6 +192,9 @@ def test_register_and_unregister(project, capsys):
     events = _events(project)
     assert "nothing to do" in op(project, capsys, "unregister", "{model: dim_products, team: ml}")
     assert _events(project) == events, "re-running unregister records nothing"
+    report = json.loads(op(project, capsys, "verify", "{format: json}").strip().splitlines()[-1])
+    assert report["findings"] == [] and report["checked"] == events, \
+        "every row the hook and the operations wrote matches its invocation record"
 
 
 @pytest.mark.dbt
