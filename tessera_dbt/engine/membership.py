@@ -64,8 +64,7 @@ def _users(value: Any, where: str, allow_empty: bool = False) -> tuple[str, ...]
         raise ConfigError(f"{where} must be a list of warehouse users, got "
                           f"{type(value).__name__} {value!r}"[:200], fix)
     if not value and not allow_empty:
-        raise ConfigError(f"{where} has no members (an empty list would let nobody, or with "
-                          "older tessera anybody, answer for it)", fix)
+        raise ConfigError(f"{where} has no members: nobody could answer for it", fix)
     users = []
     for user in value:
         if not isinstance(user, str) or not user.strip() or "{{" in user:
@@ -120,7 +119,7 @@ def decision_refusal(membership: Membership, actor: str | None, owner: str | Non
     allowed = (*membership.members(owner or ""), *membership.admins)
     if actor is not None and actor in allowed:
         return None
-    who = f"members of the owner team {owner!r}" if owner else "the asset has no owner team;"
+    who = f"members of the owner team {owner!r}" if owner else "admins (the asset has no owner)"
     return ConfigError(f"tessera.{op}: warehouse user {actor!r} may not {op} this proposal",
-                       f"only {who} or admins may: "
+                       f"only {who}{' or admins' if owner else ''} may: "
                        f"{', '.join(allowed) or 'nobody is listed'}{_near(actor, allowed)}")
