@@ -3,6 +3,8 @@ PostgreSQL: propose → acknowledge → approved → published, and the other en
 
 from __future__ import annotations
 
+import getpass
+import json
 import re
 
 import pytest
@@ -190,14 +192,18 @@ def test_register_and_unregister(project, capsys):
     events = _events(project)
     assert "nothing to do" in op(project, capsys, "unregister", "{model: dim_products, team: ml}")
     assert _events(project) == events, "re-running unregister records nothing"
+    report = json.loads(op(project, capsys, "verify", "{format: json}").strip().splitlines()[-1])
+    assert report["findings"] == [] and report["checked"] == events, \
+        "every row the hook and the operations wrote matches its invocation record"
 
 
 @pytest.mark.dbt
 def test_team_membership_and_forced_approval_without_consumers(tmp_path, capsys):
     project = copy_project(tmp_path, "duckdb")
+    me = getpass.getuser()  # DuckDB has no users: the OS user acts (runtime.identity)
     project.edit("dbt_project.yml", "vars:\n",
-                 "vars:\n  tessera:\n    teams: {finance: [alice]}\n"
-                 "    require_force_without_consumers: true\n")
+                 f"vars:\n  tessera:\n    teams: {{finance: [alice], marketing: [{me}]}}\n"
+                 f"    admins: [{me}]\n    require_force_without_consumers: true\n")
     project.run("deps")
     project.run("build")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)

@@ -17,6 +17,7 @@
       "proposal_expiry_days": 30,
       "require_force_without_consumers": false,
       "teams": none,
+      "admins": none,
       "webhooks": none,
       "team_webhooks": none,
       "slack_webhooks": none,

@@ -237,8 +237,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """The event log against the invocation records (docs/security.md), read-only."""
+    from .verify import render
+
+    text, code = render(_dbt_operation(args, "tessera.verify", {"format": "json"}),
+                        args.format)
+    write(text)
+    return code
+
+
 COMMANDS = {
     "report": cmd_report,
+    "verify": cmd_verify,
     "check": cmd_check,
     "contracts": cmd_contracts,
     "diff": cmd_diff,

@@ -219,6 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "warehouse (it holds no audit runs)")
     add_dbt_location(report)
 
+    verify = commands.add_parser(
+        "verify", help="find event rows edited or inserted by hand, or acted by non-members",
+        description="Check every row of the event log against the invocation record tessera "
+                    "wrote with it (docs/security.md), through your dbt profile. Exit 0 when "
+                    "every row is as tessera wrote it, 1 when some are not, 2 on bad input.")
+    add_dbt_location(verify)
+    add_format(verify, ("text", "json"))
+
     demo = commands.add_parser(
         "demo", help="the end-to-end story on an embedded DuckDB warehouse",
         description="Build a multi-team example project with dbt on DuckDB (in a temporary "

@@ -37,6 +37,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "audit_ingest": ("audit_ingest", "audit_ingest"),
     "audit_report": ("audit_report", "audit_report"),
     "report": ("report_data", "report"),
+    "verify": ("verify", "verify"),
 }
 
 

@@ -32,7 +32,7 @@ def inbox(ops: Any, team: str) -> list[str]:
     registered = fold_registrations(ops._events(REGISTRATION_EVENTS))
     recorded = {t for p in proposals.values() for t in p.required}
     recorded |= {t for teams in registered.values() for t in teams}
-    known = known_teams(ops.manifest, ops.settings, recorded)
+    known = known_teams(ops.manifest, ops.membership, recorded)
     if team not in known:
         raise unknown_team_error(team, known, "inbox")
     waiting = sorted((p for p in proposals.values()

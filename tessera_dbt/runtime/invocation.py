@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from ..artifacts.catalog import CatalogTypes, load_catalog, with_catalog_types
@@ -13,15 +13,10 @@ from ..artifacts.contracts import Extractor
 from ..artifacts.nodes import find_node
 from ..artifacts.readers import manifest_from_graph
 from ..engine.errors import ArtifactError
-from ..state.store import StateStore
-
-
-def os_user() -> str | None:
-    """The operating-system user running dbt, or None when the system cannot tell."""
-    try:
-        return getpass.getuser() or None
-    except Exception:  # no USER/LOGNAME and no passwd entry (some containers)
-        return None
+from ..engine.membership import Membership
+from .identity import RecordingStore, session_user
+from .membership import committed_membership, project_membership, project_root
+from .teams import check_declared_consumers
 
 
 def run_catalog(adapter: Any) -> CatalogTypes | None:
@@ -52,8 +47,6 @@ class Invocation:
         self.settings = dict(payload.get("settings") or {})
         target = payload.get("target") or {}
         self.target_name = str(target.get("name") or "")
-        # DuckDB (and any profile without a user) has no target.user: the OS user answers
-        self.actor = target.get("user") or os_user()
         self.invocation_id = str(payload.get("invocation_id") or "")
         self.manifest = manifest_from_graph(
             dict(payload.get("graph") or {}), payload.get("project_name"),
@@ -61,8 +54,39 @@ class Invocation:
         # column types of the latest `dbt docs generate` in this invocation's target path
         self.manifest = with_catalog_types(self.manifest, run_catalog(payload.get("adapter")))
         self.extractor = Extractor(self.manifest, ())
-        self.store = StateStore(payload["adapter"], payload["relations"], payload["dialect"])
+        self.store = RecordingStore(self, payload["adapter"], payload["relations"],
+                                    payload["dialect"])
         self.now = utc_now()
+        check_declared_consumers(self.manifest, self.membership)
+
+    @cached_property
+    def identity(self) -> tuple[str | None, str]:
+        """(actor, actor_source): the warehouse session's user, asked of the connection
+        (runtime.identity); never the payload's `target.user`."""
+        return session_user(self.payload["adapter"])
+
+    @property
+    def actor(self) -> str | None:
+        return self.identity[0]
+
+    @property
+    def actor_source(self) -> str:
+        return self.identity[1]
+
+    @cached_property
+    def membership(self) -> Membership:
+        """Team membership and admins as the project's files commit them."""
+        return committed_membership(project_root(self.payload["adapter"]))
+
+    def rights(self) -> Membership:
+        """The membership an operation that needs rights reads: refused when --vars
+        overrides it (runtime.membership)."""
+        return project_membership(self.payload["adapter"], self.settings)
+
+    @property
+    def command(self) -> str:
+        return " ".join(str(p) for p in (self.payload.get("command"), self.payload.get("op"))
+                        if p)
 
     @property
     def event_context(self) -> dict[str, Any]:

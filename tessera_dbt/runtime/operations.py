@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine.errors import ConfigError
+from ..engine.membership import answer_refusal, decision_refusal
 from ..engine.proposal import Proposal
 from ..engine.suggest import did_you_mean
 from ..engine.vocabulary import PROPOSAL_EVENTS, REGISTRATION_EVENTS, RESPONSES
@@ -21,7 +22,7 @@ from ..state.store import EVENTS
 from .inbox import inbox as _inbox
 from .operation_args import OPERATION_ARGS, check_args, raw_args
 from .proposing import Proposing
-from .teams import check_new_team, known_teams
+from .teams import check_new_team, known_teams, registry_applies
 
 
 class Operations(Proposing):
@@ -36,10 +37,9 @@ class Operations(Proposing):
             raise ConfigError(f"team {team!r} is not asked to acknowledge {proposal_id}"
                               f"{did_you_mean(team, proposal.required)}",
                               "required: " + (", ".join(proposal.required) or "nobody"))
-        members = (self.settings.get("teams") or {}).get(team)
-        if members and self.actor not in members:
-            raise ConfigError(f"warehouse user {self.actor!r} may not answer for team {team!r}",
-                              f"its members are: {', '.join(members)}")
+        refusal = answer_refusal(self.rights(), self.actor, team)
+        if refusal is not None:
+            raise refusal
         if proposal.status != "pending":
             if proposal.acks.get(team, {}).get("response") == response:
                 return [f"{team} already answered {response} on {proposal_id}.",
@@ -55,8 +55,17 @@ class Operations(Proposing):
         return [f"{team} answered {response} on {proposal_id} ({proposal.asset}).",
                 *self._describe(proposal)]
 
+    def _may_decide(self, proposal: Proposal, op: str) -> None:
+        """withdraw and force_publish: a member of the owner team or an admin, once
+        membership is configured (engine.membership)."""
+        refusal = decision_refusal(self.rights(), self.actor, proposal.contract.get("owner"),
+                                   op)
+        if refusal is not None:
+            raise refusal
+
     def withdraw(self, proposal_id: str, reason: str | None = None) -> list[str]:
         proposal = self._proposal(proposal_id)
+        self._may_decide(proposal, "withdraw")
         if proposal.status == "withdrawn":
             return [f"{proposal_id} is already withdrawn."]
         if proposal.status not in ("pending", "approved"):
@@ -68,6 +77,7 @@ class Operations(Proposing):
 
     def force_publish(self, proposal_id: str, reason: str) -> list[str]:
         proposal = self._proposal(proposal_id)
+        self._may_decide(proposal, "force_publish")
         if proposal.forced:
             return [f"{proposal_id} is already forced; the next `dbt build` publishes it."]
         if proposal.status not in ("pending", "rejected"):
@@ -85,9 +95,10 @@ class Operations(Proposing):
         current = registered.get(asset, {})
         if team in current:
             return [f"{team} is already registered as a consumer of {asset}."]
-        check_new_team(team, known_teams(self.manifest, self.settings,
+        membership = self.rights()
+        check_new_team(team, known_teams(self.manifest, membership,
                                          [t for ts in registered.values() for t in ts]),
-                       "register")
+                       "register", strict=registry_applies(self.manifest, membership))
         count = len(self._events(REGISTRATION_EVENTS, asset))
         self._write(self._event("consumer_registered", (asset, team, count), asset=asset,
                                 team=team, reason=purpose))

@@ -1,6 +1,14 @@
-"""The teams an invocation knows of, to catch a misspelt team (`fiannce`) before it is
-recorded or looked up: owners and declared consumers in the manifest, exposure owners,
-`vars.tessera.teams`, registrations and the teams proposals ask."""
+"""The team registry: the teams a project declares, so a misspelt or invented team
+(`fiannce`) is refused before it is recorded or looked up.
+
+Declared teams are the union of dbt `groups` (names and owners), owners (`meta.tessera.owner`
+and exposure owners) and the committed membership (runtime.membership); teams already
+recorded in the state (registrations, the teams proposals ask) stay known, so old state
+still reads. The registry is strict once the project declares teams at all (it has dbt
+groups or membership): an unknown team in declared `consumers`, `register`, `inbox` or
+`acknowledge` is refused with "did you mean …". A project with neither only has a typo
+guard: a new team is fine unless it is one edit away from a known one.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +18,30 @@ from typing import Any
 from ..artifacts.consumers import exposure_owner
 from ..artifacts.nodes import owner_of, tessera_meta
 from ..engine.errors import ConfigError
+from ..engine.membership import Membership
 from ..engine.suggest import close_to, did_you_mean
 
 
-def manifest_teams(manifest: Any) -> set[str]:
-    teams: set[str] = set()
+def _declared_consumers(manifest: Any) -> Iterable[tuple[str, str]]:
+    for uid, node in (*manifest.nodes.items(), *manifest.sources.items()):
+        for consumer in (tessera_meta(node) or {}).get("consumers") or ():
+            team = consumer.get("team") if isinstance(consumer, dict) else consumer
+            if team:
+                yield uid, str(team)
+
+
+def declared_teams(manifest: Any, membership: Membership) -> set[str]:
+    """Groups, owners and membership: what the project itself says its teams are."""
+    teams: set[str] = set(membership.teams)
+    for group in manifest.groups.values():
+        teams.add(str(group.get("name")))
+        owner = group.get("owner") or {}
+        if owner.get("name"):
+            teams.add(str(owner["name"]))
     for node in (*manifest.nodes.values(), *manifest.sources.values()):
         owner = owner_of(node, manifest.groups)
         if owner:
             teams.add(owner)
-        for consumer in (tessera_meta(node) or {}).get("consumers") or ():
-            team = consumer.get("team") if isinstance(consumer, dict) else consumer
-            if team:
-                teams.add(str(team))
     for exposure in manifest.exposures.values():
         owner = exposure_owner(exposure)
         if owner:
@@ -30,21 +49,49 @@ def manifest_teams(manifest: Any) -> set[str]:
     return teams
 
 
-def known_teams(manifest: Any, settings: dict[str, Any], recorded: Iterable[str]) -> set[str]:
-    return {*manifest_teams(manifest), *((settings.get("teams") or {}).keys()),
-            *(t for t in recorded if t)}
+def registry_applies(manifest: Any, membership: Membership) -> bool:
+    return bool(manifest.groups) or membership.configured
+
+
+def manifest_teams(manifest: Any) -> set[str]:
+    """Every team the manifest names, declared consumers included."""
+    return declared_teams(manifest, Membership()) | {t for _, t in _declared_consumers(manifest)}
+
+
+def known_teams(manifest: Any, membership: Membership, recorded: Iterable[str]) -> set[str]:
+    base = declared_teams(manifest, membership) if registry_applies(manifest, membership) \
+        else manifest_teams(manifest)
+    return {*base, *(t for t in recorded if t)}
 
 
 def unknown_team_error(team: str, known: Iterable[str], op: str) -> ConfigError:
     known = sorted(set(known))
     return ConfigError(f"tessera.{op}: team {team!r} is not a team this project knows"
                        f"{did_you_mean(team, known)}",
+                       "declare it as a dbt group or in the membership (tessera_teams.yml); "
                        "known teams: " + (", ".join(known) or "none"))
 
 
-def check_new_team(team: str, known: Iterable[str], op: str) -> None:
-    """A team nobody knows yet is fine (a new consumer), unless it is one typo away from a
-    known one: then it is refused with the likely name."""
+def check_new_team(team: str, known: Iterable[str], op: str, strict: bool = False) -> None:
+    """Refuse `team` when the registry is strict and does not know it; otherwise only when
+    it is one typo away from a known team (a new consumer is fine)."""
     known = set(known)
-    if team not in known and close_to(team, known):
+    if team in known:
+        return
+    if strict or close_to(team, known):
         raise unknown_team_error(team, known, op)
+
+
+def check_declared_consumers(manifest: Any, membership: Membership) -> None:
+    """A declared consumer team the registry does not know is a configuration error."""
+    if not registry_applies(manifest, membership):
+        return
+    known = declared_teams(manifest, membership)
+    for uid, team in _declared_consumers(manifest):
+        if team not in known:
+            name = uid.rsplit(".", 1)[-1]
+            raise ConfigError(f"{name}: meta.tessera.consumers names team {team!r}, which is "
+                              f"not a team this project declares{did_you_mean(team, known)}",
+                              "declare it as a dbt group or in the membership "
+                              "(tessera_teams.yml), or fix the name; known teams: "
+                              + ", ".join(sorted(known)))

@@ -1,0 +1,124 @@
+"""`tessera verify`: which rows of the event log the product did not write as they stand.
+
+Pure over the rows (every column of tessera_events) and the committed membership:
+- `id`: the event id is not the hash of the fields that identify the event
+  (`state.events`; types whose identity holds a value no column keeps are checked by
+  their record only);
+- `unrecorded`: no invocation record (`state.records`) of the row's invocation lists
+  it: inserted by hand, or written before tessera recorded invocations;
+- `edited`: its invocation's record lists it with another hash: a column changed since;
+- `not_member`: an acknowledgment whose actor is not a member of the team, or a withdrawal
+  or forced approval whose actor is neither of the owner team nor an admin (by the
+  membership committed now; only when membership is configured).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..engine.membership import Membership, answer_refusal, decision_refusal
+from .events import stable_id
+from .records import RECORD, row_hash
+
+Row = Mapping[str, Any]
+
+
+def _body(row: Row) -> dict[str, Any]:
+    try:
+        value = json.loads(row.get("payload") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _record_identity(row: Row) -> tuple[Any, ...]:
+    hashes = _body(row).get("events")
+    items = sorted(hashes.items()) if isinstance(hashes, dict) else []
+    return (row.get("invocation_id"), row.get("actor"), row.get("status"),
+            [list(i) for i in items])
+
+
+_PROPOSAL: Callable[[Row], tuple[Any, ...]] = lambda r: (r.get("proposal_id"),)  # noqa: E731
+# event type → the identity its id hashes (state.events, runtime.operations, proposing)
+IDENTITY: dict[str, Callable[[Row], tuple[Any, ...]]] = {
+    "contract_published": lambda r: (r.get("asset"), r.get("version"), r.get("fingerprint")),
+    "consumer_observed": lambda r: (r.get("asset"), r.get("version"), r.get("team"),
+                                    r.get("status")),
+    "change_unapproved": lambda r: (r.get("asset"), r.get("fingerprint"),
+                                    r.get("invocation_id")),
+    "publish_held": lambda r: (r.get("asset"), r.get("fingerprint"), r.get("invocation_id")),
+    "contract_retired": lambda r: (r.get("asset"), r.get("version"), r.get("proposal_id")),
+    "proposal_acknowledged": lambda r: (r.get("proposal_id"), r.get("team"), r.get("status"),
+                                        r.get("reason")),
+    "proposal_required": lambda r: (r.get("proposal_id"), r.get("team")),
+    "proposal_resolved": lambda r: (r.get("proposal_id"), r.get("status")),
+    "proposal_reminder": lambda r: (r.get("proposal_id"), _body(r).get("days_before")),
+    **{kind: _PROPOSAL for kind in ("proposal_created", "proposal_changes", "proposal_deadline",
+                                    "proposal_withdrawn", "proposal_forced",
+                                    "proposal_published")},
+    RECORD: _record_identity,
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # id, unrecorded, edited, not_member
+    event_id: str
+    event_type: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.kind}: {self.event_type} {self.event_id}: {self.detail}"
+
+
+def verify_events(rows: Sequence[Row], membership: Membership) -> list[Finding]:
+    findings: list[Finding] = []
+    recorded: dict[tuple[str, str], str] = {}  # (invocation_id, event_id) → hash
+    for row in rows:
+        if row.get("event_type") == RECORD and _id_matches(row):
+            hashes = _body(row).get("events")
+            for event_id, value in (hashes.items() if isinstance(hashes, dict) else ()):
+                recorded[(str(row.get("invocation_id")), str(event_id))] = str(value)
+    owners = {str(r.get("proposal_id")): r.get("owner") for r in rows
+              if r.get("event_type") == "proposal_created"}
+    for row in sorted(rows, key=lambda r: (str(r.get("recorded_at")), str(r.get("event_id")))):
+        kind, event_id = str(row.get("event_type")), str(row.get("event_id"))
+
+        def add(what: str, detail: str, kind: str = kind, event_id: str = event_id) -> None:
+            findings.append(Finding(what, event_id, kind, detail))
+
+        if not _id_matches(row):
+            add("id", "the id is not the hash of the fields that identify it (edited by hand?)")
+        if kind == RECORD:
+            continue
+        stored = recorded.get((str(row.get("invocation_id")), event_id))
+        if stored is None:
+            add("unrecorded", f"no invocation record of invocation {row.get('invocation_id')!r}"
+                              " lists it (inserted by hand, or written before tessera "
+                              "recorded invocations)")
+        elif stored != row_hash(row):
+            add("edited", "a column differs from what its invocation wrote")
+        refusal = None
+        if kind == "proposal_acknowledged":
+            refusal = answer_refusal(membership, row.get("actor"), str(row.get("team")))
+        elif kind in ("proposal_withdrawn", "proposal_forced"):
+            refusal = decision_refusal(membership, row.get("actor"),
+                                       owners.get(str(row.get("proposal_id"))),
+                                       kind.removeprefix("proposal_"))
+        if refusal is not None:
+            add("not_member", refusal.message)
+    return findings
+
+
+def _id_matches(row: Row) -> bool:
+    identity = IDENTITY.get(str(row.get("event_type")))
+    if identity is None:
+        return True
+    return stable_id(row.get("event_type"), *identity(row)) == row.get("event_id")
+
+
+def as_json(findings: Sequence[Finding], checked: int) -> dict[str, Any]:
+    return {"checked": checked, "findings": [asdict(f) for f in findings]}
