@@ -37,6 +37,9 @@ def _check(project, capsys) -> dict:
 def test_dropping_a_declared_consumer_with_a_breaking_edit_still_asks_it(tmp_path, capsys):
     project = copy_project(tmp_path, "duckdb")
     project.run("deps")
+    # risk is a team the project knows (a dbt group), so the registry accepts it
+    project.edit("models/_groups.yml", "  - name: ml\n", "  - name: risk\n    owner:\n"
+                 "      name: risk\n      email: risk@example.com\n  - name: ml\n")
     project.edit("models/commerce/fct_orders.yml", *RISK)
     project.run("build")
     assert ("risk", "declared") in project.query(
