@@ -10,7 +10,8 @@
       "proposal_published",
       "consumer_observed", "consumer_registered", "consumer_unregistered",
       "notification_failed",
-      "proposal_reminder", "notification_sent", "contract_retired"
+      "proposal_reminder", "notification_sent", "contract_retired",
+      "asset_error"
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],

@@ -70,6 +70,7 @@ EventType = Literal[
     "consumer_observed", "consumer_registered", "consumer_unregistered",
     "notification_failed",
     "proposal_reminder", "notification_sent", "contract_retired",
+    "asset_error",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 # The events whose fold is a proposal's life (engine.proposal, state.folds).
