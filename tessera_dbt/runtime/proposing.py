@@ -27,7 +27,7 @@ from ..engine.vocabulary import (
     EventType,
 )
 from ..lineage.columns import changed_columns_of
-from ..lineage.consumers import affected_consumers
+from ..lineage.consumers import asked_consumers
 from ..state.events import event
 from ..state.events import proposal_id as new_proposal_id
 from ..state.folds import fold_proposals, fold_registrations
@@ -228,14 +228,14 @@ class Proposing(Invocation):
 
     def _required_teams(self, uid: str, doc: Mapping[str, Any], published: Mapping[str, Any],
                         changes: Sequence[Any]) -> tuple[list[str], dict[str, str], list[str]]:
-        """Consumer teams that read a changed column (docs/lineage.md), the teams exempted
-        with the reason, and a note when column lineage had to assume "reads everything"."""
-        teams = self._consumer_teams(doc)
+        """The teams asked (`lineage.consumers.asked_consumers`, as `tessera check` asks:
+        the consumers of the version in force and of the new contract, and the registered
+        teams, less those that read no changed column), the teams exempted with the
+        reason, and a note when column lineage had to assume "reads everything"."""
+        registered = fold_registrations(self._events(REGISTRATION_EVENTS, doc["asset"])
+                                        ).get(doc["asset"], {})
         columns = [*((published.get("schema") or {}).get("properties") or {}),
                    *((doc.get("schema") or {}).get("properties") or {})]
-        changed = changed_columns_of(changes, columns)
-        if changed is None or not teams:
-            return teams, {}, []
         failure: list[str] = []
 
         def compile_sql(ids: list[str]) -> dict[str, str]:
@@ -245,17 +245,9 @@ class Proposing(Invocation):
                                "every column")
             return compiled
 
-        verdicts = affected_consumers(
-            self.manifest, uid, doc, changed,
-            registered=dict.fromkeys(set(teams) - {c.get("team") for c in
-                                                   doc.get("consumers") or ()}),
-            compile_sql=compile_sql)
-        affected = {v.team for v in verdicts if v.affected}
-        judged = {v.team for v in verdicts}
-        required = sorted(t for t in teams if t in affected or t not in judged)
-        exempt = {v.team: v.reasons[0] for v in verdicts
-                  if v.team not in required and v.team in teams}
-        return required, exempt, failure
+        asked = asked_consumers(self.manifest, uid, doc, changed_columns_of(changes, columns),
+                                (), registered, published, compile_sql=compile_sql)
+        return asked.teams, dict(asked.exempt), failure
 
     def _describe(self, p: Proposal) -> list[str]:
         lines = [f"  status: {p.status}"]
