@@ -132,6 +132,10 @@ def test_check_and_the_gate_judge_every_other_asset(tmp_path, capsys):
     gate = [m for m in warned.messages if m.startswith("tessera: WARNING (gate)")]
     assert len(gate) == 1 and "fct_orders" in gate[0] and "sideways" in gate[0]
     assert any("published" in m and "stg_products 1.1.0" in m for m in warned.messages)
+    errors = project.query("select asset, current_version, last_error from "
+                           "{state}.tessera_contract_status where last_error is not null")
+    assert len(errors) == 1 and errors[0][0].endswith(".fct_orders"), errors
+    assert errors[0][1] == "1.0.0" and "compatibility is 'sideways'" in errors[0][2]
     blocked = project.run("build", "--select", "fct_orders", "--vars",
                           "{tessera: {gate: block}}", expect_success=False)
     assert not blocked.success and "sideways" in str(blocked.exception) + str(blocked.result)
