@@ -11,6 +11,10 @@ from collections import Counter
 
 import pytest
 
+from tessera_dbt.engine.asset_errors import AssetError
+from tessera_dbt.engine.errors import ConfigError
+from tessera_dbt.lineage.consumers import asked_consumers, in_force_consumers
+
 from .conftest import copy_project
 from .test_check import _by_name, _tessera
 from .test_hook import UNDER_CONTRACT
@@ -18,6 +22,31 @@ from .test_hook import UNDER_CONTRACT
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 BAD_COMPATIBILITY = ("          compatibility: backward\n", "          compatibility: sideways\n")
 STRICT = "{tessera: {strict: true}}"
+
+
+def test_an_asset_error_names_the_asset_once_with_the_fix():
+    uid = "model.shop.orders"
+    error = AssetError.of(uid, "db.main.orders", ConfigError(
+        f"{uid}: meta.tessera.compatibility is 'sideways'", "use one of: backward"))
+    assert error.line("skipped") == ("db.main.orders (model.shop.orders): meta.tessera."
+                                     "compatibility is 'sideways' (use one of: backward); "
+                                     "skipped")
+    bug = AssetError.of(uid, None, KeyError("x"))
+    assert bug.asset == uid and bug.message == "KeyError: 'x'" and "TESSERA_DEBUG" in bug.hint
+
+
+def test_the_teams_asked_keep_the_consumers_of_the_version_in_force():
+    published = {"asset": "a", "owner": "shop",
+                 "consumers": [{"team": "risk", "source": "declared"},
+                               {"team": "bi", "source": "downstream", "via": ["m"]}]}
+    current = {"asset": "a", "owner": "shop",
+               "consumers": [{"team": "ml", "source": "declared"}]}
+    assert [(c["team"], c["source"]) for c in in_force_consumers(current, published)] == [
+        ("bi", "downstream"), ("ml", "declared"), ("risk", "declared")]
+    # a removal, or no manifest to trace lineage in, asks every one of them
+    asked = asked_consumers(None, None, current, None, (), {"ops": "alerts", "shop": None},
+                            published)
+    assert asked.teams == ["bi", "ml", "ops", "risk"] and not asked.exempt
 
 
 @pytest.fixture(params=TARGETS)
