@@ -11,7 +11,8 @@
       "consumer_observed", "consumer_registered", "consumer_unregistered",
       "notification_failed",
       "proposal_reminder", "notification_sent", "contract_retired",
-      "invocation_recorded"
+      "invocation_recorded",
+      "asset_error"
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],

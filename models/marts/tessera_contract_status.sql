@@ -1,5 +1,5 @@
-{#- One row per asset: its current contract (or its retirement), open proposals and how
-    its guarantees fare. -#}
+{#- One row per asset: its current contract (or its retirement), open proposals, how
+    its guarantees fare and the invalid config its latest run reported. -#}
 {{ config(schema=tessera.setting("schema")) }}
 with current_contracts as (
 
@@ -71,6 +71,45 @@ trends as (
         case when runs_30d > 0 then 1 - failure_rate_30d end as audit_pass_rate_30d
     from {{ ref("tessera_audit_trends") }}
 
+),
+
+last_errors as (
+
+    {#- the latest asset_error of each asset: its config, contract or state was invalid,
+        so the hook recorded nothing else for it in that run -#}
+    select asset, reason as last_error, recorded_at as last_error_at
+    from (
+        select
+            asset, reason, recorded_at,
+            row_number() over (partition by asset order by recorded_at desc, event_id desc) as recency
+        from {{ ref("stg_tessera__events") }}
+        where event_type = {{ tessera.word('event_type', 'asset_error') }}
+    ) as ranked
+    where recency = 1
+
+),
+
+last_seen as (
+
+    {#- the asset's latest audit row or publication: one later than its error means a later
+        run read its config again -#}
+    select asset, max(seen_at) as seen_at
+    from (
+        select asset, recorded_at as seen_at from {{ ref("stg_tessera__audit_log") }}
+        union all
+        select asset, published_at as seen_at from {{ ref("tessera_contracts") }}
+    ) as seen
+    group by asset
+
+),
+
+current_errors as (
+
+    select last_errors.asset, last_errors.last_error, last_errors.last_error_at
+    from last_errors
+    left join last_seen on last_errors.asset = last_seen.asset
+    where last_seen.seen_at is null or last_seen.seen_at <= last_errors.last_error_at
+
 )
 
 select
@@ -82,7 +121,10 @@ select
     trends.last_audit_status,
     trends.audit_pass_rate_30d,
     assets.lifecycle,
-    assets.retired_at
+    assets.retired_at,
+    current_errors.last_error,
+    current_errors.last_error_at
 from assets
 left join open_proposals on assets.asset = open_proposals.asset
 left join trends on assets.asset = trends.asset
+left join current_errors on assets.asset = current_errors.asset

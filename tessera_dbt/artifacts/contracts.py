@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..engine.errors import ConfigError
+from ..engine.asset_errors import AssetError
+from ..engine.errors import ConfigError, TesseraError
 from ..engine.json_schema import to_json_schema
 from ..engine.vocabulary import DEFAULT_MODE, MODES
 from ..engine.warehouse_types import parse_type
@@ -244,11 +245,14 @@ def extract_contracts(
     select: Sequence[str] = (),
     consumer_manifests: Sequence[Manifest] = (),
     all_assets: bool = False,
+    errors: list[AssetError] | None = None,
 ) -> list[dict[str, Any]]:
     """The contract documents of a manifest, sorted by asset name.
 
     `select` keeps assets named by model name, `name.vN`, unique_id or asset name; a name
-    that matches nothing is an error (a typo must not pass silently).
+    that matches nothing is an error (a typo must not pass silently). With `errors`, an
+    asset whose config is invalid is appended there (one AssetError) and every other
+    asset still gets its document; without it the first such error is raised.
     """
     extractor = Extractor(manifest, consumer_manifests)
     wanted = {s.lower() if "." in s and not s.startswith(("model.", "source.")) else s
@@ -263,7 +267,12 @@ def extract_contracts(
             matched.update(wanted & {unique_id, asset, node.get("name"),
                                      f"{node.get('name')}.v{node.get('version')}",
                                      f"{node.get('source_name')}.{node.get('name')}"})
-        documents.append(extractor.document(unique_id, node))
+        try:
+            documents.append(extractor.document(unique_id, node))
+        except TesseraError as exc:
+            if errors is None:
+                raise
+            errors.append(AssetError.of(unique_id, asset, exc))
     missing = wanted - matched
     if missing:
         raise ConfigError(f"--select {', '.join(sorted(missing))}: no such model, seed, snapshot "

@@ -43,8 +43,10 @@ def tessera_meta(node: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def is_under_contract(node: dict[str, Any]) -> bool:
+    """An enforced dbt contract or any `meta.tessera`; a malformed `meta.tessera` still
+    means "under contract" (its document then fails, for that asset alone)."""
     contract = (node.get("config") or {}).get("contract") or node.get("contract") or {}
-    return bool(contract.get("enforced")) or tessera_meta(node) is not None
+    return bool(contract.get("enforced")) or node_meta(node).get("tessera") is not None
 
 
 def asset_name(node: dict[str, Any]) -> str:
@@ -110,7 +112,7 @@ def iter_assets(manifest: Manifest, all_assets: bool = False
         if node.get("resource_type") in ASSET_TYPES and (all_assets or is_under_contract(node)):
             yield unique_id, node
     for unique_id, node in manifest.sources.items():
-        if all_assets or tessera_meta(node) is not None:
+        if all_assets or node_meta(node).get("tessera") is not None:
             yield unique_id, node
 
 

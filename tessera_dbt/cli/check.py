@@ -16,7 +16,9 @@ from ..artifacts.catalog import adopt_catalog_types, load_catalog, with_catalog_
 from ..artifacts.contracts import extract_contracts
 from ..artifacts.nodes import tessera_meta
 from ..artifacts.readers import Manifest, load_manifest, load_run_results
+from ..engine.asset_errors import AssetError
 from ..engine.changes import Change
+from ..engine.errors import TesseraError
 from ..engine.verdicts import AssetCheck, compare, removed, unique_id_of
 from ..lineage.cache import default_cache
 from ..lineage.columns import changed_columns_of
@@ -32,10 +34,16 @@ class CheckRun:
     baseline: Baseline
     state_target: str | None
     locations: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
+    # assets whose config, contract or state is invalid: one line each, never a pass
+    errors: list[AssetError] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[AssetCheck]:
         return [c for c in self.checks if c.blocking]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking and not self.errors
 
 
 def _match(documents: Sequence[dict[str, Any]], histories: Mapping[str, list[dict[str, Any]]]
@@ -71,16 +79,21 @@ def check(
     declared_versions: Mapping[str, str] | None = None,
     state_target: str | None = None,
     block_unverified: bool = False,
+    errors: list[AssetError] | None = None,
 ) -> list[AssetCheck]:
     """One AssetCheck per asset under contract now or published before, sorted by name.
 
     `documents` are the pull request's contracts; `manifest` is its manifest (whether a
     published asset still exists); `declared_versions` maps unique_id to
-    `meta.tessera.version`; `state_target` is the target the next steps name.
+    `meta.tessera.version`; `state_target` is the target the next steps name. With
+    `errors` (the assets whose document could not be built, and where the ones found
+    here go), an asset that cannot be judged is an AssetError there, never "removed",
+    and every other asset is still judged; without it the first such error is raised.
     """
     state = baseline.state
     declared = declared_versions or {}
     matched = _match(documents, state.histories)
+    invalid = {key for e in errors or () for key in (e.unique_id, e.asset)}
     # one lineage cache for the run: read once, saved once
     cache = default_cache(manifest) if manifest is not None else None
     out: list[AssetCheck] = []
@@ -102,16 +115,23 @@ def check(
                                      changed_columns_of(breaking, columns), consumer_manifests,
                                      registered, head, cache)
 
-        history = [adopt_catalog_types(h, doc) for h in state.histories[asset]]
-        out.append(compare(doc, asset, history,
-                           [p for p in state.proposals.values() if p.asset == asset], reach,
-                           knows_proposals=baseline.knows_proposals, passed=passed_tests,
-                           verified=verified_by_run,
-                           declared=declared.get(unique_id_of(doc) or ""),
-                           target=state_target, block_unverified=block_unverified))
+        try:  # the asset's own config or published state: its error alone
+            history = [adopt_catalog_types(h, doc) for h in state.histories[asset]]
+            out.append(compare(doc, asset, history,
+                               [p for p in state.proposals.values() if p.asset == asset],
+                               reach, knows_proposals=baseline.knows_proposals,
+                               passed=passed_tests, verified=verified_by_run,
+                               declared=declared.get(unique_id_of(doc) or ""),
+                               target=state_target, block_unverified=block_unverified))
+        except TesseraError as exc:
+            if errors is None:
+                raise
+            errors.append(AssetError.of(unique_id_of(doc) or asset, asset, exc))
     for asset in sorted(set(state.histories) - set(matched.values())):
         head = state.histories[asset][-1]
         uid = unique_id_of(head)
+        if asset in invalid or uid in invalid:
+            continue  # still in the project, but its config is broken: reported as such
         present = manifest is not None and uid is not None and (
             uid in manifest.nodes or uid in manifest.sources)
         out.append(removed(asset, head, present, reached_consumers(
@@ -138,17 +158,19 @@ def run(manifest_path: str, read_baseline: Callable[[], Baseline], *,
     if run_results:
         passed = frozenset(r.unique_id for r in load_run_results(run_results).results
                            if r.status == "pass")
+    errors: list[AssetError] = []
     documents = extract_contracts(manifest, consumer_manifests=consumers,
-                                  all_assets=all_assets)
+                                  all_assets=all_assets, errors=errors)
     baseline = read_baseline()
     checks = check(documents, baseline, manifest=manifest, consumer_manifests=consumers,
                    passed_tests=passed, verified_by_run=bool(run_results),
                    declared_versions=_declared_versions(manifest, documents),
                    state_target=target or baseline.state.target,
                    block_unverified=project_setting(project_dir, "block_unverified_guarantees")
-                   if block_unverified is None else block_unverified)
+                   if block_unverified is None else block_unverified, errors=errors)
+    errors.sort(key=lambda e: e.asset)
     return CheckRun(checks, baseline, target or baseline.state.target,
-                    locate(project_dir, checks))
+                    locate(project_dir, checks), errors)
 
 
 def _declared_versions(manifest: Manifest, documents: Sequence[dict[str, Any]]

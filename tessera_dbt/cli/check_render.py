@@ -20,10 +20,24 @@ _MARK = {"new": "🆕", "unchanged": "✅", "compatible": "✅", "breaking-appro
 
 def _verdict(run: CheckRun) -> str:
     blocking = run.blocking
+    parts = []
+    if run.errors:
+        parts.append(f"{len(run.errors)} asset(s) with an invalid config, contract or "
+                     "state: " + ", ".join(e.asset for e in run.errors))
     if blocking:
-        return (f"FAIL: {len(blocking)} asset(s) block this change: "
-                + ", ".join(c.name for c in blocking))
+        parts.append(f"{len(blocking)} asset(s) block this change: "
+                     + ", ".join(c.name for c in blocking))
+    if parts:
+        return "FAIL: " + "; ".join(parts)
     return "PASS: nothing unapproved breaks"
+
+
+_UNJUDGED = "not judged; fix it and run `tessera check` again"
+
+
+def error_lines(run: CheckRun) -> list[str]:
+    """One line per asset that could not be judged."""
+    return [f"error: {e.line(_UNJUDGED)}" for e in run.errors]
 
 
 def _counts(checks: Sequence[AssetCheck]) -> str:
@@ -72,7 +86,7 @@ def _acks(c: AssetCheck) -> list[tuple[str, str]]:
 
 def text(run: CheckRun) -> str:
     lines = [f"tessera check: {_verdict(run)}",
-             f"baseline: {_baseline(run)}; {_counts(run.checks)}"]
+             f"baseline: {_baseline(run)}; {_counts(run.checks)}", *error_lines(run)]
     shown = [c for c in run.checks if c.status != "unchanged"]
     if shown:
         lines += ["", table(("name", "status", "bump", "version", "affected consumers"),
@@ -144,13 +158,15 @@ def to_json(run: CheckRun) -> dict[str, Any]:
             "next_commands": list(c.next_commands), "file": file, "line": line})
     return {
         "format_version": JSON_FORMAT_VERSION,
-        "passed": not run.blocking,
+        "passed": run.passed,
         "baseline": {"kind": b.kind, "source": b.source, "target": b.state.target,
                      "exported_at": b.state.exported_at},
         "state_target": run.state_target,
         "summary": {s: counts[s] for s in CHECK_STATUSES},
         "blocking": [c.name for c in run.blocking],
         "assets": assets,
+        "errors": [{"asset": e.asset, "unique_id": e.unique_id, "message": e.message,
+                    "hint": e.hint} for e in run.errors],
     }
 
 
@@ -173,9 +189,11 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str
 
 
 def markdown(run: CheckRun) -> str:
-    icon = "❌" if run.blocking else "✅"
+    icon = "✅" if run.passed else "❌"
     lines = [f"### {icon} tessera check: {_verdict(run)}", "",
              f"Baseline: {_baseline(run)}. {_counts(run.checks)}."]
+    if run.errors:
+        lines += ["", *(f"- ❌ {_cell(e.line(_UNJUDGED))}" for e in run.errors)]
     shown = [c for c in run.checks if c.status != "unchanged"]
     unchanged = len(run.checks) - len(shown)
     if shown:
@@ -230,7 +248,8 @@ _LEVEL = {"breaking-unproposed": "error", "breaking-pending": "error",
 
 
 def github(run: CheckRun) -> str:
-    out = []
+    out = [f"::error title={escape_property(f'tessera: {e.asset} is invalid')}::"
+           f"{escape_data(e.line(_UNJUDGED))}" for e in run.errors]
     for c in run.checks:
         level = "error" if c.blocking else _LEVEL.get(c.status) or (
             "warning" if c.status == "removed" else None)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .parser import EXIT_FAIL, EXIT_OK, operation_argv
+from .parser import EXIT_ERROR, EXIT_FAIL, EXIT_OK, operation_argv
 
 
 def write(text: str) -> None:
@@ -113,7 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..engine.errors import ConfigError
     from . import baseline
     from .check import run as run_check
-    from .check_render import render
+    from .check_render import error_lines, render
 
     if args.baseline and args.target:
         raise ConfigError("--target picks the warehouse state of --state-from-warehouse; "
@@ -133,6 +133,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                        catalog=_catalog_path(args, manifest),
                        block_unverified=args.block_unverified)
     write(render(run, args.format))
+    if run.errors:  # a broken config never passes CI, whatever else the check found
+        for line in error_lines(run):
+            sys.stderr.write(f"tessera check: {line}\n")
+        return EXIT_ERROR
     return EXIT_FAIL if run.blocking else EXIT_OK
 
 

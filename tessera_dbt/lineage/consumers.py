@@ -2,10 +2,10 @@
 discovers (plus registered ones), each asked through column lineage (`lineage.columns`)
 whether it reads a changed column.
 
-`affected_consumers` gives every team's verdict (propose and `tessera check` both use it);
-`reached_consumers` is the list `tessera check` shows: the contract's consumers, as the
-pull request has it and as it was published, less those that read none of the changed
-columns.
+`affected_consumers` gives every team's verdict; `asked_consumers` is the one answer to
+"who is asked" that `tessera check` (its affected consumers) and `propose` (its required
+acknowledgments) share: the consumers of the version in force and of the new contract,
+plus registered teams, less those that read none of the changed columns.
 """
 
 from __future__ import annotations
@@ -171,41 +171,83 @@ def _verdict(entry: _Team, changed: frozenset[str] | None) -> AffectedConsumer:
                             tuple(dict.fromkeys(reasons)), tuple(entry.via))
 
 
-def candidate_consumers(document: Mapping[str, Any], published: Mapping[str, Any] | None,
-                        registered: Mapping[str, str | None]
-                        ) -> dict[tuple[str, str], dict[str, Any]]:
-    """(team, source) → consumer entry of every team a change to `document` is asked of
-    before column lineage narrows it: the consumers of the change itself, those of the
-    version in force (`published`: a change never drops a team that would object, even
-    one the same change deletes from `consumers`) and the registered teams; never the
-    owner. `tessera check` and `tessera.propose` both start from this set."""
+def in_force_consumers(document: Mapping[str, Any], published: Mapping[str, Any] | None
+                       ) -> list[dict[str, Any]]:
+    """The consumers of the version in force (`published`) and of the new contract, once
+    each by (team, source): a change never drops a consumer of the version it replaces
+    (deleting `consumers: [{team: risk}]` in the same change still asks risk)."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for doc in (document, published or {}):
         for consumer in doc.get("consumers") or ():
             if consumer.get("team"):
                 found.setdefault((str(consumer.get("team")), str(consumer.get("source"))),
                                  dict(consumer))
+    return [found[key] for key in sorted(found)]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The teams a breaking change or a removal asks (`tessera check`'s affected
+    consumers, `propose`'s required acknowledgments) and those column lineage exempts."""
+
+    consumers: tuple[dict[str, Any], ...]  # by (team, source), with `reasons` when known
+    exempt: Mapping[str, str]  # team → why it is not asked ("reads none of: ...")
+
+    @property
+    def teams(self) -> list[str]:
+        return sorted({str(c["team"]) for c in self.consumers})
+
+
+def asked_consumers(
+    manifest: Manifest | None,
+    unique_id: str | None,
+    document: Mapping[str, Any],
+    changed: frozenset[str] | None,
+    consumer_manifests: Sequence[Manifest],
+    registered: Mapping[str, str | None],
+    published: Mapping[str, Any] | None = None,
+    cache: LineageCache | None = None,
+    compile_sql: Callable[[list[str]], Mapping[str, str]] | None = None,
+) -> Asked:
+    """Who a change is asked of: the one function `tessera check` and `propose` call.
+
+    The candidates are the consumers of the version in force and of the new contract
+    (`in_force_consumers`) and the registered teams (team → purpose), less the owner;
+    column lineage (docs/lineage.md) then exempts those that read none of the `changed`
+    columns. A removal (`changed` None), or an asset the manifest does not hold, asks
+    every candidate. `compile_sql` supplies SQL the manifest lacks (inside dbt)."""
+    consumers = in_force_consumers(document, published)
     owner = document.get("owner")
+    found = {(str(c["team"]), str(c.get("source"))): c for c in consumers
+             if str(c["team"]) != owner}
     for team, purpose in registered.items():
         if team != owner:
             entry = {"team": team, "source": "registered"}
             found.setdefault((team, "registered"), {**entry, **({"purpose": purpose}
                                                                 if purpose else {})})
-    return {key: entry for key, entry in found.items() if key[0] != owner}
-
-
-def asked_document(document: Mapping[str, Any], published: Mapping[str, Any] | None
-                   ) -> dict[str, Any]:
-    """`document` with the consumers of the version in force added, so column lineage
-    judges (or counts as reading everything) a consumer the change removed."""
-    consumers = list(document.get("consumers") or ())
-    seen = {(str(c.get("team")), str(c.get("source"))) for c in consumers}
-    for consumer in (published or {}).get("consumers") or ():
-        key = (str(consumer.get("team")), str(consumer.get("source")))
-        if consumer.get("team") and key not in seen:
-            seen.add(key)
-            consumers.append(dict(consumer))
-    return {**document, "consumers": consumers}
+    if (not found or changed is None or manifest is None or unique_id is None
+            or (unique_id not in manifest.nodes and unique_id not in manifest.sources)):
+        return Asked(tuple(found[key] for key in sorted(found)), {})
+    verdicts = affected_consumers(manifest, unique_id, {**document, "consumers": consumers},
+                                  changed, consumer_manifests,
+                                  registered=dict.fromkeys(registered), cache=cache,
+                                  compile_sql=compile_sql)
+    reasons: dict[str, list[str]] = {}
+    unaffected: dict[str, str] = {}
+    for verdict in verdicts:
+        if verdict.affected:
+            reasons.setdefault(verdict.team, []).extend(verdict.reasons)
+        else:
+            unaffected.setdefault(verdict.team, verdict.reasons[0])
+    out, exempt = [], {}
+    for key in sorted(found):
+        team = key[0]
+        if team in unaffected and team not in reasons:
+            exempt[team] = unaffected[team]  # reads none of the changed columns: not asked
+            continue
+        entry = found[key]
+        out.append({**entry, "reasons": reasons[team]} if team in reasons else entry)
+    return Asked(tuple(out), exempt)
 
 
 def reached_consumers(
@@ -218,30 +260,7 @@ def reached_consumers(
     published: Mapping[str, Any] | None = None,
     cache: LineageCache | None = None,
 ) -> tuple[dict[str, Any], ...]:
-    """The consumers a breaking change or a removal reaches: the one place `tessera check`
-    asks. The candidates are the document's consumers (as the pull request has it and as
-    it was published) and the registered teams; column lineage (docs/lineage.md) then
-    drops those that read none of the `changed` columns, as `tessera.propose` does. A
-    removal (`changed` None), or an asset the manifest does not hold, reaches everyone."""
-    found = candidate_consumers(document, published, registered)
-    if (changed is None or manifest is None or unique_id is None
-            or (unique_id not in manifest.nodes and unique_id not in manifest.sources)):
-        return tuple(found[key] for key in sorted(found))
-    verdicts = affected_consumers(manifest, unique_id, asked_document(document, published),
-                                  changed, consumer_manifests,
-                                  registered=dict.fromkeys(registered), cache=cache)
-    reasons: dict[str, list[str]] = {}
-    exempt: set[str] = set()
-    for verdict in verdicts:
-        if verdict.affected:
-            reasons.setdefault(verdict.team, []).extend(verdict.reasons)
-        else:
-            exempt.add(verdict.team)
-    out = []
-    for key in sorted(found):
-        team = key[0]
-        if team in exempt and team not in reasons:
-            continue  # reads none of the changed columns: not asked
-        entry = found[key]
-        out.append({**entry, "reasons": reasons[team]} if team in reasons else entry)
-    return tuple(out)
+    """The consumers `tessera check` lists for a breaking change or a removal
+    (`asked_consumers`)."""
+    return asked_consumers(manifest, unique_id, document, changed, consumer_manifests,
+                           registered, published, cache).consumers

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..artifacts.nodes import is_under_contract
+from ..engine.asset_errors import AssetError
 from ..engine.errors import ConfigError, TesseraError, brief
 from ..engine.publish import Decision, fingerprint
 from ..engine.vocabulary import PROPOSAL_EVENTS
@@ -29,8 +30,12 @@ _BUILT = ("model", "seed", "snapshot")
 
 
 class Gate(Hook):
+    errors: list[AssetError]
+
     def unapproved(self) -> list[Decision]:
-        """The selected assets the hook would refuse to publish as breaking."""
+        """The selected assets the hook would refuse to publish as breaking; a selected
+        asset whose config, contract or state is invalid is in `errors` instead."""
+        self.errors = []
         selected = [uid for uid in self.payload.get("selected") or ()
                     if (self.manifest.nodes.get(uid) or {}).get("resource_type") in _BUILT
                     and is_under_contract(self.manifest.nodes[uid])]
@@ -38,17 +43,21 @@ class Gate(Hook):
                 or not self.store.relations[EVENTS].get("exists"):
             return []
         published = self.store.published_heads()
-        documents = {uid: self.extractor.document(uid, self.manifest.nodes[uid])
-                     for uid in selected}
+        documents = self._documents(selected, self.errors)
         changed = {uid: doc for uid, doc in documents.items() if doc["asset"] in published
                    and published[doc["asset"]]["fingerprint"] != fingerprint(doc)}
         if not changed:
             return []
         histories = self.store.contract_histories([d["asset"] for d in changed.values()])
         self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
-        decisions = [self._decide(uid, doc, published[doc["asset"]],
-                                  histories.get(doc["asset"], ()), set(), set(), set())
-                     for uid, doc in sorted(changed.items())]
+        decisions = []
+        for uid, doc in sorted(changed.items()):
+            try:  # as the hook decides it: one asset's error is that asset's alone
+                decisions.append(self._decide(uid, doc, published[doc["asset"]],
+                                              histories.get(doc["asset"], ()), set(), set(),
+                                              set()))
+            except Exception as exc:
+                self.errors.append(self._asset_error(uid, doc["asset"], exc))
         return [d for d in decisions if d.action == "unapproved"]
 
 
@@ -69,7 +78,8 @@ def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
     if mode == "off":
         return {"messages": []}
     try:
-        blocked = Gate(payload).unapproved()
+        gate = Gate(payload)
+        blocked = gate.unapproved()
     except Exception as exc:
         if os.environ.get("TESSERA_DEBUG") == "1":
             raise
@@ -80,12 +90,16 @@ def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
                                              f"({brief(detail)}); nothing was built"}
         return {"messages": [f"tessera: WARNING (gate): could not check this run "
                              f"({brief(detail)}); the build goes on"]}
-    if not blocked:
+    if not blocked and not gate.errors:
         return {"messages": []}
-    if mode == "block":
+    if mode == "block":  # an asset the gate cannot judge fails closed, as check does
         return {"messages": [], "error": (
             "tessera: the gate stopped this run before any node was built: "
-            + "; ".join(_line(d) for d in blocked)
+            + "; ".join([*(_line(d) for d in blocked),
+                         *(e.line("the gate cannot judge it") for e in gate.errors)])
             + " (or set vars.tessera.gate: warn to build anyway and publish nothing)")}
-    return {"messages": [f"tessera: WARNING (gate): {_line(d, 'would change')}; the build goes "
-                         "on and publishes nothing for it" for d in blocked]}
+    return {"messages": [
+        *(f"tessera: WARNING (gate): {_line(d, 'would change')}; the build goes on and "
+          "publishes nothing for it" for d in blocked),
+        *(f"tessera: WARNING (gate): {e.line('the build goes on and publishes nothing for it')}"
+          for e in gate.errors)]}

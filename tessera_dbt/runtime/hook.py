@@ -15,13 +15,14 @@ from typing import Any
 
 from ..artifacts.catalog import adopt_catalog_types
 from ..artifacts.nodes import asset_name, is_under_contract, iter_assets, tessera_meta
+from ..engine.asset_errors import AssetError
 from ..engine.decider import fingerprints
 from ..engine.errors import TesseraError
 from ..engine.publish import Decision, Published, decide
 from ..engine.semver import is_graduation
 from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
 from ..state.audit import audit_rows, failed_guarantees, from_live
-from ..state.events import decision_events, retirement_events
+from ..state.events import asset_error_event, decision_events, retirement_events
 from ..state.folds import fold_proposals
 from ..state.integrity import StateDamaged
 from ..state.store import PartialWrite
@@ -41,6 +42,7 @@ def _status(result: Any) -> str:
 @dataclass
 class RunOutcome:
     messages: list[str] = field(default_factory=list)
+    errors: list[AssetError] = field(default_factory=list)
     published: list[Decision] = field(default_factory=list)
     unapproved: list[Decision] = field(default_factory=list)
     audit_rows: int = 0
@@ -76,7 +78,7 @@ class Hook(Invocation):
                      if is_under_contract(self.extractor.node(r.node.unique_id) or {})]
         # Sources are never built: their contracts are checked on every run (few, cheap).
         built_ids += [uid for uid, node in self.manifest.sources.items()
-                      if tessera_meta(node) is not None]
+                      if is_under_contract(node)]
         if not checks and not built_ids:
             return outcome
         passed = {c.unique_id for c in checks if c.status == "pass" and not c.freshness}
@@ -89,22 +91,24 @@ class Hook(Invocation):
         events: list[dict[str, Any]] = []
         if built_ids and self.publishes_here():
             published = self.store.published_heads()
-            documents = {uid: self.extractor.document(uid, self.extractor.node(uid))
-                         for uid in built_ids}
+            documents = self._documents(built_ids, outcome.errors)
             moved = self._moved(documents, published)
             changed = [moved.get(d["asset"], d["asset"]) for uid, d in documents.items()
-                       if d["asset"] not in published
-                       or published[d["asset"]]["fingerprint"] not in fingerprints(d)
-                       or is_graduation(published[d["asset"]]["version"], self._declared(uid))]
+                       if self._changed(uid, d, published.get(d["asset"]))]
             histories = self.store.contract_histories(changed) if changed else {}
             if changed:
                 self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
             for uid, doc in documents.items():
                 source = moved.get(doc["asset"], doc["asset"])  # the relation published
-                decision = self._decide(uid, doc, published.get(source),
-                                        histories.get(source, ()), passed, failed,
-                                        broken.get(doc["asset"], set()), source)
-                events.extend(decision_events(decision, self.event_context))
+                try:  # one asset's invalid contract or state is that asset's error alone
+                    decision = self._decide(uid, doc, published.get(source),
+                                            histories.get(source, ()), passed, failed,
+                                            broken.get(doc["asset"], set()), source)
+                    decided = decision_events(decision, self.event_context)
+                except Exception as exc:
+                    outcome.errors.append(self._asset_error(uid, doc["asset"], exc))
+                    continue
+                events.extend(decided)
                 self._report(decision, outcome)
                 if decision.version:
                     versions[doc["asset"]] = decision.version
@@ -120,11 +124,39 @@ class Hook(Invocation):
             versions = {a: h["version"] for a, h in self.store.published_heads().items()}
         for row in audit:  # the version in force after this invocation
             row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
+        events += [asset_error_event(e, self.event_context) for e in outcome.errors]
+        outcome.messages += [error_line(e) for e in outcome.errors]
         reminders, proposals = due_reminders(self, self.proposals or None)
         written, outcome.audit_rows = self.store.write([*events, *reminders], audit,
                                                        self.invocation_id)
         outcome.messages += notify_and_record(self, written, proposals)
         return outcome
+
+    def _asset_error(self, uid: str, asset: str | None, exc: Exception) -> AssetError:
+        if os.environ.get("TESSERA_DEBUG") == "1":
+            raise exc
+        node = self.extractor.node(uid) or {}
+        return AssetError.of(uid, asset or asset_name(node), exc)
+
+    def _documents(self, uids: Sequence[str], errors: list[AssetError]
+                   ) -> dict[str, dict[str, Any]]:
+        """The contract document of each asset; an asset whose config is invalid (its
+        `meta.tessera`) is an AssetError instead."""
+        out: dict[str, dict[str, Any]] = {}
+        for uid in uids:
+            try:
+                doc = self.extractor.document(uid, self.extractor.node(uid) or {})
+            except Exception as exc:
+                errors.append(self._asset_error(uid, None, exc))
+                continue
+            out[uid] = doc
+        return out
+
+    def _changed(self, uid: str, doc: Mapping[str, Any], head: Mapping[str, Any] | None
+                 ) -> bool:
+        """Whether the document differs from (or graduates) the published head."""
+        return (head is None or head["fingerprint"] not in fingerprints(doc)
+                or is_graduation(head["version"], self._declared(uid)))
 
     def _moved(self, documents: Mapping[str, dict[str, Any]],
                published: Mapping[str, Any]) -> dict[str, str]:
@@ -207,6 +239,12 @@ class Hook(Invocation):
                                     f"{decision.reason}")
 
 
+def error_line(error: AssetError) -> str:
+    return ("tessera: ERROR: " + error.line(
+        "nothing was recorded for this asset, every other asset was (an asset_error event "
+        "says so; vars.tessera.strict: true fails the run)"))
+
+
 def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
     """Audit and publish; fails soft unless `strict`: an error is reported loudly but does
     not turn a green build red."""
@@ -241,6 +279,12 @@ def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
         _RECORDED.add(invocation_id)
     result: dict[str, Any] = {"messages": outcome.messages,
                               "published": [d.asset for d in outcome.published]}
+    if outcome.errors and settings.get("strict"):
+        result["error"] = (
+            f"tessera: on-run-end failed (strict): {len(outcome.errors)} asset(s) with an "
+            "invalid config, contract or state: " + ", ".join(e.asset for e in outcome.errors)
+            + "; every other asset was recorded")
+        return result
     if outcome.unapproved and settings.get("fail_on_unapproved"):
         result["error"] = (
             f"tessera: {len(outcome.unapproved)} breaking change(s) without an approved "

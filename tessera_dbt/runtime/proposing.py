@@ -27,7 +27,7 @@ from ..engine.vocabulary import (
     EventType,
 )
 from ..lineage.columns import changed_columns_of
-from ..lineage.consumers import affected_consumers, asked_document, candidate_consumers
+from ..lineage.consumers import asked_consumers
 from ..state.events import event
 from ..state.events import proposal_id as new_proposal_id
 from ..state.folds import fold_proposals, fold_registrations
@@ -47,15 +47,13 @@ class Proposing(Invocation):
         first time is recorded, so the BI models show it without re-implementing the rules."""
         events = self._events((*PROPOSAL_EVENTS, "proposal_resolved"), asset)
         proposals = fold_proposals(events, self.now)
-        recorded = {e["proposal_id"] for e in events
+        recorded = {(e["proposal_id"], e["status"]) for e in events
                     if e["event_type"] == "proposal_resolved"}
-        # one settlement per proposal: its id is the proposal's alone, so two readers that
-        # settled it differently (racing, without a lock) store one, the first
-        settled = [self._event("proposal_resolved", (p.proposal_id,), asset=p.asset,
+        settled = [self._event("proposal_resolved", (p.proposal_id, p.status), asset=p.asset,
                                proposal_id=p.proposal_id, status=p.status)
                    for p in proposals.values()
                    if p.status in SETTLED_STATUSES and not p.forced
-                   and p.proposal_id not in recorded]
+                   and (p.proposal_id, p.status) not in recorded]
         reminders, _ = due_reminders(self, proposals)
         if settled or reminders:
             self._write(*settled, *reminders)
@@ -81,12 +79,12 @@ class Proposing(Invocation):
         if failures:
             self.notes = [*getattr(self, "notes", []), *failures]
 
-    def _consumer_teams(self, doc: Mapping[str, Any],
-                        published: Mapping[str, Any] | None = None) -> list[str]:
-        """The teams asked (lineage.consumers.candidate_consumers, as `tessera check`)."""
-        registered = fold_registrations(self._events(REGISTRATION_EVENTS, doc["asset"]))
-        return sorted({team for team, _ in candidate_consumers(
-            doc, published, registered.get(doc["asset"], {}))})
+    def _consumer_teams(self, doc: Mapping[str, Any]) -> list[str]:
+        teams = {c["team"] for c in doc.get("consumers") or () if c.get("team")}
+        teams |= set(fold_registrations(self._events(REGISTRATION_EVENTS, doc["asset"]))
+                     .get(doc["asset"], {}))
+        teams.discard(doc.get("owner"))
+        return sorted(teams)
 
     def propose(self, model: str, version: str | None = None,
                 reason: str | None = None) -> list[str]:
@@ -146,7 +144,7 @@ class Proposing(Invocation):
                 proposed: str | None, mode: str, required: list[str], exempt: dict[str, str],
                 changes: list[dict[str, Any]], reason: str | None, earlier: int,
                 retire: bool = False) -> str:
-        proposal_id = new_proposal_id(asset, published, earlier)
+        proposal_id = new_proposal_id(asset, fp, published, earlier)
         days = self.settings.get("proposal_expiry_days")
         days = DEFAULT_EXPIRY_DAYS if days is None else int(days)
         expires_at = (self.now + dt.timedelta(days=days)).isoformat()
@@ -230,14 +228,14 @@ class Proposing(Invocation):
 
     def _required_teams(self, uid: str, doc: Mapping[str, Any], published: Mapping[str, Any],
                         changes: Sequence[Any]) -> tuple[list[str], dict[str, str], list[str]]:
-        """Consumer teams that read a changed column (docs/lineage.md), the teams exempted
-        with the reason, and a note when column lineage had to assume "reads everything"."""
-        teams = self._consumer_teams(doc, published)
+        """The teams asked (`lineage.consumers.asked_consumers`, as `tessera check` asks:
+        the consumers of the version in force and of the new contract, and the registered
+        teams, less those that read no changed column), the teams exempted with the
+        reason, and a note when column lineage had to assume "reads everything"."""
+        registered = fold_registrations(self._events(REGISTRATION_EVENTS, doc["asset"])
+                                        ).get(doc["asset"], {})
         columns = [*((published.get("schema") or {}).get("properties") or {}),
                    *((doc.get("schema") or {}).get("properties") or {})]
-        changed = changed_columns_of(changes, columns)
-        if changed is None or not teams:
-            return teams, {}, []
         failure: list[str] = []
 
         def compile_sql(ids: list[str]) -> dict[str, str]:
@@ -247,18 +245,9 @@ class Proposing(Invocation):
                                "every column")
             return compiled
 
-        asked = asked_document(doc, published)
-        verdicts = affected_consumers(
-            self.manifest, uid, asked, changed,
-            registered=dict.fromkeys(set(teams) - {c.get("team") for c in
-                                                   asked.get("consumers") or ()}),
-            compile_sql=compile_sql)
-        affected = {v.team for v in verdicts if v.affected}
-        judged = {v.team for v in verdicts}
-        required = sorted(t for t in teams if t in affected or t not in judged)
-        exempt = {v.team: v.reasons[0] for v in verdicts
-                  if v.team not in required and v.team in teams}
-        return required, exempt, failure
+        asked = asked_consumers(self.manifest, uid, doc, changed_columns_of(changes, columns),
+                                (), registered, published, compile_sql=compile_sql)
+        return asked.teams, dict(asked.exempt), failure
 
     def _describe(self, p: Proposal) -> list[str]:
         lines = [f"  status: {p.status}"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..engine.asset_errors import AssetError
 from ..engine.publish import Decision, content_hash, fingerprint
 from ..engine.vocabulary import EventType
 
@@ -83,3 +84,12 @@ def retirement_events(asset: str, version: str, proposal: str,
         events.append(event("proposal_published", (proposal,), **base, status="published",
                             payload={}))
     return events
+
+
+def asset_error_event(error: AssetError, context: Mapping[str, Any]) -> dict[str, Any]:
+    """One asset whose config, contract or state was invalid in this invocation: nothing
+    else was recorded for it (its audit rows were). One per (asset, invocation, error)."""
+    return event("asset_error", (error.asset, context["invocation_id"], error.problem),
+                 asset=error.asset, status="error", reason=error.problem, **context,
+                 payload={"unique_id": error.unique_id, "message": error.message,
+                          "hint": error.hint})
