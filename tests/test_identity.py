@@ -143,7 +143,8 @@ def test_bad_membership_and_unknown_consumers_are_one_line(proposed, capsys):
     assert "team 't1' has no members" in op(project, capsys, "status", "{}", ok=False)
     teams.write_text(TEAMS_FILE)
     project.edit("models/commerce/fct_orders.yml", "- team: finance", "- team: finanse")
-    refused = op(project, capsys, "status", "{}", ok=False)
+    # an asset's own configuration error: that asset's operations refuse it in one line
+    refused = op(project, capsys, "propose", "{model: fct_orders}", ok=False)
     assert "meta.tessera.consumers names team 'finanse'" in refused
     assert "did you mean 'finance'" in refused
     project.edit("models/commerce/fct_orders.yml", "- team: finanse", "- team: finance")

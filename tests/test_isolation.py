@@ -186,6 +186,9 @@ def _propose(project, capsys, args):
 @pytest.mark.dbt
 def test_dropping_a_consumer_in_a_breaking_change_still_asks_it(tmp_path, capsys):
     project = copy_project(tmp_path, "duckdb")
+    # risk is a team the project declares (a dbt group): the team registry accepts it
+    project.edit("models/_groups.yml", "  - name: ml\n", "  - name: risk\n    owner:\n"
+                 "      name: risk\n      email: risk@example.com\n  - name: ml\n")
     project.edit("models/commerce/dim_products.yml", *RISK)
     project.run("deps")
     project.run("build", "--select", "+dim_products", "tessera", "--indirect-selection",

@@ -145,7 +145,7 @@ class Hook(Invocation):
         out: dict[str, dict[str, Any]] = {}
         for uid in uids:
             try:
-                doc = self.extractor.document(uid, self.extractor.node(uid) or {})
+                doc = self.document(uid)
             except Exception as exc:
                 errors.append(self._asset_error(uid, None, exc))
                 continue

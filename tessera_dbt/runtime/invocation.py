@@ -57,7 +57,7 @@ class Invocation:
         self.store = RecordingStore(self, payload["adapter"], payload["relations"],
                                     payload["dialect"])
         self.now = utc_now()
-        check_declared_consumers(self.manifest, self.membership)
+        self.membership  # noqa: B018 (a bad membership is refused by every invocation)
 
     @cached_property
     def identity(self) -> tuple[str | None, str]:
@@ -93,6 +93,12 @@ class Invocation:
         """The fields every event this invocation records carries."""
         return {"actor": self.actor, "invocation_id": self.invocation_id,
                 "target_name": self.target_name, "recorded_at": self.now}
+
+    def document(self, unique_id: str) -> dict[str, Any]:
+        """The asset's contract document; a declared consumer team the project's registry
+        does not know is a configuration error of this asset."""
+        check_declared_consumers(self.manifest, self.membership, unique_id)
+        return self.extractor.document(unique_id, self.extractor.node(unique_id) or {})
 
     def find_asset(self, model: str) -> tuple[str, dict[str, Any]]:
         return find_node(self.manifest, model)

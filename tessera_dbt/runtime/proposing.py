@@ -47,13 +47,15 @@ class Proposing(Invocation):
         first time is recorded, so the BI models show it without re-implementing the rules."""
         events = self._events((*PROPOSAL_EVENTS, "proposal_resolved"), asset)
         proposals = fold_proposals(events, self.now)
-        recorded = {(e["proposal_id"], e["status"]) for e in events
+        recorded = {e["proposal_id"] for e in events
                     if e["event_type"] == "proposal_resolved"}
-        settled = [self._event("proposal_resolved", (p.proposal_id, p.status), asset=p.asset,
+        # one settlement per proposal: its id is the proposal's alone, so two readers that
+        # settled it differently (racing, without a lock) store one, the first
+        settled = [self._event("proposal_resolved", (p.proposal_id,), asset=p.asset,
                                proposal_id=p.proposal_id, status=p.status)
                    for p in proposals.values()
                    if p.status in SETTLED_STATUSES and not p.forced
-                   and (p.proposal_id, p.status) not in recorded]
+                   and p.proposal_id not in recorded]
         reminders, _ = due_reminders(self, proposals)
         if settled or reminders:
             self._write(*settled, *reminders)
@@ -97,7 +99,7 @@ class Proposing(Invocation):
             if gone is None:
                 raise
             return self._propose_retirement(gone, None, version, reason)
-        doc = self.extractor.document(uid, node)
+        doc = self.document(uid)
         asset = doc["asset"]
         if not is_under_contract(node):
             if asset in heads:
@@ -144,7 +146,7 @@ class Proposing(Invocation):
                 proposed: str | None, mode: str, required: list[str], exempt: dict[str, str],
                 changes: list[dict[str, Any]], reason: str | None, earlier: int,
                 retire: bool = False) -> str:
-        proposal_id = new_proposal_id(asset, fp, published, earlier)
+        proposal_id = new_proposal_id(asset, published, earlier)
         days = self.settings.get("proposal_expiry_days")
         days = DEFAULT_EXPIRY_DAYS if days is None else int(days)
         expires_at = (self.now + dt.timedelta(days=days)).isoformat()

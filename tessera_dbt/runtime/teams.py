@@ -22,8 +22,11 @@ from ..engine.membership import Membership
 from ..engine.suggest import close_to, did_you_mean
 
 
-def _declared_consumers(manifest: Any) -> Iterable[tuple[str, str]]:
-    for uid, node in (*manifest.nodes.items(), *manifest.sources.items()):
+def _declared_consumers(manifest: Any, unique_id: str | None = None
+                        ) -> Iterable[tuple[str, str]]:
+    nodes = (*manifest.nodes.items(), *manifest.sources.items()) if unique_id is None else \
+        [(unique_id, manifest.nodes.get(unique_id) or manifest.sources.get(unique_id) or {})]
+    for uid, node in nodes:
         for consumer in (tessera_meta(node) or {}).get("consumers") or ():
             team = consumer.get("team") if isinstance(consumer, dict) else consumer
             if team:
@@ -82,12 +85,14 @@ def check_new_team(team: str, known: Iterable[str], op: str, strict: bool = Fals
         raise unknown_team_error(team, known, op)
 
 
-def check_declared_consumers(manifest: Any, membership: Membership) -> None:
-    """A declared consumer team the registry does not know is a configuration error."""
+def check_declared_consumers(manifest: Any, membership: Membership,
+                             unique_id: str) -> None:
+    """A consumer team that one asset declares and the registry does not know is that
+    asset's configuration error (the hook records it as the asset's error alone)."""
     if not registry_applies(manifest, membership):
         return
     known = declared_teams(manifest, membership)
-    for uid, team in _declared_consumers(manifest):
+    for uid, team in _declared_consumers(manifest, unique_id):
         if team not in known:
             name = uid.rsplit(".", 1)[-1]
             raise ConfigError(f"{name}: meta.tessera.consumers names team {team!r}, which is "
