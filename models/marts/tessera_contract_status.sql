@@ -76,7 +76,7 @@ trends as (
 last_errors as (
 
     {#- the latest asset_error of each asset: its config, contract or state was invalid,
-        so the hook recorded nothing else for it in that run -#}
+        so the hook neither judged nor published its contract in that run -#}
     select asset, reason as last_error, recorded_at as last_error_at
     from (
         select

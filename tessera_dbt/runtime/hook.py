@@ -241,8 +241,9 @@ class Hook(Invocation):
 
 def error_line(error: AssetError) -> str:
     return ("tessera: ERROR: " + error.line(
-        "nothing was recorded for this asset, every other asset was (an asset_error event "
-        "says so; vars.tessera.strict: true fails the run)"))
+        "its contract was not judged and nothing was published for it (its tests' audit "
+        "rows are kept, an asset_error event records this); every other asset was recorded "
+        "(vars.tessera.strict: true fails the run)"))
 
 
 def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:

@@ -87,8 +87,9 @@ def retirement_events(asset: str, version: str, proposal: str,
 
 
 def asset_error_event(error: AssetError, context: Mapping[str, Any]) -> dict[str, Any]:
-    """One asset whose config, contract or state was invalid in this invocation: nothing
-    else was recorded for it (its audit rows were). One per (asset, invocation, error)."""
+    """One asset whose config, contract or state was invalid in this invocation: its
+    contract was neither judged nor published (its audit rows were kept). One per (asset,
+    invocation, error)."""
     return event("asset_error", (error.asset, context["invocation_id"], error.problem),
                  asset=error.asset, status="error", reason=error.problem, **context,
                  payload={"unique_id": error.unique_id, "message": error.message,
