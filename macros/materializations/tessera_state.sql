@@ -14,7 +14,8 @@
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
   {% if existing is not none and columns | map(attribute=0) | reject("in", present) | list | length == 0 %}
     {#- the usual build: the table is there with every column; no DDL, no lock -#}
-    {% call noop_statement("main", "exists") %}-- {{ target_relation }} exists{% endcall %}
+    {#- a trivial statement, not noop_statement: it opens the transaction the commit below closes (PostgreSQL) -#}
+    {% call statement("main") -%}select 1 as present{%- endcall %}
   {% else %}
     {%- set lock = tessera.state_lock_sql() -%}
     {% if lock %}

@@ -13,7 +13,8 @@
   {%- set unchanged = existing is not none and existing.type == "view"
                       and tessera._view_hash(target_relation) == wanted -%}
   {% if unchanged %}
-    {% call noop_statement("main", "unchanged") %}-- {{ target_relation }} is current{% endcall %}
+    {#- a trivial statement, not noop_statement: it opens the transaction the commit below closes (PostgreSQL) -#}
+    {% call statement("main") -%}select 1 as unchanged{%- endcall %}
   {% else %}
     {%- set lock = tessera.state_lock_sql() -%}
     {% if lock %}
