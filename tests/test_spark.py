@@ -134,13 +134,24 @@ def test_a_hostile_value_round_trips_through_the_event_log(spark, capsys):
     assert ids[0][0] == ids[0][1], "no row split by a newline"
 
 
-def _swap_for_view(spark, table):
+# a column the hook writes and reads nothing of before its write: retyped so that insert
+# fails, while the table keeps every column and row (a view, or an emptied table, would be
+# refused as damaged state before anything is written: tests/test_damage.py)
+UNWRITABLE = "target_name"
+
+
+def _swap_for_unwritable(spark, table):
+    columns = [row[0] for row in spark.query(f"describe {{state}}.{table}")
+               if row[0] and not row[0].startswith("#")]
+    select = ", ".join(f"cast(null as array<int>) as {c}" if c == UNWRITABLE else c
+                       for c in columns)
     spark.query(f"alter table {{state}}.{table} rename to {{state}}.{table}_kept")
-    spark.query(f"create view {{state}}.{table} as select * from {{state}}.{table}_kept")
+    spark.query(f"create table {{state}}.{table} using parquet as select {select} "
+                f"from {{state}}.{table}_kept")
 
 
 def _restore(spark, table):
-    spark.query(f"drop view {{state}}.{table}")
+    spark.query(f"drop table {{state}}.{table}")
     spark.query(f"alter table {{state}}.{table}_kept rename to {{state}}.{table}")
 
 
@@ -152,7 +163,7 @@ def test_without_transactions_a_failed_write_never_publishes_without_its_audit(s
     audit_before = spark.query("select count(*) from {state}.tessera_audit_log")[0][0]
 
     # the audit insert fails first: nothing is written, and strict fails the run
-    _swap_for_view(spark, "tessera_audit_log")
+    _swap_for_unwritable(spark, "tessera_audit_log")
     try:
         capsys.readouterr()
         strict = spark.run(*BUILD_ORDERS, "--vars", "{tessera: {strict: true}}",
@@ -165,7 +176,7 @@ def test_without_transactions_a_failed_write_never_publishes_without_its_audit(s
     assert spark.query("select count(*) from {state}.tessera_audit_log")[0][0] == audit_before
 
     # the events insert fails after the audit rows: they are kept, and said so
-    _swap_for_view(spark, "tessera_events")
+    _swap_for_unwritable(spark, "tessera_events")
     try:
         soft = spark.run(*BUILD_ORDERS)
         [error] = [m for m in soft.messages if "ERROR in on-run-end" in m]
