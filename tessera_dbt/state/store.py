@@ -69,24 +69,34 @@ class StateStore:
                 self.check_integrity()
             yield
             return
+        with self._transaction():
+            self._held = True
+            try:
+                self._execute(lock)
+                if check_damage:
+                    self.check_integrity()
+                yield
+            finally:
+                self._held = False
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing. dbt's own transaction flag is not the truth everywhere
+        (dbt-postgres 1.11 never sends BEGIN; 1.8 does on auto_begin), so the session is
+        asked: idle → our own BEGIN/COMMIT; already in a transaction → join it and commit
+        through dbt, so nothing is rolled back when dbt releases the connection."""
         real = getattr(self.adapter, "_adapter", self.adapter)
         connection = real.connections.get_thread_connection()
         own = not _in_transaction(connection)
         if own:
             self._execute("begin")
-        self._held = True
         try:
-            self._execute(lock)
-            if check_damage:
-                self.check_integrity()
             yield
-            self._held = False
             if own:
                 self._execute("commit")
             elif connection.transaction_open:
                 real.connections.commit()
         except BaseException:
-            self._held = False
             if own:
                 try:
                     self._execute("rollback")
@@ -280,40 +290,19 @@ class StateStore:
                 raise
             raise PartialWrite(exc, kept, [f"{e['asset']} {e['version']}" for e in published
                                            if str(e["event_id"]) not in done]) from exc
+
     def _each(self, statements: Sequence[str]) -> None:
         for statement in statements:
             self._execute(statement)
 
     def _atomically(self, statements: Sequence[str]) -> None:
-        """All or nothing. dbt's own transaction flag is not the truth everywhere
-        (dbt-postgres 1.11 never sends BEGIN; 1.8 does on auto_begin), so the session is
-        asked: idle → our own BEGIN/COMMIT; already in a transaction → join it and commit
-        through dbt, so nothing is rolled back when dbt releases the connection."""
-        real = getattr(self.adapter, "_adapter", self.adapter)
-        connection = real.connections.get_thread_connection()
-        if self._held:  # part of exclusive()'s transaction, committed there
-            for statement in statements:
-                self._execute(statement)
+        """All or nothing (`_transaction`); inside exclusive() the statements join its
+        transaction, committed there."""
+        if self._held:
+            self._each(statements)
             return
-        own = not _in_transaction(connection)
-        if own:
-            self._execute("begin")
-        try:
-            for statement in statements:
-                self._execute(statement)
-            if own:
-                self._execute("commit")
-            elif connection.transaction_open:
-                real.connections.commit()
-        except Exception:
-            if own:
-                try:
-                    self._execute("rollback")
-                except Exception:  # the original error matters more
-                    pass
-            else:
-                _rollback(self.adapter)
-            raise
+        with self._transaction():
+            self._each(statements)
 
 
 def time_zone(name: str) -> dt.tzinfo:
