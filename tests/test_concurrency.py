@@ -76,6 +76,18 @@ def _racing(project, extra_env=None):
     project.env.update({"TESSERA_BARRIER": str(BARRIER), **(extra_env or {})})
 
 
+def failures(outs) -> list[str]:
+    """What each failed racer said went wrong: its error lines and the three after each
+    (where dbt prints the database's message), not only its closing summary."""
+    said = []
+    for code, out in outs:
+        if code:
+            lines = out.splitlines()
+            wrong = [i for i, line in enumerate(lines) if "error" in line.lower()]
+            said.append("\n".join("\n".join(lines[i:i + 4]) for i in wrong[:8]) or out[-2500:])
+    return said
+
+
 def race(tmp: Path, runs):
     """Start every (project, dbt args) at once behind the barrier; (returncode, output)."""
     con = _connect()
@@ -188,7 +200,7 @@ def test_concurrent_proposes_leave_one_open_proposal(racers, capsys):
         outs = race(tmp, [(main, op("propose", f"{{model: fct_orders, reason: r{i}, "
                                                 f"version: {i + 2}.0.0}}"))
                           for i in range(8)])
-        assert all(code == 0 for code, _ in outs), [o[-1500:] for c, o in outs if c]
+        assert all(code == 0 for code, _ in outs), failures(outs)
         proposed = [o for _, o in outs if "Proposed " in o]
         assert len(proposed) == 1, f"try {attempt}: {len(proposed)} processes proposed"
         pid = _pid(proposed[0])
@@ -214,7 +226,7 @@ def test_concurrent_acknowledgments_settle_once(racers, capsys):
                                                f"team: {teams[i % len(teams)]}, "
                                                "response: approved}"))
                       for i in range(8)])
-    assert all(code == 0 for code, _ in outs), [o[-1500:] for c, o in outs if c]
+    assert all(code == 0 for code, _ in outs), failures(outs)
     [(resolved,)] = main.query("select count(*) from {state}.tessera_events where "
                                f"event_type = 'proposal_resolved' and proposal_id = '{pid}'")
     [(acks,)] = main.query("select count(*) from {state}.tessera_events where "
@@ -295,7 +307,7 @@ def test_two_compatible_builds_publish_one_version(racers, capsys, slow):
                      "          - name: is_test\n")
         project.run("parse")
     outs = race(tmp, [(p, ["run", "--select", "tessera_contracts"]) for p in (main, other)])
-    assert all(code == 0 for code, _ in outs), [o[-1500:] for c, o in outs if c]
+    assert all(code == 0 for code, _ in outs), failures(outs)
     rows = main.query("select version, fingerprint from {state}.tessera_events where "
                       "event_type = 'contract_published' and asset like '%raw_orders'")
     assert sorted(v for v, _ in rows) == ["1.0.0", "1.1.0"], rows
@@ -320,7 +332,7 @@ def test_concurrent_first_builds_keep_every_audit_row(racers):
         project.run("parse")
         outs = race(tmp, [(project, ["build", "--select", "package:tessera",
                                      "resource_type:test"]) for _ in range(4)])
-        assert all(code == 0 for code, _ in outs), [o[-2500:] for c, o in outs if c]
+        assert all(code == 0 for code, _ in outs), failures(outs)
         executed = [int(re.search(r"Finished running .*?(\d+) data tests?", o).group(1))
                     for _, o in outs]
         per_run = project.query("select invocation_id, count(*) from {state}.tessera_audit_log "
