@@ -12,14 +12,18 @@
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
   {%- set unchanged = existing is not none and existing.type == "view"
                       and tessera._view_hash(target_relation) == wanted -%}
+  {%- set lock = "" if unchanged else tessera.state_lock_sql() -%}
+  {% if lock %}
+    {% call statement("tessera_lock", auto_begin=True) %}{{ lock }}{% endcall %}
+    {#- asked again under the lock: a concurrent build may have created this exact view
+        while this one waited, and re-creating it (PostgreSQL: drop ... cascade) would drop
+        the views that build has since created on top of it -#}
+    {%- set unchanged = tessera._view_hash(target_relation) == wanted -%}
+  {% endif %}
   {% if unchanged %}
     {#- a trivial statement, not noop_statement: it opens the transaction the commit below closes (PostgreSQL) -#}
     {% call statement("main") -%}select 1 as unchanged{%- endcall %}
   {% else %}
-    {%- set lock = tessera.state_lock_sql() -%}
-    {% if lock %}
-      {% call statement("tessera_lock", auto_begin=True) %}{{ lock }}{% endcall %}
-    {% endif %}
     {% if existing is not none and existing.type != "view" %}
       {{ drop_relation_if_exists(existing) }}
     {% endif %}
