@@ -62,6 +62,13 @@ def test_damage_stops_the_build_and_writes_nothing(built, capsys, name, damage, 
         op = built.run("run-operation", "tessera.status", expect_success=False)
         out = capsys.readouterr().out
         assert not op.success and "the state is damaged" in out and expected in out, out
+        # and so does ingesting audit rows from files
+        ingest = built.run("run-operation", "tessera.audit_ingest", "--args",
+                           f"{{run_results: [{built.path / 'target' / 'run_results.json'}]}}",
+                           expect_success=False)
+        out = capsys.readouterr().out
+        assert not ingest.success and "the state is damaged" in out, out
+        assert _counts(built) == audit, "nothing was ingested"
     finally:
         for statement in (f"drop view if exists {t}", f"drop table if exists {t}",
                           f"drop table if exists {s}.tessera_events_moved",

@@ -81,4 +81,6 @@ def ingest(inv: Invocation, run_results: Sequence[str] = (), sources: Sequence[s
 
 def audit_ingest(payload: dict[str, Any]) -> dict[str, Any]:
     args = _paths("audit_ingest", raw_args("audit_ingest", payload))
-    return {"lines": ingest(Invocation(payload), **args)}
+    inv = Invocation(payload)
+    with inv.store.exclusive():  # the only writer, and never into a damaged state
+        return {"lines": ingest(inv, **args)}
