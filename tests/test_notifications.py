@@ -28,6 +28,8 @@ class _Recorder(BaseHTTPRequestHandler):
                               self.headers.get("X-Tessera-Signature", "")))
         _Recorder.stamps.append(self.headers.get("X-Tessera-Timestamp", ""))
         _Recorder.raw.append(body)
+        if _Recorder.on_post:
+            _Recorder.on_post(json.loads(body))
         self.send_response(204)
         self.end_headers()
 
@@ -37,6 +39,7 @@ class _Recorder(BaseHTTPRequestHandler):
 
 _Recorder.raw = []
 _Recorder.stamps = []
+_Recorder.on_post = None
 
 
 @pytest.fixture
@@ -47,6 +50,7 @@ def server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+    _Recorder.on_post = None
 
 
 def _closed_port() -> int:
@@ -107,6 +111,26 @@ def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target, 
     failed = project.query("select count(*) from {state}.tessera_events "
                            "where event_type = 'notification_failed'")
     assert failed[0][0] >= 1
+
+
+@pytest.mark.dbt
+@pytest.mark.postgres
+def test_a_notification_is_sent_after_its_event_is_committed(tmp_path, capsys, server):
+    """Delivered once the writes are committed and the writer lock released: another
+    session already sees the announced proposal, and a slow webhook never holds the lock."""
+    project = copy_project(tmp_path, "postgres")
+    project.edit("dbt_project.yml", "vars:\n",
+                 f"vars:\n  tessera:\n    webhooks: [{{url: '{server}/all', secret: {SECRET}}}]\n")
+    project.run("deps")
+    project.run("build")
+    seen = []
+    _Recorder.on_post = lambda body: seen.append((body["event"], project.query(
+        "select count(*) from {state}.tessera_events where event_type = 'proposal_created' "
+        f"and proposal_id = '{body['proposal_id']}'")[0][0]))
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    op(project, capsys, "propose", "{model: fct_orders}")
+    assert seen == [("proposal_created", 1)], seen
 
 
 @pytest.mark.dbt

@@ -47,6 +47,14 @@ def due_reminders(inv: Any, proposals: Mapping[str, Proposal] | None = None
     return out, proposals
 
 
+def deliver_written(inv: Any) -> list[str]:
+    """Deliver what `inv` (the Invocation) wrote, once its writes are committed and the
+    writer lock (StateStore.exclusive) released: a slow webhook never holds other writers
+    up, and nothing rolled back is ever announced. One line per failed delivery."""
+    written, inv.undelivered = inv.undelivered, []
+    return notify_and_record(inv, written)
+
+
 def notify_and_record(inv: Any, written: Sequence[Mapping[str, Any]],
                       proposals: Mapping[str, Any] | None = None) -> list[str]:
     """Deliver the notifiable events among `written`; record every outcome; return one

@@ -26,7 +26,7 @@ from ..state.events import asset_error_event, decision_events, retirement_events
 from ..state.folds import fold_proposals
 from ..state.integrity import StateDamaged
 from ..state.store import PartialWrite
-from .delivery import due_reminders, notify_and_record
+from .delivery import deliver_written, due_reminders
 from .invocation import Invocation
 
 _BUILT = ("model", "seed", "snapshot")
@@ -66,7 +66,9 @@ class Hook(Invocation):
         """Read the state, decide and write as the only writer (StateStore.exclusive): a
         concurrent build or operation waits, then decides on what this one committed."""
         with self.store.exclusive():
-            return self._run()
+            outcome = self._run()
+        outcome.messages += deliver_written(self)
+        return outcome
 
     def _run(self) -> RunOutcome:
         outcome = RunOutcome()
@@ -126,10 +128,10 @@ class Hook(Invocation):
             row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
         events += [asset_error_event(e, self.event_context) for e in outcome.errors]
         outcome.messages += [error_line(e) for e in outcome.errors]
-        reminders, proposals = due_reminders(self, self.proposals or None)
+        reminders, _ = due_reminders(self, self.proposals or None)
         written, outcome.audit_rows = self.store.write([*events, *reminders], audit,
                                                        self.invocation_id)
-        outcome.messages += notify_and_record(self, written, proposals)
+        self.undelivered.extend(written)
         return outcome
 
     def _asset_error(self, uid: str, asset: str | None, exc: Exception) -> AssetError:

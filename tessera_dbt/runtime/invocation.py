@@ -57,6 +57,9 @@ class Invocation:
         self.store = RecordingStore(self, payload["adapter"], payload["relations"],
                                     payload["dialect"])
         self.now = utc_now()
+        # events written whose notifications wait until the writes are committed and the
+        # writer lock released (delivery.deliver_written)
+        self.undelivered: list[Mapping[str, Any]] = []
         self.membership  # noqa: B018 (a bad membership is refused by every invocation)
 
     @cached_property

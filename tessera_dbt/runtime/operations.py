@@ -19,6 +19,7 @@ from ..engine.vocabulary import PROPOSAL_EVENTS, REGISTRATION_EVENTS, RESPONSES
 from ..state.export import PublishedState, write_export
 from ..state.folds import fold_proposals, fold_registrations
 from ..state.store import EVENTS
+from .delivery import deliver_written
 from .inbox import inbox as _inbox
 from .operation_args import OPERATION_ARGS, check_args, raw_args
 from .proposing import Proposing
@@ -167,4 +168,4 @@ def run_operation(payload: dict[str, Any]) -> dict[str, Any]:
     else:  # read, decide and write as the only writer (StateStore.exclusive)
         with ops.store.exclusive():
             lines = _HANDLERS[op](ops, **args)
-    return {"lines": [*lines, *getattr(ops, "notes", [])]}
+    return {"lines": [*lines, *deliver_written(ops)]}

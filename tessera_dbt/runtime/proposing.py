@@ -32,7 +32,7 @@ from ..state.events import event
 from ..state.events import proposal_id as new_proposal_id
 from ..state.folds import fold_proposals, fold_registrations
 from .compile import compile_nodes
-from .delivery import due_reminders, notify_and_record
+from .delivery import due_reminders
 from .inbox import answer_command
 from .invocation import Invocation
 
@@ -72,14 +72,10 @@ class Proposing(Invocation):
                ) -> dict[str, Any]:
         return event(kind, identity, **self.event_context, **fields)
 
-    notes: list[str]
-
     def _write(self, *events: dict[str, Any]) -> None:
-        """Record, then notify (a failed delivery is reported and recorded, never raised)."""
+        """Record; what was written is notified after the commit (delivery.deliver_written)."""
         written, _ = self.store.write(list(events), [], self.invocation_id)
-        failures = notify_and_record(self, written)
-        if failures:
-            self.notes = [*getattr(self, "notes", []), *failures]
+        self.undelivered.extend(written)
 
     def _consumer_teams(self, doc: Mapping[str, Any]) -> list[str]:
         teams = {c["team"] for c in doc.get("consumers") or () if c.get("team")}
