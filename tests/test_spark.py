@@ -20,6 +20,7 @@ import pytest
 from tessera_dbt.cli import main
 
 from .conftest import copy_project, environment
+from .test_damage import DAMAGES
 from .test_hook import ADD_COLUMN_SQL, DROP_IS_PAID_SQL, DROP_IS_PAID_YML, UNDER_CONTRACT
 
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
@@ -141,8 +142,7 @@ UNWRITABLE = "target_name"
 
 
 def _swap_for_unwritable(spark, table):
-    columns = [row[0] for row in spark.query(f"describe {{state}}.{table}")
-               if row[0] and not row[0].startswith("#")]
+    columns = _columns(spark, table)
     select = ", ".join(f"cast(null as array<int>) as {c}" if c == UNWRITABLE else c
                        for c in columns)
     spark.query(f"alter table {{state}}.{table} rename to {{state}}.{table}_kept")
@@ -192,3 +192,68 @@ def test_without_transactions_a_failed_write_never_publishes_without_its_audit(s
     again = spark.run(*BUILD_ORDERS)
     assert any("fct_orders 2.1.0" in m for m in again.messages), again.messages
     assert _published(spark) == ["1.0.0", "2.0.0", "2.1.0"]
+
+
+# Each damage of tests/test_damage.py as Spark can do it: Parquet cannot drop a column, so
+# the table is re-created from a backup without it.
+def _without(column):
+    return ("drop table {t}; create table {t} using parquet as select {all_but_"
+            f"{column}}} from {{s}}.events_backup")
+
+
+SPARK_DAMAGES = {
+    "drop_event_id": _without("event_id"),
+    "drop_payload": _without("payload"),
+    "view": "alter table {t} rename to {s}.tessera_events_moved; "
+            "create view {t} as select * from {s}.tessera_events_moved",
+    "truncate": "truncate table {t}",
+    "drop": "drop table {t}",
+}
+
+
+@pytest.mark.parametrize("name,expected", [(n, e) for n, _, e in DAMAGES],
+                         ids=[d[0] for d in DAMAGES])
+def test_damage_stops_the_build_and_writes_nothing_on_spark(spark, capsys, name, expected):
+    s = spark.state_schema
+    t = f"{s}.tessera_events"
+    spark.query(f"create table {s}.events_backup using parquet as select * from {t}")
+    # relations are rendered with each adapter's quoting: compare the words, not the quotes
+    expected = _unquoted(expected)
+    try:
+        kept = {f"all_but_{c}": ", ".join(k for k in _columns(spark, "tessera_events")
+                                          if k != c) for c in ("event_id", "payload")}
+        for statement in SPARK_DAMAGES[name].format(t=t, s=s, **kept).split("; "):
+            spark.query(statement)
+        audit = spark.query("select count(*) from {state}.tessera_audit_log")[0][0]
+        capsys.readouterr()
+        result = spark.run("build", expect_success=False)
+        text = _unquoted(str(result.exception) + str(result.result) + capsys.readouterr().out)
+        assert not result.success
+        assert "tessera: the state is damaged" in text and expected in text, text[-1500:]
+        assert "restore it from a backup" in text
+        assert spark.query("select count(*) from {state}.tessera_audit_log")[0][0] == audit
+        if name in ("drop_event_id", "drop_payload"):  # not re-added by the build
+            assert name.split("_", 1)[1] not in _columns(spark, "tessera_events")
+        capsys.readouterr()
+        op = spark.run("run-operation", "tessera.status", expect_success=False)
+        out = _unquoted(capsys.readouterr().out)
+        assert not op.success and "the state is damaged" in out and expected in out, out
+    finally:
+        for statement in (f"drop view if exists {t}", f"drop table if exists {t}",
+                          f"drop table if exists {s}.tessera_events_moved",
+                          f"create table {t} using parquet as select * from {s}.events_backup",
+                          f"drop table {s}.events_backup"):
+            try:
+                spark.query(statement)
+            except Exception:  # Spark refuses `drop view` on a table, and the like
+                pass
+    assert spark.run(*BUILD_ORDERS).success  # restored: the next build runs
+
+
+def _unquoted(text):
+    return text.replace('"', "").replace("`", "")
+
+
+def _columns(project, table):
+    return [row[0] for row in project.query(f"describe {{state}}.{table}")
+            if row[0] and not row[0].startswith("#")]
