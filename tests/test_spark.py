@@ -5,9 +5,10 @@ One module, one JVM: every dbt invocation runs in this process (dbtRunner), so t
 session started by the first one is reused by all, and no second process touches the
 metastore (Derby allows one). The tests are one story on one build, in order: publish,
 a breaking change caught by `tessera check` and by `fail_on_unapproved`, propose,
-acknowledge, 2.0.0, the audit models, a hostile value through the event log, and writes that
-fail half-way on a warehouse without transactions. Skipped with the reason without pyspark
-or Java (failed instead with TESSERA_REQUIRE_SPARK=1)."""
+acknowledge, 2.0.0, the audit models, a hostile value through the event log, writes that
+fail half-way on a warehouse without transactions, each damaged state refused, and the
+facts racing writers without a lock leave read as one outcome. Skipped with the reason
+without pyspark or Java (failed instead with TESSERA_REQUIRE_SPARK=1)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pytest
 from tessera_dbt.cli import main
 
 from .conftest import copy_project, environment
+from .racing_facts import assert_one_outcome, racing_rows_on, write_rows
 from .test_damage import DAMAGES
 from .test_hook import ADD_COLUMN_SQL, DROP_IS_PAID_SQL, DROP_IS_PAID_YML, UNDER_CONTRACT
 
@@ -257,3 +259,17 @@ def _unquoted(text):
 def _columns(project, table):
     return [row[0] for row in project.query(f"describe {{state}}.{table}")
             if row[0] and not row[0].startswith("#")]
+
+
+def test_racing_writers_without_a_lock_leave_one_outcome(spark, capsys):
+    """No second process can open this Derby metastore (docs/spark.md), so the race is
+    replayed as the rows racing writers without a lock leave (tests/racing_facts.py):
+    every reader then reports the same single outcome."""
+    race, rows = racing_rows_on(spark, ORDERS, "2.2.0")
+    write_rows(spark, spark.query, rows)
+    outcome = assert_one_outcome(spark, capsys, race)
+    assert outcome["status"] == {race.contested: "rejected", race.second: "withdrawn"}
+    assert outcome["reason"][race.contested] == "racer 1"  # the first creation stands
+    assert outcome["answers"][race.team] == "blocked" and outcome["open"] == 0
+    assert outcome["received"][race.contested] == 1  # the late and the unasked are ignored
+    assert outcome["head"][0] == "2.2.0"
