@@ -5,9 +5,10 @@ One module, one JVM: every dbt invocation runs in this process (dbtRunner), so t
 session started by the first one is reused by all, and no second process touches the
 metastore (Derby allows one). The tests are one story on one build, in order: publish,
 a breaking change caught by `tessera check` and by `fail_on_unapproved`, propose,
-acknowledge, 2.0.0, the audit models, a hostile value through the event log, and writes that
-fail half-way on a warehouse without transactions. Skipped with the reason without pyspark
-or Java (failed instead with TESSERA_REQUIRE_SPARK=1)."""
+acknowledge, 2.0.0, the audit models, a hostile value through the event log, writes that
+fail half-way on a warehouse without transactions, each damaged state refused, and the
+facts racing writers without a lock leave read as one outcome. Skipped with the reason
+without pyspark or Java (failed instead with TESSERA_REQUIRE_SPARK=1)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import pytest
 from tessera_dbt.cli import main
 
 from .conftest import copy_project, environment
+from .racing_facts import assert_one_outcome, racing_rows_on, write_rows
+from .test_damage import DAMAGES
 from .test_hook import ADD_COLUMN_SQL, DROP_IS_PAID_SQL, DROP_IS_PAID_YML, UNDER_CONTRACT
 
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
@@ -141,8 +144,7 @@ UNWRITABLE = "target_name"
 
 
 def _swap_for_unwritable(spark, table):
-    columns = [row[0] for row in spark.query(f"describe {{state}}.{table}")
-               if row[0] and not row[0].startswith("#")]
+    columns = _columns(spark, table)
     select = ", ".join(f"cast(null as array<int>) as {c}" if c == UNWRITABLE else c
                        for c in columns)
     spark.query(f"alter table {{state}}.{table} rename to {{state}}.{table}_kept")
@@ -192,3 +194,82 @@ def test_without_transactions_a_failed_write_never_publishes_without_its_audit(s
     again = spark.run(*BUILD_ORDERS)
     assert any("fct_orders 2.1.0" in m for m in again.messages), again.messages
     assert _published(spark) == ["1.0.0", "2.0.0", "2.1.0"]
+
+
+# Each damage of tests/test_damage.py as Spark can do it: Parquet cannot drop a column, so
+# the table is re-created from a backup without it.
+def _without(column):
+    return ("drop table {t}; create table {t} using parquet as select {all_but_"
+            f"{column}}} from {{s}}.events_backup")
+
+
+SPARK_DAMAGES = {
+    "drop_event_id": _without("event_id"),
+    "drop_payload": _without("payload"),
+    "view": "alter table {t} rename to {s}.tessera_events_moved; "
+            "create view {t} as select * from {s}.tessera_events_moved",
+    "truncate": "truncate table {t}",
+    "drop": "drop table {t}",
+}
+
+
+@pytest.mark.parametrize("name,expected", [(n, e) for n, _, e in DAMAGES],
+                         ids=[d[0] for d in DAMAGES])
+def test_damage_stops_the_build_and_writes_nothing_on_spark(spark, capsys, name, expected):
+    s = spark.state_schema
+    t = f"{s}.tessera_events"
+    spark.query(f"create table {s}.events_backup using parquet as select * from {t}")
+    # relations are rendered with each adapter's quoting: compare the words, not the quotes
+    expected = _unquoted(expected)
+    try:
+        kept = {f"all_but_{c}": ", ".join(k for k in _columns(spark, "tessera_events")
+                                          if k != c) for c in ("event_id", "payload")}
+        for statement in SPARK_DAMAGES[name].format(t=t, s=s, **kept).split("; "):
+            spark.query(statement)
+        audit = spark.query("select count(*) from {state}.tessera_audit_log")[0][0]
+        capsys.readouterr()
+        result = spark.run("build", expect_success=False)
+        text = _unquoted(str(result.exception) + str(result.result) + capsys.readouterr().out)
+        assert not result.success
+        assert "tessera: the state is damaged" in text and expected in text, text[-1500:]
+        assert "restore it from a backup" in text
+        assert spark.query("select count(*) from {state}.tessera_audit_log")[0][0] == audit
+        if name in ("drop_event_id", "drop_payload"):  # not re-added by the build
+            assert name.split("_", 1)[1] not in _columns(spark, "tessera_events")
+        capsys.readouterr()
+        op = spark.run("run-operation", "tessera.status", expect_success=False)
+        out = _unquoted(capsys.readouterr().out)
+        assert not op.success and "the state is damaged" in out and expected in out, out
+    finally:
+        for statement in (f"drop view if exists {t}", f"drop table if exists {t}",
+                          f"drop table if exists {s}.tessera_events_moved",
+                          f"create table {t} using parquet as select * from {s}.events_backup",
+                          f"drop table {s}.events_backup"):
+            try:
+                spark.query(statement)
+            except Exception:  # Spark refuses `drop view` on a table, and the like
+                pass
+    assert spark.run(*BUILD_ORDERS).success  # restored: the next build runs
+
+
+def _unquoted(text):
+    return text.replace('"', "").replace("`", "")
+
+
+def _columns(project, table):
+    return [row[0] for row in project.query(f"describe {{state}}.{table}")
+            if row[0] and not row[0].startswith("#")]
+
+
+def test_racing_writers_without_a_lock_leave_one_outcome(spark, capsys):
+    """No second process can open this Derby metastore (docs/spark.md), so the race is
+    replayed as the rows racing writers without a lock leave (tests/racing_facts.py):
+    every reader then reports the same single outcome."""
+    race, rows = racing_rows_on(spark, ORDERS, "2.2.0")
+    write_rows(spark, spark.query, rows)
+    outcome = assert_one_outcome(spark, capsys, race)
+    assert outcome["status"] == {race.contested: "rejected", race.second: "withdrawn"}
+    assert outcome["reason"][race.contested] == "racer 1"  # the first creation stands
+    assert outcome["answers"][race.team] == "blocked" and outcome["open"] == 0
+    assert outcome["received"][race.contested] == 1  # the late and the unasked are ignored
+    assert outcome["head"][0] == "2.2.0"

@@ -1,5 +1,7 @@
 {#- One row per proposal and required team, from the moment the team is asked: `waiting`
-    until it answers, then its latest answer with the comment as given. -#}
+    until it answers, then its latest answer while the proposal took answers, with the
+    comment as given. As state.folds.fold_proposals: an answer after the settlement, the
+    withdrawal or the forcing is ignored, and so is one from a team not asked. -#}
 {{ config(schema=tessera.setting("schema")) }}
 with events as (
 
@@ -17,22 +19,59 @@ asked as (
 
 ),
 
+settlements as (
+
+    {#- the event that settled each proposal, as the brain recorded it (proposal_resolved's
+        reason); older settlements without one end nothing -#}
+    select settling.proposal_id, settling.recorded_at, settling.event_id
+    from {{ ref("stg_tessera__events") }} as resolved
+    inner join {{ ref("stg_tessera__events") }} as settling
+        on settling.event_id = resolved.reason
+    where resolved.event_type = {{ tessera.word('event_type', 'proposal_resolved') }}
+
+),
+
+ends as (
+
+    {#- where each proposal stopped taking answers: the first of its settlement, withdrawal
+        and forcing, in the log's order (recorded_at, then event id) -#}
+    select proposal_id, recorded_at as ended_at, event_id as ended_by
+    from (
+        select
+            proposal_id, recorded_at, event_id,
+            row_number() over (partition by proposal_id order by recorded_at, event_id) as earliest
+        from (
+            select proposal_id, recorded_at, event_id from settlements
+            union all
+            select proposal_id, recorded_at, event_id from {{ ref("stg_tessera__events") }}
+            where event_type in ({{ tessera.word('event_type', 'proposal_withdrawn') }}, {{ tessera.word('event_type', 'proposal_forced') }})
+        ) as endings
+    ) as ranked
+    where earliest = 1
+
+),
+
 answers as (
 
     select
-        proposal_id,
-        team,
-        asset,
-        status as response,
-        reason as comment,
-        payload,
-        actor,
-        recorded_at as acknowledged_at,
+        events.proposal_id,
+        events.team,
+        events.asset,
+        events.status as response,
+        events.reason as comment,
+        events.payload,
+        events.actor,
+        events.recorded_at as acknowledged_at,
         row_number() over (
-            partition by proposal_id, team order by recorded_at desc, event_id desc
+            partition by events.proposal_id, events.team
+            order by events.recorded_at desc, events.event_id desc
         ) as recency
     from events
-    where event_type = {{ tessera.word('event_type', 'proposal_acknowledged') }}
+    left join ends on events.proposal_id = ends.proposal_id
+    where events.event_type = {{ tessera.word('event_type', 'proposal_acknowledged') }}
+        and (ends.proposal_id is null
+             or events.recorded_at < ends.ended_at
+             or (events.recorded_at = ends.ended_at and events.event_id <= ends.ended_by))
 
 ),
 
@@ -42,13 +81,22 @@ latest as (
 
 ),
 
+asking as (
+
+    select distinct proposal_id from asked
+
+),
+
 teams as (
 
-    {#- an answer without a recorded ask (a log older than proposal_required) keeps its row -#}
+    {#- an answer from a team not asked is ignored (as by the fold); one without any
+        recorded ask (a log older than proposal_required) keeps its row -#}
     select distinct proposal_id, team from (
         select proposal_id, team from asked
         union all
-        select proposal_id, team from latest
+        select latest.proposal_id, latest.team from latest
+        left join asking on latest.proposal_id = asking.proposal_id
+        where asking.proposal_id is null
     ) as both_sides
 
 )

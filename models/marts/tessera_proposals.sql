@@ -19,6 +19,61 @@ created as (
 
 ),
 
+approvals as (
+
+    {#- the event that approved each proposal, as the brain recorded it (the reason of its
+        proposal_resolved) -#}
+    select settling.proposal_id, settling.recorded_at, settling.event_id
+    from events as resolved
+    inner join events as settling on settling.event_id = resolved.reason
+    where resolved.event_type = {{ tessera.word('event_type', 'proposal_resolved') }}
+        and resolved.status = {{ tessera.word('proposal_status', 'approved') }}
+
+),
+
+closings as (
+
+    {#- each proposal's first approval or withdrawal, in the log's order -#}
+    select proposal_id, recorded_at as closed_at, event_id as closed_by
+    from (
+        select
+            proposal_id, recorded_at, event_id,
+            row_number() over (partition by proposal_id order by recorded_at, event_id) as earliest
+        from (
+            select proposal_id, recorded_at, event_id from approvals
+            union all
+            select proposal_id, recorded_at, event_id from events
+            where event_type = {{ tessera.word('event_type', 'proposal_withdrawn') }}
+        ) as closing
+    ) as ranked
+    where earliest = 1
+
+),
+
+forcings as (
+
+    {#- as the fold: a forcing counts while the proposal is pending or rejected, so not
+        after its approval or withdrawal (racing writers without a lock record both) -#}
+    select events.proposal_id, events.event_type, events.status, events.reason,
+           events.recorded_at
+    from events
+    left join closings on events.proposal_id = closings.proposal_id
+    where events.event_type = {{ tessera.word('event_type', 'proposal_forced') }}
+        and (closings.proposal_id is null
+             or events.recorded_at < closings.closed_at
+             or (events.recorded_at = closings.closed_at and events.event_id < closings.closed_by))
+
+),
+
+moves as (
+
+    select proposal_id, event_type, status, recorded_at from events
+    where event_type in ({{ tessera.word('event_type', 'proposal_resolved') }}, {{ tessera.word('event_type', 'proposal_withdrawn') }}, {{ tessera.word('event_type', 'proposal_published') }})
+    union all
+    select proposal_id, event_type, status, recorded_at from forcings
+
+),
+
 transitions as (
 
     select
@@ -35,9 +90,7 @@ transitions as (
                                      when {{ tessera.word('event_type', 'proposal_forced') }} then 3
                                      else 4 end
         ) as recency
-    from events
-    where event_type in ({{ tessera.word('event_type', 'proposal_resolved') }}, {{ tessera.word('event_type', 'proposal_withdrawn') }}, {{ tessera.word('event_type', 'proposal_published') }},
-                         {{ tessera.word('event_type', 'proposal_forced') }})
+    from moves
 
 ),
 
@@ -64,8 +117,9 @@ required as (
 
 received as (
 
-    select proposal_id, count(distinct team) as received_acks from events
-    where event_type = {{ tessera.word('event_type', 'proposal_acknowledged') }}
+    {#- the answers the fold counts: from teams asked, while the proposal took answers -#}
+    select proposal_id, count(*) as received_acks from {{ ref("tessera_acknowledgments") }}
+    where response <> {{ tessera.word('ack_state', 'waiting') }}
     group by proposal_id
 
 ),
@@ -81,8 +135,7 @@ deadlines as (
 
 forced as (
 
-    select proposal_id, max(reason) as force_reason from events
-    where event_type = {{ tessera.word('event_type', 'proposal_forced') }}
+    select proposal_id, max(reason) as force_reason from forcings
     group by proposal_id
 
 )

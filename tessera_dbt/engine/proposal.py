@@ -36,6 +36,9 @@ class Proposal:
     resolved_at: Any = None
     forced: bool = False
     retire: bool = False  # a proposal to retire the asset (deleted or out of contract)
+    # the event that settled it (the answer that completed or blocked it, or its creation
+    # when nobody must answer): later answers are ignored, and readers record it
+    settled_by: str | None = None
 
     @property
     def missing(self) -> list[str]:

@@ -136,7 +136,9 @@ def _body(event: Mapping[str, Any], proposal: Any) -> dict[str, Any]:
         "proposed_version": getattr(proposal, "proposed_version", None)
         or (event.get("version") if event.get("event_type") == "proposal_created" else None),
         "team": event.get("team"), "status": event.get("status"),
-        "reason": event.get("reason"), "actor": event.get("actor"),
+        # a settlement's reason is the id of the event that settled it, not a person's words
+        "reason": None if event.get("event_type") == "proposal_resolved"
+        else event.get("reason"), "actor": event.get("actor"),
         "recorded_at": str(event.get("recorded_at")),
         "breaking_changes": [{k: c.get(k) for k in ("rule", "path", "message")}
                              for c in changes if isinstance(c, Mapping)],

@@ -16,6 +16,7 @@ from ..engine.membership import answer_refusal, decision_refusal
 from ..engine.proposal import Proposal
 from ..engine.suggest import did_you_mean
 from ..engine.vocabulary import PROPOSAL_EVENTS, REGISTRATION_EVENTS, RESPONSES
+from ..state.events import acknowledgment_event, forced_event, withdrawal_event
 from ..state.export import PublishedState, write_export
 from ..state.folds import fold_proposals, fold_registrations
 from ..state.store import EVENTS
@@ -47,11 +48,8 @@ class Operations(Proposing):
                         *self._describe(proposal)]
             raise ConfigError(f"proposal {proposal_id} is {proposal.status}; acknowledgments "
                               "are taken only while it is pending")
-        self._write(self._event(
-            "proposal_acknowledged", (proposal_id, team, response, comment),
-            asset=proposal.asset, proposal_id=proposal_id, team=team, status=response,
-            reason=comment,  # plain text, as given: tessera_acknowledgments.comment
-            payload={"comment": comment, "migration_deadline": migration_deadline}))
+        self._write(acknowledgment_event(proposal_id, proposal.asset, team, response, comment,
+                                         migration_deadline, self.event_context))
         proposal = self._proposal(proposal_id)
         return [f"{team} answered {response} on {proposal_id} ({proposal.asset}).",
                 *self._describe(proposal)]
@@ -72,8 +70,7 @@ class Operations(Proposing):
         if proposal.status not in ("pending", "approved"):
             raise ConfigError(f"proposal {proposal_id} is {proposal.status}; only a pending or "
                               "approved proposal can be withdrawn")
-        self._write(self._event("proposal_withdrawn", (proposal_id,), asset=proposal.asset,
-                                proposal_id=proposal_id, status="withdrawn", reason=reason))
+        self._write(withdrawal_event(proposal_id, proposal.asset, reason, self.event_context))
         return [f"Withdrew {proposal_id} ({proposal.asset})."]
 
     def force_publish(self, proposal_id: str, reason: str) -> list[str]:
@@ -84,8 +81,7 @@ class Operations(Proposing):
         if proposal.status not in ("pending", "rejected"):
             raise ConfigError(f"proposal {proposal_id} is {proposal.status}; force_publish "
                               "applies to a pending or rejected proposal")
-        self._write(self._event("proposal_forced", (proposal_id,), asset=proposal.asset,
-                                proposal_id=proposal_id, status="approved", reason=reason))
+        self._write(forced_event(proposal_id, proposal.asset, reason, self.event_context))
         return [f"Forced {proposal_id} ({proposal.asset}) without every acknowledgment; "
                 f"recorded with the reason: {reason}. The next `dbt build` publishes it."]
 

@@ -28,7 +28,7 @@ from ..engine.vocabulary import (
 )
 from ..lineage.columns import changed_columns_of
 from ..lineage.consumers import asked_consumers
-from ..state.events import event
+from ..state.events import event, proposal_events
 from ..state.events import proposal_id as new_proposal_id
 from ..state.folds import fold_proposals, fold_registrations
 from .compile import compile_nodes
@@ -51,8 +51,11 @@ class Proposing(Invocation):
                     if e["event_type"] == "proposal_resolved"}
         # one settlement per proposal: its id is the proposal's alone, so two readers that
         # settled it differently (racing, without a lock) store one, the first
+        # (reason: the event that settled it, so tessera_acknowledgments ignores later
+        # answers as the fold does)
         settled = [self._event("proposal_resolved", (p.proposal_id,), asset=p.asset,
-                               proposal_id=p.proposal_id, status=p.status)
+                               proposal_id=p.proposal_id, status=p.status,
+                               reason=p.settled_by)
                    for p in proposals.values()
                    if p.status in SETTLED_STATUSES and not p.forced
                    and p.proposal_id not in recorded]
@@ -146,25 +149,15 @@ class Proposing(Invocation):
         days = self.settings.get("proposal_expiry_days")
         days = DEFAULT_EXPIRY_DAYS if days is None else int(days)
         expires_at = (self.now + dt.timedelta(days=days)).isoformat()
-        self._write(
-            self._event(
-                "proposal_created", (proposal_id,), asset=asset, proposal_id=proposal_id,
-                version=proposed, owner=doc.get("owner"), compatibility=mode,
-                fingerprint=fp, status="pending", reason=reason,
-                payload={"required_acks": required, "breaking_changes": changes,
-                         "exempt": exempt, "retire": retire,
-                         "approve_without_consumers":
-                             not self.settings.get("require_force_without_consumers"),
-                         "expires_at": expires_at,
-                         "contract": {**doc, "version": proposed}}),
-            # typed companions of the creation, so SQL models need no JSON functions
-            self._event("proposal_changes", (proposal_id,), asset=asset,
-                        proposal_id=proposal_id, payload=changes),
-            # the deadline as text, so tessera_proposals shows an expiry nobody has read yet
-            self._event("proposal_deadline", (proposal_id,), asset=asset,
-                        proposal_id=proposal_id, reason=expires_at),
-            *(self._event("proposal_required", (proposal_id, team), asset=asset,
-                          proposal_id=proposal_id, team=team) for team in required))
+        self._write(*proposal_events(
+            proposal_id, asset, proposed, {
+                "required_acks": required, "breaking_changes": changes, "exempt": exempt,
+                "retire": retire,
+                "approve_without_consumers":
+                    not self.settings.get("require_force_without_consumers"),
+                "expires_at": expires_at, "contract": {**doc, "version": proposed}},
+            self.event_context, owner=doc.get("owner"), compatibility=mode, fingerprint=fp,
+            reason=reason))
         return proposal_id
 
     @staticmethod

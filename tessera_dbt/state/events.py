@@ -94,3 +94,46 @@ def asset_error_event(error: AssetError, context: Mapping[str, Any]) -> dict[str
                  asset=error.asset, status="error", reason=error.problem, **context,
                  payload={"unique_id": error.unique_id, "message": error.message,
                           "hint": error.hint})
+
+
+# --- proposals, as the operations record them (and tests replay racing writers with) ----
+
+def proposal_events(proposal_id: str, asset: str, proposed: str | None,
+                    body: Mapping[str, Any], context: Mapping[str, Any],
+                    **created: Any) -> list[dict[str, Any]]:
+    """A proposal's creation and its typed companions, so SQL models need no JSON
+    functions: its breaking changes, its deadline as text (tessera_proposals shows an expiry
+    nobody has read yet) and each team that must answer. `body` is the creation's payload
+    (required_acks, breaking_changes, expires_at, ...); `created` its other columns (owner,
+    compatibility, fingerprint, reason)."""
+    return [
+        event("proposal_created", (proposal_id,), **context, asset=asset,
+              proposal_id=proposal_id, version=proposed, status="pending", **created,
+              payload=dict(body)),
+        event("proposal_changes", (proposal_id,), **context, asset=asset,
+              proposal_id=proposal_id, payload=body["breaking_changes"]),
+        event("proposal_deadline", (proposal_id,), **context, asset=asset,
+              proposal_id=proposal_id, reason=body["expires_at"]),
+        *(event("proposal_required", (proposal_id, team), **context, asset=asset,
+                proposal_id=proposal_id, team=team) for team in body["required_acks"])]
+
+
+def acknowledgment_event(proposal_id: str, asset: str, team: str, response: str,
+                         comment: str | None, migration_deadline: str | None,
+                         context: Mapping[str, Any]) -> dict[str, Any]:
+    return event("proposal_acknowledged", (proposal_id, team, response, comment), **context,
+                 asset=asset, proposal_id=proposal_id, team=team, status=response,
+                 reason=comment,  # plain text, as given: tessera_acknowledgments.comment
+                 payload={"comment": comment, "migration_deadline": migration_deadline})
+
+
+def withdrawal_event(proposal_id: str, asset: str, reason: str | None,
+                     context: Mapping[str, Any]) -> dict[str, Any]:
+    return event("proposal_withdrawn", (proposal_id,), **context, asset=asset,
+                 proposal_id=proposal_id, status="withdrawn", reason=reason)
+
+
+def forced_event(proposal_id: str, asset: str, reason: str,
+                 context: Mapping[str, Any]) -> dict[str, Any]:
+    return event("proposal_forced", (proposal_id,), **context, asset=asset,
+                 proposal_id=proposal_id, status="approved", reason=reason)

@@ -62,6 +62,7 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dic
             if not proposals[pid].required and body.get("approve_without_consumers", True):
                 proposals[pid].status = "approved"
                 proposals[pid].resolved_at = row.get("recorded_at")
+                proposals[pid].settled_by = row.get("event_id")
             continue
         proposal = proposals.get(pid)
         if proposal is None:
@@ -72,6 +73,8 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dic
                 "migration_deadline": body.get("migration_deadline"),
                 "acknowledged_at": row.get("recorded_at"), "actor": row.get("actor")}
             settle(proposal, row.get("recorded_at"))
+            if proposal.status != "pending":
+                proposal.settled_by = row.get("event_id")
         elif kind == "proposal_withdrawn" and proposal.status in OPEN_STATUSES:
             proposal.status, proposal.resolved_at = "withdrawn", row.get("recorded_at")
         elif kind == "proposal_forced" and proposal.status in ("pending", "rejected"):

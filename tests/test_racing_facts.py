@@ -1,0 +1,32 @@
+"""Racing writers without a lock, as facts (tests/racing_facts.py), on DuckDB: every
+reader (SQL models, `tessera.status`, the Python folds) reports one outcome, without Java.
+tests/test_spark.py writes the same facts into a Spark state."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from .conftest import copy_project
+from .racing_facts import assert_one_outcome, racing_rows_on, write_rows
+
+pytestmark = pytest.mark.dbt
+
+
+def test_racing_facts_have_one_outcome_on_duckdb(tmp_path, capsys):
+    project = copy_project(tmp_path, "duckdb")
+    project.run("deps")
+    project.run("build")
+    race, rows = racing_rows_on(project, "%.fct_orders", "1.1.0")
+
+    def execute(statement):
+        with duckdb.connect(project.env["TESSERA_DUCKDB_PATH"]) as con:
+            con.execute(statement)
+
+    write_rows(project, execute, rows)
+    outcome = assert_one_outcome(project, capsys, race)
+    assert outcome["status"] == {race.contested: "rejected", race.second: "withdrawn"}
+    assert outcome["reason"][race.contested] == "racer 1"  # the first creation stands
+    assert outcome["answers"][race.team] == "blocked" and outcome["open"] == 0
+    assert outcome["received"][race.contested] == 1  # the late and the unasked are ignored
+    assert outcome["head"][0] == "1.1.0"
