@@ -199,8 +199,9 @@ def test_parse_never_raises_and_compares_to_itself_as_same(text: str, dialect: s
     assert compare_canonical(t, t) is TypeRelation.SAME
     schema = to_json_schema(t, text)
     jsonschema.Draft202012Validator.check_schema(schema)
-    if t.name == "unknown":
-        assert t.text == " ".join(text.lower().split())
+    if t.name == "unknown":  # case and spacing folded, except inside string literals
+        folded = " ".join(text.lower().split())
+        assert t.text == folded if "'" not in text else t.text.lower().split() == folded.split()
 
 
 @settings(max_examples=400, deadline=None)
