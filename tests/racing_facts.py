@@ -187,3 +187,12 @@ def assert_one_outcome(project, capsys, race: Race) -> dict[str, Any]:
     assert current == python["head"][0]
     assert {p: told.get(p) for p in pids} == python["status"], said
     return python
+
+
+def assert_the_first_writer_wins(outcome: Mapping[str, Any], race: Race, version: str) -> None:
+    """What every reader agreed on (assert_one_outcome) is the outcome the rules give."""
+    assert outcome["status"] == {race.contested: "rejected", race.second: "withdrawn"}
+    assert outcome["reason"][race.contested] == "racer 1"  # the first creation stands
+    assert outcome["answers"][race.team] == "blocked" and outcome["open"] == 0
+    assert outcome["received"][race.contested] == 1  # the late and the unasked are ignored
+    assert outcome["head"][0] == version

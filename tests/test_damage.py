@@ -70,15 +70,21 @@ def test_damage_stops_the_build_and_writes_nothing(built, capsys, name, damage, 
         assert not ingest.success and "the state is damaged" in out, out
         assert _counts(built) == audit, "nothing was ingested"
     finally:
-        for statement in (f"drop view if exists {t}", f"drop table if exists {t}",
-                          f"drop table if exists {s}.tessera_events_moved",
-                          f"create table {t} as select * from {s}.events_backup",
-                          f"drop table {s}.events_backup"):
-            try:
-                _exec(built, statement)
-            except Exception:  # drop view on a table (PostgreSQL says so), and the like
-                pass
+        restore_events(lambda statement: _exec(built, statement), s)
     assert built.run("build").success  # restored: the next build runs
+
+
+def restore_events(execute, s, using=""):
+    """Put the events table back from `events_backup`, whichever damage was done."""
+    t = f"{s}.tessera_events"
+    for statement in (f"drop view if exists {t}", f"drop table if exists {t}",
+                      f"drop table if exists {s}.tessera_events_moved",
+                      f"create table {t}{using} as select * from {s}.events_backup",
+                      f"drop table {s}.events_backup"):
+        try:
+            execute(statement)
+        except Exception:  # `drop view` on a table is refused (PostgreSQL, Spark), and the like
+            pass
 
 
 def _exec(project, statement):

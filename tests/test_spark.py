@@ -21,8 +21,13 @@ import pytest
 from tessera_dbt.cli import main
 
 from .conftest import copy_project, environment
-from .racing_facts import assert_one_outcome, racing_rows_on, write_rows
-from .test_damage import DAMAGES
+from .racing_facts import (
+    assert_one_outcome,
+    assert_the_first_writer_wins,
+    racing_rows_on,
+    write_rows,
+)
+from .test_damage import DAMAGES, restore_events
 from .test_hook import ADD_COLUMN_SQL, DROP_IS_PAID_SQL, DROP_IS_PAID_YML, UNDER_CONTRACT
 
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
@@ -241,14 +246,7 @@ def test_damage_stops_the_build_and_writes_nothing_on_spark(spark, capsys, name,
         out = _unquoted(capsys.readouterr().out)
         assert not op.success and "the state is damaged" in out and expected in out, out
     finally:
-        for statement in (f"drop view if exists {t}", f"drop table if exists {t}",
-                          f"drop table if exists {s}.tessera_events_moved",
-                          f"create table {t} using parquet as select * from {s}.events_backup",
-                          f"drop table {s}.events_backup"):
-            try:
-                spark.query(statement)
-            except Exception:  # Spark refuses `drop view` on a table, and the like
-                pass
+        restore_events(spark.query, s, using=" using parquet")
     assert spark.run(*BUILD_ORDERS).success  # restored: the next build runs
 
 
@@ -268,8 +266,4 @@ def test_racing_writers_without_a_lock_leave_one_outcome(spark, capsys):
     race, rows = racing_rows_on(spark, ORDERS, "2.2.0")
     write_rows(spark, spark.query, rows)
     outcome = assert_one_outcome(spark, capsys, race)
-    assert outcome["status"] == {race.contested: "rejected", race.second: "withdrawn"}
-    assert outcome["reason"][race.contested] == "racer 1"  # the first creation stands
-    assert outcome["answers"][race.team] == "blocked" and outcome["open"] == 0
-    assert outcome["received"][race.contested] == 1  # the late and the unasked are ignored
-    assert outcome["head"][0] == "2.2.0"
+    assert_the_first_writer_wins(outcome, race, "2.2.0")
