@@ -18,6 +18,7 @@ from tessera_dbt.engine.changes import base_mode, breaks_in
 from tessera_dbt.engine.compat import classify
 from tessera_dbt.engine.decider import removal_report
 from tessera_dbt.engine.rules import RULES, Rule
+from tessera_dbt.engine.served import served_findings, with_served
 from tessera_dbt.engine.text import diff_text
 from tessera_dbt.engine.vocabulary import MODES
 
@@ -151,7 +152,45 @@ def _diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return [ln for ln in lines if not ln.startswith(("---", "+++", "@@"))]
 
 
+def _finding_example(rule: Rule) -> list[str]:
+    """The first case of a finding's file: the YAML's document, what the relation serves,
+    and the line check, the gate and the hook print."""
+    import yaml
+
+    path = CASES / f"{rule.id}.yml"
+    case = yaml.safe_load(path.read_text())["cases"][0]
+    declared = case["declared"]
+    doc = with_served(declared, [tuple(c) for c in case["served"]], case["dialect"])
+    lines = [f"tessera: WARNING: {f.line(doc['asset'])}" for f in served_findings(doc)
+             if f.rule == rule.id]
+    served = "\n".join(f"{name}  {kind}" for name, kind in case["served"])
+    return [
+        "## Example",
+        "",
+        f"From `{path.relative_to(ROOT).as_posix()}` (case `{case['name']}`): the document "
+        f"the YAML declares, and the columns the relation serves ({case['dialect']}).",
+        "",
+        "```yaml",
+        yaml.safe_dump(declared, sort_keys=False, default_flow_style=None,
+                       width=100).rstrip(),
+        "```",
+        "",
+        "```text",
+        served,
+        "```",
+        "",
+        "What `tessera check`, the gate and the hook print (a finding never blocks and "
+        "never bumps the version by itself):",
+        "",
+        "```console",
+        *lines,
+        "```",
+    ]
+
+
 def _example(rule: Rule) -> list[str]:
+    if rule.finding:
+        return _finding_example(rule)
     source, case = _load_case(rule)
     old, new = case["old"], case["new"]
     stored = str(old.get("compatibility") or "backward")
@@ -190,6 +229,8 @@ def render_page(rule: Rule) -> str:
     base_breaks = sorted({base_mode(m) for m in breaks}, key=MODES.index)
     bump = (f"major when it breaks the asset's mode (under `none`: when it would break "
             f"`backward`), else {rule.level.value}" if breaks else rule.level.value)
+    if rule.finding:
+        bump = "none: a finding about one document, shown by check, the gate and the hook"
     lines = [
         f"# {rule.id}",
         "",

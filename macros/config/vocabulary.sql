@@ -12,7 +12,7 @@
       "notification_failed",
       "proposal_reminder", "notification_sent", "contract_retired",
       "invocation_recorded",
-      "asset_error"
+      "asset_error", "drift_detected"
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],

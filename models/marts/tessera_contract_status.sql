@@ -1,5 +1,6 @@
 {#- One row per asset: its current contract (or its retirement), open proposals, how
-    its guarantees fare and the invalid config its latest run reported. -#}
+    its guarantees fare, the invalid config its latest run reported and the drift of its
+    live relation. -#}
 {{ config(schema=tessera.setting("schema")) }}
 with current_contracts as (
 
@@ -103,6 +104,31 @@ last_seen as (
 
 ),
 
+last_drift as (
+
+    {#- the latest drift of each asset (`tessera drift`, or the hook on what it read): its
+        live relation differs from the contract in force; a later version clears it -#}
+    select asset, version, reason as last_drift, recorded_at as last_drift_at
+    from (
+        select
+            asset, version, reason, recorded_at,
+            row_number() over (partition by asset order by recorded_at desc, event_id desc) as recency
+        from {{ ref("stg_tessera__events") }}
+        where event_type = {{ tessera.word('event_type', 'drift_detected') }}
+    ) as ranked
+    where recency = 1
+
+),
+
+current_drift as (
+
+    select last_drift.asset, last_drift.last_drift, last_drift.last_drift_at
+    from last_drift
+    inner join current_contracts on last_drift.asset = current_contracts.asset
+        and last_drift.version = current_contracts.current_version
+
+),
+
 current_errors as (
 
     select last_errors.asset, last_errors.last_error, last_errors.last_error_at
@@ -123,8 +149,11 @@ select
     assets.lifecycle,
     assets.retired_at,
     current_errors.last_error,
-    current_errors.last_error_at
+    current_errors.last_error_at,
+    current_drift.last_drift,
+    current_drift.last_drift_at
 from assets
 left join open_proposals on assets.asset = open_proposals.asset
 left join trends on assets.asset = trends.asset
 left join current_errors on assets.asset = current_errors.asset
+left join current_drift on assets.asset = current_drift.asset

@@ -14,10 +14,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..engine.errors import ArtifactError
+from ..engine.served import ServedColumns, adopt_served, with_served
+from .nodes import dialect_of, serves_undeclared
 from .readers import Manifest
 
 TYPE_SOURCE = "x-type-source"
@@ -44,21 +46,48 @@ def catalog_types(raw: Mapping[str, Any]) -> CatalogTypes:
     return out
 
 
-def load_catalog(path: str) -> CatalogTypes:
-    """Read catalog.json at `path`; a missing or unreadable file is one-line error."""
+def read_catalog(path: str) -> Mapping[str, Any]:
+    """catalog.json at `path`, parsed; a missing or unreadable file is one-line error."""
     try:
         with open(path, encoding="utf-8") as handle:
             raw = json.load(handle)
     except FileNotFoundError:
         raise ArtifactError(f"{path}: no such file",
                             "run `dbt docs generate`, or drop --catalog") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ArtifactError(f"{path}: not a readable catalog.json ({exc})",
                             "run `dbt docs generate` again") from None
     if not isinstance(raw, Mapping) or "nodes" not in raw:
         raise ArtifactError(f"{path}: not a dbt catalog.json (no `nodes`)",
                             "pass the catalog.json `dbt docs generate` writes")
-    return catalog_types(raw)
+    return raw
+
+
+def load_catalog(path: str) -> CatalogTypes:
+    """The column types of catalog.json at `path`."""
+    return catalog_types(read_catalog(path))
+
+
+def catalog_columns(raw: Mapping[str, Any]) -> dict[str, ServedColumns]:
+    """unique_id → every column the relation served when the catalog was generated, in
+    the relation's order (what engine.served merges into the document)."""
+    out: dict[str, ServedColumns] = {}
+    for section in ("nodes", "sources"):
+        entries = raw.get(section)
+        if not isinstance(entries, Mapping):
+            continue
+        for uid, entry in entries.items():
+            columns = entry.get("columns") if isinstance(entry, Mapping) else None
+            if not isinstance(columns, Mapping):
+                continue
+            listed = [(c.get("index") if isinstance(c.get("index"), int) else i,
+                       str(c.get("name") or name), str(c["type"]))
+                      for i, (name, c) in enumerate(columns.items())
+                      if isinstance(c, Mapping) and isinstance(c.get("type"), str)]
+            if listed:
+                out[str(uid)] = [(name, kind) for _, name, kind in sorted(listed,
+                                                                          key=lambda x: x[0])]
+    return out
 
 
 def catalog_beside(manifest_path: str) -> str | None:
@@ -123,9 +152,33 @@ def adopt_catalog_types(published: Mapping[str, Any], current: Mapping[str, Any]
             continue
         if new.get(TYPE_SOURCE) == "catalog" and "x-data-type" not in prop and "type" not in prop:
             prop = {**prop, **{k: v for k, v in new.items() if k in typing[:3]}}
-        elif prop.get(TYPE_SOURCE) == "catalog" and not any(k in new for k in typing):
+        elif prop.get(TYPE_SOURCE) in ("catalog", "served") \
+                and not any(k in new for k in typing):
             prop = {k: v for k, v in prop.items() if k not in typing}
         adopted[name] = prop
-    if adopted == old_props:
-        return dict(published)
-    return {**published, "schema": {**published["schema"], "properties": adopted}}
+    if adopted != old_props:
+        published = {**published, "schema": {**published["schema"], "properties": adopted}}
+    # read with and without the served columns (engine.served): compared as one reading
+    return adopt_served(published, current)
+
+
+def served_documents(manifest: Manifest, documents: Sequence[dict[str, Any]],
+                     served: Mapping[str, ServedColumns]
+                     ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The documents with what each relation serves merged in (engine.served), for the
+    assets dbt does not hold to their YAML; and the names of those judged on their YAML
+    alone (no served columns known for them)."""
+    out: list[dict[str, Any]] = []
+    yaml_only: list[str] = []
+    dialect = dialect_of(manifest.adapter_type)
+    for doc in documents:
+        uid = str((doc.get("x-dbt") or {}).get("unique_id") or "")
+        node = manifest.nodes.get(uid) or manifest.sources.get(uid) or {}
+        if not serves_undeclared(node):
+            out.append(doc)
+        elif uid in served:
+            out.append(with_served(doc, served[uid], dialect))
+        else:
+            out.append(doc)
+            yaml_only.append(str(node.get("name") or doc["asset"]))
+    return out, yaml_only

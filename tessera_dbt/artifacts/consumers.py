@@ -16,6 +16,7 @@ from typing import Any
 
 from ..engine.vocabulary import ConsumerSource
 from .graph import Graph
+from .meta_config import declared_consumers
 from .nodes import CONSUMING_TYPES, access_of, owner_of
 from .readers import Manifest
 
@@ -48,7 +49,7 @@ def discover(graph: Graph, unique_id: str, node: dict[str, Any], owner: str | No
     def team_of(value: Any) -> str | None:
         return str(value) if value and str(value) != owner else None
 
-    for declared in tessera.get("consumers") or ():
+    for declared in declared_consumers(tessera):
         if isinstance(declared, dict):
             team = team_of(declared.get("team"))
             if team:

@@ -22,6 +22,7 @@ from ..engine.warehouse_types import parse_type
 from .consumers import discover
 from .graph import Graph
 from .guarantees import GuaranteeBuilder, enforced_constraints, relation_target
+from .meta_config import validate_tessera_meta
 from .nodes import asset_name, dialect_of, iter_assets, owner_of, tessera_meta
 from .readers import Manifest
 
@@ -131,6 +132,7 @@ class Extractor:
         return parents
 
     def document(self, unique_id: str, node: dict[str, Any]) -> dict[str, Any]:
+        validate_tessera_meta(node)  # meta.tessera, refused the same way on every path
         tessera = tessera_meta(node) or {}
         builder = self._builder(unique_id)
         # constraints are promises only where dbt enforces them (an enforced contract on

@@ -4,7 +4,7 @@ access, and the SQL dialect of its adapter; finding a node by the name a user ty
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..engine.errors import ConfigError
@@ -47,6 +47,29 @@ def is_under_contract(node: dict[str, Any]) -> bool:
     means "under contract" (its document then fails, for that asset alone)."""
     contract = (node.get("config") or {}).get("contract") or node.get("contract") or {}
     return bool(contract.get("enforced")) or node_meta(node).get("tessera") is not None
+
+
+def dbt_checks_columns(node: Mapping[str, Any]) -> bool:
+    """dbt itself holds the relation to the declared columns and types (an enforced model
+    contract): what the YAML says is what is served."""
+    config = node.get("config") or {}
+    return node.get("resource_type") == "model" and bool(
+        (config.get("contract") or {}).get("enforced")
+        or (node.get("contract") or {}).get("enforced"))
+
+
+def serves_undeclared(node: Mapping[str, Any]) -> bool:
+    """An asset under contract whose relation may serve other columns than its YAML says."""
+    materialized = (node.get("config") or {}).get("materialized")
+    return (is_under_contract(dict(node)) and not dbt_checks_columns(node)
+            and materialized != "ephemeral"
+            and node.get("resource_type") in ("model", "seed", "snapshot", "source"))
+
+
+def relation_of(node: Mapping[str, Any]) -> tuple[str | None, str | None, str]:
+    """(database, schema, identifier) of the relation the node builds or reads."""
+    identifier = node.get("identifier") or node.get("alias") or node.get("name")
+    return (node.get("database"), node.get("schema"), str(identifier))
 
 
 def asset_name(node: dict[str, Any]) -> str:

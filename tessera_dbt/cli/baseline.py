@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..artifacts.contracts import extract_contracts
-from ..artifacts.readers import load_manifest
+from ..artifacts.nodes import iter_assets
+from ..artifacts.readers import Manifest, load_manifest
 from ..engine.errors import ArtifactError, ConfigError
 from ..engine.verdicts import AssetCheck
 from ..runtime.invocation import utc_now
@@ -114,9 +116,92 @@ def baseline_from_warehouse(project_dir: str, profiles_dir: str | None,
     return Baseline("warehouse", f"target {state.target or target}", state)
 
 
+def live_served(project_dir: str, profiles_dir: str | None, target: str | None
+                ) -> dict[str, list[tuple[str, str]]]:
+    """What the relations of the project's assets serve now, read through the user's dbt
+    profile (`tessera.served_columns`): the CI target's, for `tessera check --live`."""
+    from ..runtime.runner import invoke
+
+    with tempfile.TemporaryDirectory(prefix="tessera_check.") as scratch:
+        out = os.path.join(scratch, "served.json")
+        command = ["run-operation", "tessera.served_columns", "--args",
+                   json.dumps({"out": out}), "--project-dir", project_dir,
+                   "--log-level", "none"]
+        if profiles_dir:
+            command += ["--profiles-dir", profiles_dir]
+        if target:
+            command += ["--target", target]
+        # a private target path: the user's target/manifest.json is the one being checked
+        run = invoke(command, capture_stdout=True, private_paths=True)
+        if not run.success or not os.path.isfile(out):
+            detail = run.operation_error("dbt failed")
+            raise ConfigError(f"--live: reading the relations through dbt (target "
+                              f"{target or 'of the profile'}) failed: {_one_line(detail)}",
+                              "check the target's credentials, or pass --catalog instead")
+        with open(out, encoding="utf-8") as handle:
+            raw = json.load(handle)
+    return {uid: [(str(n), str(t)) for n, t in cols] for uid, cols in raw.items() if cols}
+
+
 def _one_line(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 400 else text[:400] + "..."
+
+
+# --- a manifest older than its files ---------------------------------------------------
+
+def _project_root(manifest: Manifest, project_dir: str) -> Path | None:
+    """Where the nodes' paths start: dbt's `root_path` (manifests before dbt 1.5), else the
+    directory holding dbt_project.yml that holds the manifest's target directory, else
+    --project-dir."""
+    for node in manifest.nodes.values():
+        if node.get("root_path"):
+            return Path(str(node["root_path"]))
+    for folder in Path(manifest.path).resolve().parents[:2]:
+        if (folder / "dbt_project.yml").is_file():
+            return folder
+    project = Path(project_dir)
+    return project if (project / "dbt_project.yml").is_file() else None
+
+
+def stale_manifest(manifest: Manifest, project_dir: str) -> str | None:
+    """One warning when the manifest is older than a file it was parsed from: the SQL and
+    YAML of the project's own assets under contract (one stat each; a missing file is
+    skipped), else None."""
+    root = _project_root(manifest, project_dir)
+    try:
+        parsed = os.stat(manifest.path).st_mtime
+    except OSError:
+        return None
+    if root is None:
+        return None
+    relative: set[str] = set()
+    for _, node in iter_assets(manifest):
+        if manifest.project_name and node.get("package_name") not in (None,
+                                                                       manifest.project_name):
+            continue  # an installed package's paths start at the package, not here
+        for key in ("original_file_path", "patch_path"):
+            if isinstance(node.get(key), str) and node[key]:
+                relative.add(node[key].split("://", 1)[-1])
+    newer = []
+    for path in sorted(relative):
+        try:
+            if os.stat(root / path).st_mtime > parsed:
+                newer.append(path)
+        except OSError:
+            continue
+    if not newer:
+        return None
+    more = f" and {len(newer) - 1} other file(s)" if len(newer) > 1 else ""
+    return (f"warning: {manifest.path} is older than {newer[0]}{more} it was parsed from; "
+            "the check may not see your latest changes (run `dbt parse` again)")
+
+
+def warn_if_stale(manifest: Manifest, project_dir: str) -> None:
+    """`stale_manifest`'s warning on stderr, as `tessera check` prints its other lines."""
+    line = stale_manifest(manifest, project_dir)
+    if line:
+        sys.stderr.write(f"tessera check: {line}\n")
 
 
 # --- where a model is declared ---------------------------------------------------------

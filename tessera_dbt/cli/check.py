@@ -12,18 +12,28 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..artifacts.catalog import adopt_catalog_types, load_catalog, with_catalog_types
+from ..artifacts.catalog import (
+    adopt_catalog_types,
+    catalog_columns,
+    catalog_types,
+    read_catalog,
+    served_documents,
+    with_catalog_types,
+)
 from ..artifacts.contracts import extract_contracts
-from ..artifacts.nodes import tessera_meta
+from ..artifacts.nodes import asset_name, iter_assets, tessera_meta
 from ..artifacts.readers import Manifest, load_manifest, load_run_results
 from ..engine.asset_errors import AssetError
 from ..engine.changes import Change
 from ..engine.errors import TesseraError
+from ..engine.matching import match_published
+from ..engine.served import Finding, ServedColumns, served_findings
 from ..engine.verdicts import AssetCheck, compare, removed, unique_id_of
 from ..lineage.cache import default_cache
 from ..lineage.columns import changed_columns_of
 from ..lineage.consumers import reached_consumers
-from .baseline import Baseline, locate, project_setting
+from ..runtime.teams import declared_consumer_errors
+from .baseline import Baseline, locate, project_setting, warn_if_stale
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,10 @@ class CheckRun:
     locations: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
     # assets whose config, contract or state is invalid: one line each, never a pass
     errors: list[AssetError] = field(default_factory=list)
+    # what documents say about themselves (engine.served): shown, never blocking
+    findings: list[tuple[str, Finding]] = field(default_factory=list)
+    # assets dbt does not hold to their YAML, judged without what they serve
+    yaml_only: list[str] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[AssetCheck]:
@@ -46,26 +60,15 @@ class CheckRun:
         return not self.blocking and not self.errors
 
 
-def _match(documents: Sequence[dict[str, Any]], histories: Mapping[str, list[dict[str, Any]]]
-           ) -> dict[int, str]:
-    """index of a current document → the published asset it is: by unique_id, else by name
-    (a model renamed but writing the same relation)."""
-    by_uid: dict[str, str] = {}
-    for asset, versions in histories.items():
-        uid = unique_id_of(versions[-1])
-        if uid:
-            by_uid.setdefault(uid, asset)
-    matched: dict[int, str] = {}
-    for i, doc in enumerate(documents):
-        uid = unique_id_of(doc)
-        if uid in by_uid:
-            matched[i] = by_uid[uid]
-    claimed = set(matched.values())
-    for i, doc in enumerate(documents):
-        if i not in matched and doc["asset"] in histories and doc["asset"] not in claimed:
-            matched[i] = doc["asset"]
-            claimed.add(doc["asset"])
-    return matched
+def _match(manifest: Manifest | None, documents: Sequence[dict[str, Any]],
+           histories: Mapping[str, list[dict[str, Any]]]) -> dict[int, str]:
+    """index of a current document → the published asset it is (engine.matching, the
+    matcher the gate, the hook and propose use)."""
+    present = {d["asset"] for d in documents} if manifest is None else \
+        {asset_name(node) for _, node in iter_assets(manifest)}
+    return match_published(dict(enumerate(documents)), histories, present,
+                           lambda assets: {a: unique_id_of(histories[a][-1]) for a in assets
+                                           if histories.get(a)})
 
 
 def check(
@@ -92,7 +95,7 @@ def check(
     """
     state = baseline.state
     declared = declared_versions or {}
-    matched = _match(documents, state.histories)
+    matched = _match(manifest, documents, state.histories)
     invalid = {key for e in errors or () for key in (e.unique_id, e.asset)}
     # one lineage cache for the run: read once, saved once
     cache = default_cache(manifest) if manifest is not None else None
@@ -147,12 +150,18 @@ def check(
 def run(manifest_path: str, read_baseline: Callable[[], Baseline], *,
         run_results: str | None = None, consumer_manifests: Sequence[str] = (),
         all_assets: bool = False, project_dir: str = ".", target: str | None = None,
-        catalog: str | None = None, block_unverified: bool | None = None) -> CheckRun:
+        catalog: str | None = None, block_unverified: bool | None = None,
+        live: Callable[[], Mapping[str, ServedColumns]] | None = None) -> CheckRun:
     """The local inputs are read (and refused) first: a typo costs no warehouse call.
-    `catalog` (catalog.json) types the columns the manifest leaves untyped."""
+    `catalog` (catalog.json) gives the columns and types each relation served, and types
+    the columns the manifest leaves untyped; `live` reads what the relations serve now."""
     manifest = load_manifest(manifest_path)
+    warn_if_stale(manifest, project_dir)  # a manifest older than its files: one line
+    served: dict[str, ServedColumns] = {}
     if catalog:
-        manifest = with_catalog_types(manifest, load_catalog(catalog))
+        raw = read_catalog(catalog)
+        manifest = with_catalog_types(manifest, catalog_types(raw))
+        served = catalog_columns(raw)
     consumers = [load_manifest(p) for p in consumer_manifests]
     passed: frozenset[str] = frozenset()
     if run_results:
@@ -161,6 +170,12 @@ def run(manifest_path: str, read_baseline: Callable[[], Baseline], *,
     errors: list[AssetError] = []
     documents = extract_contracts(manifest, consumer_manifests=consumers,
                                   all_assets=all_assets, errors=errors)
+    # the hook's check of declared consumer teams, in its words (runtime.teams)
+    documents = declared_consumer_errors(manifest, project_dir, documents, errors)
+    if live is not None:
+        served.update(live())
+    documents, yaml_only = served_documents(manifest, documents, served)
+    findings = [(d["asset"], f) for d in documents for f in served_findings(d)]
     baseline = read_baseline()
     checks = check(documents, baseline, manifest=manifest, consumer_manifests=consumers,
                    passed_tests=passed, verified_by_run=bool(run_results),
@@ -170,7 +185,7 @@ def run(manifest_path: str, read_baseline: Callable[[], Baseline], *,
                    if block_unverified is None else block_unverified, errors=errors)
     errors.sort(key=lambda e: e.asset)
     return CheckRun(checks, baseline, target or baseline.state.target,
-                    locate(project_dir, checks), errors)
+                    locate(project_dir, checks), errors, findings, yaml_only)
 
 
 def _declared_versions(manifest: Manifest, documents: Sequence[dict[str, Any]]

@@ -40,6 +40,23 @@ def error_lines(run: CheckRun) -> list[str]:
     return [f"error: {e.line(_UNJUDGED)}" for e in run.errors]
 
 
+def yaml_only_line(run: CheckRun) -> str | None:
+    if not run.yaml_only:
+        return None
+    names = ", ".join(run.yaml_only[:5]) + (f" and {len(run.yaml_only) - 5} more"
+                                            if len(run.yaml_only) > 5 else "")
+    return (f"note: {len(run.yaml_only)} asset(s) dbt does not enforce were judged on their "
+            f"YAML only ({names}); pass --catalog target/catalog.json after `dbt docs "
+            "generate`, or --live, to judge what their relations serve")
+
+
+def note_lines(run: CheckRun) -> list[str]:
+    """The served-schema findings (engine.served) and the YAML-only note, one line each."""
+    lines = [f"! {finding.line(asset)}" for asset, finding in run.findings]
+    note = yaml_only_line(run)
+    return [*lines, *([note] if note else [])]
+
+
 def _counts(checks: Sequence[AssetCheck]) -> str:
     counts = Counter(c.status for c in checks)
     return (f"{len(checks)} asset(s): "
@@ -86,7 +103,8 @@ def _acks(c: AssetCheck) -> list[tuple[str, str]]:
 
 def text(run: CheckRun) -> str:
     lines = [f"tessera check: {_verdict(run)}",
-             f"baseline: {_baseline(run)}; {_counts(run.checks)}", *error_lines(run)]
+             f"baseline: {_baseline(run)}; {_counts(run.checks)}", *error_lines(run),
+             *note_lines(run)]
     shown = [c for c in run.checks if c.status != "unchanged"]
     if shown:
         lines += ["", table(("name", "status", "bump", "version", "affected consumers"),
@@ -167,6 +185,9 @@ def to_json(run: CheckRun) -> dict[str, Any]:
         "assets": assets,
         "errors": [{"asset": e.asset, "unique_id": e.unique_id, "message": e.message,
                     "hint": e.hint} for e in run.errors],
+        "findings": [{"asset": asset, "rule": f.rule, "path": f.path, "message": f.message}
+                     for asset, f in run.findings],
+        "yaml_only": list(run.yaml_only),
     }
 
 
@@ -194,6 +215,8 @@ def markdown(run: CheckRun) -> str:
              f"Baseline: {_baseline(run)}. {_counts(run.checks)}."]
     if run.errors:
         lines += ["", *(f"- ❌ {_cell(e.line(_UNJUDGED))}" for e in run.errors)]
+    if note_lines(run):
+        lines += ["", *(f"- ⚠️ {_cell(line)}" for line in note_lines(run))]
     shown = [c for c in run.checks if c.status != "unchanged"]
     unchanged = len(run.checks) - len(shown)
     if shown:
@@ -267,6 +290,8 @@ def github(run: CheckRun) -> str:
             body.append(f"next: {c.next_step}")
         body += c.next_commands
         out.append(f"::{level} {','.join(props)}::{escape_data(chr(10).join(body))}")
+    out += [f"::warning title={escape_property('tessera: served schema')}::"
+            f"{escape_data(line)}" for line in note_lines(run)]
     out.append(f"tessera check: {_verdict(run)} ({_counts(run.checks)})")
     return "\n".join(out)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -131,7 +132,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                        consumer_manifests=args.consumer_manifest, all_assets=args.all_assets,
                        project_dir=args.project_dir, target=target,
                        catalog=_catalog_path(args, manifest),
-                       block_unverified=args.block_unverified)
+                       block_unverified=args.block_unverified,
+                       live=None if args.live is None else lambda: baseline.live_served(
+                           args.project_dir, args.profiles_dir, args.live or None))
     write(render(run, args.format))
     if run.errors:  # a broken config never passes CI, whatever else the check found
         for line in error_lines(run):
@@ -251,7 +254,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_drift(args: argparse.Namespace) -> int:
+    """Published contracts against their live relations (runtime.drift), through dbt."""
+    from ..engine.errors import ConfigError
+
+    op_args: dict[str, Any] = {"format": "json"}
+    if args.model:
+        op_args["model"] = args.model
+    lines = _dbt_operation(args, "tessera.drift", op_args)
+    try:
+        report = json.loads(lines[0])
+    except (IndexError, ValueError):
+        raise ConfigError("tessera.drift printed no report",
+                          "run `dbt run-operation tessera.drift` to see why") from None
+    code = EXIT_FAIL if report["drifted"] else EXIT_OK
+    if args.format == "json":
+        write(json.dumps(report, indent=2, sort_keys=True))
+        return code
+    for entry in report["drifted"]:
+        write(f"DRIFT {entry['line']} (published {entry['version']})")
+    write(f"{report['checked']} published contract(s) checked against the warehouse, "
+          f"{len(report['drifted'])} drifted.")
+    for line in lines[1:]:  # notifications that failed
+        sys.stderr.write(f"{line}\n")
+    return code
+
+
 COMMANDS = {
+    "drift": cmd_drift,
     "report": cmd_report,
     "verify": cmd_verify,
     "check": cmd_check,

@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--all", action="store_true", dest="all_assets",
                        help="every model, seed, snapshot and source, under contract or not")
     add_catalog(check)
+    check.add_argument("--live", nargs="?", const="", metavar="TARGET",
+                       help="judge what the assets' relations serve now, read through your "
+                            "dbt profile (the CI target that built them; default: the "
+                            "profile's target)")
     add_format(check, ("text", "json", "markdown", "github"))
 
     from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS
@@ -226,6 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
                     "every row is as tessera wrote it, 1 when some are not, 2 on bad input.")
     add_dbt_location(verify)
     add_format(verify, ("text", "json"))
+
+    drift = commands.add_parser(
+        "drift", help="published contracts against their live relations",
+        description="Compare every published contract (or MODEL's) with the columns its "
+                    "relation serves now, through your dbt profile: dropped, retyped and "
+                    "added columns, or a missing relation. Each distinct drift is recorded "
+                    "once and notified. Exit 0 when nothing drifted, 1 when something did, "
+                    "2 on bad input.")
+    drift.add_argument("model", metavar="MODEL", nargs="?",
+                       help="only this model, seed, snapshot or source")
+    add_dbt_location(drift)
+    add_format(drift, ("text", "json"))
 
     demo = commands.add_parser(
         "demo", help="the end-to-end story on an embedded DuckDB warehouse",

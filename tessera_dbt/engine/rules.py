@@ -29,6 +29,9 @@ class Rule:
     why: str
     fix: str
     aliases: tuple[str, ...] = ()
+    # a finding is what one document says about itself (engine.served), shown by check,
+    # the gate and the hook; never a change between versions, never breaking, no bump
+    finding: bool = False
 
 
 B = frozenset({"backward"})
@@ -132,6 +135,26 @@ RULES += (
          BF, Level.MINOR, "Its consumers lose the asset.",
          "Propose its retirement (`tessera.propose` on it): its consumers acknowledge, and "
          "the next build records it retired."),
+)
+
+# Served-schema findings (engine.served; docs/contracts.md, "Served and declared columns"):
+# what the YAML says against what the relation serves.
+RULES += (
+    Rule("DECLARED_NOT_SERVED", "A column the YAML documents is not served by the relation.",
+         NONE, Level.PATCH,
+         "Consumers cannot read a column the relation does not have; the contract promises "
+         "only what is served, so the column is not in it.",
+         "Restore the column in the SQL, or remove it from the YAML.", finding=True),
+    Rule("DECLARED_TYPE_DIFFERS", "A column's declared `data_type` differs from the type the "
+         "relation serves.", NONE, Level.PATCH,
+         "Consumers read the served type, whatever the YAML says; the contract holds the "
+         "served one.",
+         "Fix the cast in the SQL, or the `data_type` in the YAML.", finding=True),
+    Rule("CONTRACT_THIN", "The contract lists no column, or fewer than the relation serves.",
+         NONE, Level.PATCH,
+         "Every served column is promised (an undocumented one is marked `x-undocumented`); "
+         "a consumer cannot tell which ones the producer meant to promise.",
+         "Document every column consumers read in the model's YAML.", finding=True),
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

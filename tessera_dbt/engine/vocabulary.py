@@ -71,7 +71,7 @@ EventType = Literal[
     "notification_failed",
     "proposal_reminder", "notification_sent", "contract_retired",
     "invocation_recorded",
-    "asset_error",
+    "asset_error", "drift_detected",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 # The events whose fold is a proposal's life (engine.proposal, state.folds).

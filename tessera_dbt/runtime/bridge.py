@@ -38,6 +38,8 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "audit_report": ("audit_report", "audit_report"),
     "report": ("report_data", "report"),
     "verify": ("verify", "verify"),
+    "drift": ("drift", "drift_operation"),
+    "served_columns": ("served", "served_operation"),
 }
 
 

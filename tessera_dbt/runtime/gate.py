@@ -20,21 +20,26 @@ from ..artifacts.nodes import is_under_contract
 from ..engine.asset_errors import AssetError
 from ..engine.errors import ConfigError, TesseraError, brief
 from ..engine.publish import Decision, fingerprint
-from ..engine.vocabulary import PROPOSAL_EVENTS
-from ..state.folds import fold_proposals
 from ..state.store import EVENTS
-from .hook import Hook
+from .hook import finding_lines
+from .invocation import Invocation
+from .judging import Judge
 
 GATE_MODES = ("off", "warn", "block")
 _BUILT = ("model", "seed", "snapshot")
 
 
-class Gate(Hook):
-    errors: list[AssetError]
+class Gate(Invocation):
+    def __init__(self, payload: Mapping[str, Any]) -> None:
+        super().__init__(payload)
+        self.judge = Judge(self)
+        self.errors: list[AssetError] = []
+        self.findings: list[str] = []
 
     def unapproved(self) -> list[Decision]:
         """The selected assets the hook would refuse to publish as breaking; a selected
-        asset whose config, contract or state is invalid is in `errors` instead."""
+        asset whose config, contract, state or served schema is invalid is in `errors`."""
+        judge = self.judge
         self.errors = []
         selected = [uid for uid in self.payload.get("selected") or ()
                     if (self.manifest.nodes.get(uid) or {}).get("resource_type") in _BUILT
@@ -43,21 +48,26 @@ class Gate(Hook):
                 or not self.store.relations[EVENTS].get("exists"):
             return []
         published = self.store.published_heads()
-        documents = self._documents(selected, self.errors)
-        changed = {uid: doc for uid, doc in documents.items() if doc["asset"] in published
-                   and published[doc["asset"]]["fingerprint"] != fingerprint(doc)}
+        if not published:
+            return []
+        self.probe(selected)  # what each selected asset's SQL would serve, before the build
+        documents = judge.documents(selected, self.errors)
+        sources = judge.matched(documents, published)  # uid → the published asset it is
+        changed = {uid: doc for uid, doc in documents.items() if uid in sources
+                   and published[sources[uid]]["fingerprint"] != fingerprint(doc)}
+        self.findings = [line for doc in documents.values() for line in finding_lines(doc)]
         if not changed:
             return []
-        histories = self.store.contract_histories([d["asset"] for d in changed.values()])
-        self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
+        histories = self.store.contract_histories([sources[u] for u in changed])
+        judge.load_proposals()
         decisions = []
         for uid, doc in sorted(changed.items()):
+            source = sources[uid]
             try:  # as the hook decides it: one asset's error is that asset's alone
-                decisions.append(self._decide(uid, doc, published[doc["asset"]],
-                                              histories.get(doc["asset"], ()), set(), set(),
-                                              set()))
+                decisions.append(judge.decide(uid, doc, published[source],
+                                              histories.get(source, ()), source=source))
             except Exception as exc:
-                self.errors.append(self._asset_error(uid, doc["asset"], exc))
+                self.errors.append(judge.asset_error(uid, doc["asset"], exc))
         return [d for d in decisions if d.action == "unapproved"]
 
 
@@ -91,7 +101,7 @@ def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
         return {"messages": [f"tessera: WARNING (gate): could not check this run "
                              f"({brief(detail)}); the build goes on"]}
     if not blocked and not gate.errors:
-        return {"messages": []}
+        return {"messages": gate.findings}
     if mode == "block":  # an asset the gate cannot judge fails closed, as check does
         return {"messages": [], "error": (
             "tessera: the gate stopped this run before any node was built: "
@@ -99,6 +109,7 @@ def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
                          *(e.line("the gate cannot judge it") for e in gate.errors)])
             + " (or set vars.tessera.gate: warn to build anyway and publish nothing)")}
     return {"messages": [
+        *gate.findings,
         *(f"tessera: WARNING (gate): {_line(d, 'would change')}; the build goes on and "
           "publishes nothing for it" for d in blocked),
         *(f"tessera: WARNING (gate): {e.line('the build goes on and publishes nothing for it')}"

@@ -8,26 +8,31 @@ changed. All writes of one run go in one transaction, batched.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..artifacts.catalog import adopt_catalog_types
-from ..artifacts.nodes import asset_name, is_under_contract, iter_assets, tessera_meta
+from ..artifacts.nodes import asset_name, is_under_contract, iter_assets
 from ..engine.asset_errors import AssetError
-from ..engine.decider import fingerprints
 from ..engine.errors import TesseraError
-from ..engine.publish import Decision, Published, decide
-from ..engine.semver import is_graduation
-from ..engine.vocabulary import FAILED_STATUSES, PROPOSAL_EVENTS
+from ..engine.publish import Decision
+from ..engine.served import drift, served_findings
+from ..engine.vocabulary import FAILED_STATUSES
 from ..state.audit import audit_rows, failed_guarantees, from_live
-from ..state.events import asset_error_event, decision_events, retirement_events
-from ..state.folds import fold_proposals
+from ..state.events import (
+    asset_error_event,
+    decision_events,
+    drift_event,
+    retirement_events,
+)
 from ..state.integrity import StateDamaged
 from ..state.store import PartialWrite
 from .delivery import deliver_written, due_reminders
+from .drift import teams_of
 from .invocation import Invocation
+from .judging import Judge
 
 _BUILT = ("model", "seed", "snapshot")
 # invocation ids already recorded in this process: calling the hook twice records once
@@ -52,15 +57,7 @@ class Hook(Invocation):
     def __init__(self, payload: Mapping[str, Any]) -> None:
         super().__init__(payload)
         self.results: Sequence[Any] = list(payload.get("results") or ())
-        self.proposals: dict[str, Any] = {}
-
-    def publishes_here(self) -> bool:
-        targets = self.settings.get("publish_targets")
-        if targets in (None, "", []):
-            return True
-        if isinstance(targets, str):
-            targets = [targets]
-        return self.target_name in targets
+        self.judge = Judge(self)
 
     def run(self) -> RunOutcome:
         """Read the state, decide and write as the only writer (StateStore.exclusive): a
@@ -72,6 +69,7 @@ class Hook(Invocation):
 
     def _run(self) -> RunOutcome:
         outcome = RunOutcome()
+        judge = self.judge
         # tests and source freshness checks, each an outcome for a guarantee
         checks = [c for c in map(from_live, self.results) if c is not None]
         built = [r for r in self.results if _status(r) == "success"
@@ -92,26 +90,29 @@ class Hook(Invocation):
         versions: dict[str, str] = {}
         events: list[dict[str, Any]] = []
         if built_ids and self.publishes_here():
+            self.read_relations(built_ids)  # what was really built: one query per schema
             published = self.store.published_heads()
-            documents = self._documents(built_ids, outcome.errors)
-            moved = self._moved(documents, published)
-            changed = [moved.get(d["asset"], d["asset"]) for uid, d in documents.items()
-                       if self._changed(uid, d, published.get(d["asset"]))]
+            documents = judge.documents(built_ids, outcome.errors)
+            sources = judge.matched(documents, published)  # uid → the asset published
+            changed = [sources.get(uid, d["asset"]) for uid, d in documents.items()
+                       if judge.changed(uid, d, published.get(sources.get(uid, d["asset"])))]
             histories = self.store.contract_histories(changed) if changed else {}
             if changed:
-                self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
+                judge.load_proposals()
             for uid, doc in documents.items():
-                source = moved.get(doc["asset"], doc["asset"])  # the relation published
+                source = sources.get(uid, doc["asset"])  # the relation published
                 try:  # one asset's invalid contract or state is that asset's error alone
-                    decision = self._decide(uid, doc, published.get(source),
+                    decision = judge.decide(uid, doc, published.get(source),
                                             histories.get(source, ()), passed, failed,
                                             broken.get(doc["asset"], set()), source)
                     decided = decision_events(decision, self.event_context)
                 except Exception as exc:
-                    outcome.errors.append(self._asset_error(uid, doc["asset"], exc))
+                    outcome.errors.append(judge.asset_error(uid, doc["asset"], exc))
                     continue
                 events.extend(decided)
+                events.extend(self._drift(uid, decision, source, histories.get(source)))
                 self._report(decision, outcome)
+                outcome.messages += finding_lines(doc)
                 if decision.version:
                     versions[doc["asset"]] = decision.version
                 if source != doc["asset"] and decision.action == "publish":
@@ -128,76 +129,26 @@ class Hook(Invocation):
             row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
         events += [asset_error_event(e, self.event_context) for e in outcome.errors]
         outcome.messages += [error_line(e) for e in outcome.errors]
-        reminders, _ = due_reminders(self, self.proposals or None)
+        reminders, _ = due_reminders(self, judge.proposals or None)
         written, outcome.audit_rows = self.store.write([*events, *reminders], audit,
                                                        self.invocation_id)
         self.undelivered.extend(written)
         return outcome
 
-    def _asset_error(self, uid: str, asset: str | None, exc: Exception) -> AssetError:
-        if os.environ.get("TESSERA_DEBUG") == "1":
-            raise exc
-        node = self.extractor.node(uid) or {}
-        return AssetError.of(uid, asset or asset_name(node), exc)
-
-    def _documents(self, uids: Sequence[str], errors: list[AssetError]
-                   ) -> dict[str, dict[str, Any]]:
-        """The contract document of each asset; an asset whose config is invalid (its
-        `meta.tessera`) is an AssetError instead."""
-        out: dict[str, dict[str, Any]] = {}
-        for uid in uids:
-            try:
-                doc = self.document(uid)
-            except Exception as exc:
-                errors.append(self._asset_error(uid, None, exc))
-                continue
-            out[uid] = doc
-        return out
-
-    def _changed(self, uid: str, doc: Mapping[str, Any], head: Mapping[str, Any] | None
-                 ) -> bool:
-        """Whether the document differs from (or graduates) the published head."""
-        return (head is None or head["fingerprint"] not in fingerprints(doc)
-                or is_graduation(head["version"], self._declared(uid)))
-
-    def _moved(self, documents: Mapping[str, dict[str, Any]],
-               published: Mapping[str, Any]) -> dict[str, str]:
-        """new relation → the published one it moved from (alias, schema or database
-        changed): a document not published under its relation whose dbt node is the one
-        behind a published asset this manifest no longer has. Read only when both exist."""
-        new = {uid: d["asset"] for uid, d in documents.items() if d["asset"] not in published}
-        if not new:
-            return {}
-        present = {asset_name(node) for _, node in iter_assets(self.manifest)}
-        gone = sorted(set(published) - present)
-        if not gone:
-            return {}
-        out: dict[str, str] = {}
-        for asset, history in self.store.contract_histories(gone).items():
-            uid = (history[-1].get("x-dbt") or {}).get("unique_id") if history else None
-            if uid in new:
-                out[new[uid]] = asset
-        return out
-
-    def _decide(self, uid: str, doc: dict[str, Any], head: Mapping[str, Any] | None,
-                history: Sequence[dict[str, Any]], passed: set[str],
-                failed: set[str], broken: set[str], source: str | None = None) -> Decision:
-        published = None
-        source = source or doc["asset"]
-        if head is not None and history:
-            history = [adopt_catalog_types(h, doc) for h in history]  # artifacts.catalog
-            published = Published(source, head["version"], head["fingerprint"],
-                                  history[-1], tuple(history[:-1]))
-        elif head is not None:
-            # fingerprint unchanged: nothing to compare
-            return Decision(doc["asset"], "unchanged", head["version"], "none", None,
-                            "identical to the published contract", doc)
-        return decide(doc, published, passed, failed, failed_guarantees=broken,
-                      proposals=[p for p in self.proposals.values()
-                                 if p.asset in (doc["asset"], source)],
-                      require_audit_pass=bool(self.settings.get("require_audit_pass")),
-                      declared_version=self._declared(uid),
-                      block_unverified=bool(self.settings.get("block_unverified_guarantees")))
+    def _drift(self, uid: str, decision: Decision, source: str,
+               history: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        """What this run built (or a source's loader left) unapproved differs from the
+        contract in force: drift, recorded from the columns already read (no query)."""
+        served = self.served.get(uid)
+        if decision.action != "unapproved" or served is None or not history:
+            return []
+        published = history[-1]
+        found = drift(published, served, str(published.get("dialect") or "generic"))
+        if not found.drifted:
+            return []
+        found = dataclasses.replace(found, asset=source)
+        return [drift_event(found, str(published.get("version")), teams_of(published),
+                            self.event_context)]
 
     def _retirements(self, published: Mapping[str, Any], outcome: RunOutcome
                      ) -> list[dict[str, Any]]:
@@ -207,10 +158,9 @@ class Hook(Invocation):
         gone = set(published) - present
         if not gone:
             return []
-        if not self.proposals:
-            self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
+        self.judge.load_proposals()
         out: list[dict[str, Any]] = []
-        for p in self.proposals.values():
+        for p in self.judge.proposals.values():
             if p.retire and p.status == "approved" and p.asset in gone:
                 head = published[p.asset]
                 out += retirement_events(p.asset, head["version"], p.proposal_id,
@@ -218,10 +168,6 @@ class Hook(Invocation):
                 outcome.messages.append(f"tessera: retired {p.asset} {head['version']} "
                                         f"(proposal {p.proposal_id})")
         return out
-
-    def _declared(self, uid: str) -> str | None:
-        declared = (tessera_meta(self.extractor.node(uid) or {}) or {}).get("version")
-        return str(declared) if declared else None
 
     def _report(self, decision: Decision, outcome: RunOutcome) -> None:
         if decision.action == "publish":
@@ -239,6 +185,11 @@ class Hook(Invocation):
         elif decision.action == "held":
             outcome.messages.append(f"tessera: {decision.asset} not published: "
                                     f"{decision.reason}")
+
+
+def finding_lines(doc: Mapping[str, Any]) -> list[str]:
+    """What the document says about itself (engine.served): one line each."""
+    return [f"tessera: WARNING: {f.line(doc['asset'])}" for f in served_findings(doc)]
 
 
 def error_line(error: AssetError) -> str:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
 from ..artifacts.catalog import CatalogTypes, load_catalog, with_catalog_types
 from ..artifacts.contracts import Extractor
-from ..artifacts.nodes import find_node
+from ..artifacts.nodes import find_node, relation_of, serves_undeclared
 from ..artifacts.readers import manifest_from_graph
-from ..engine.errors import ArtifactError
+from ..engine.errors import ArtifactError, ConfigError
 from ..engine.membership import Membership
+from ..engine.served import ServedColumns, with_served
 from .identity import RecordingStore, session_user
 from .membership import committed_membership, project_membership, project_root
+from .served import probe_nodes, relation_columns
 from .teams import check_declared_consumers
 
 
@@ -60,6 +62,10 @@ class Invocation:
         # events written whose notifications wait until the writes are committed and the
         # writer lock released (delivery.deliver_written)
         self.undelivered: list[Mapping[str, Any]] = []
+        # what the warehouse serves, by unique_id (engine.served), and why it could not be
+        # read for an asset whose relation was asked about
+        self.served: dict[str, ServedColumns] = {}
+        self.unserved: dict[str, str] = {}
         self.membership  # noqa: B018 (a bad membership is refused by every invocation)
 
     @cached_property
@@ -97,11 +103,50 @@ class Invocation:
         return {"actor": self.actor, "invocation_id": self.invocation_id,
                 "target_name": self.target_name, "recorded_at": self.now}
 
+    def publishes_here(self) -> bool:
+        targets = self.settings.get("publish_targets")
+        if targets in (None, "", []):
+            return True
+        if isinstance(targets, str):
+            targets = [targets]
+        return self.target_name in targets
+
+    def probe(self, unique_ids: Sequence[str]) -> None:
+        """What the compiled SQL of each asset would serve, before it is built."""
+        wanted = [u for u in unique_ids if u not in self.served
+                  and serves_undeclared(self.extractor.node(u) or {})]
+        served, failed = probe_nodes(self.payload["adapter"], wanted)
+        self.served.update(served)
+        self.unserved.update({u: f"its SQL could not be probed ({why})"
+                              for u, why in failed.items()})
+
+    def read_relations(self, unique_ids: Sequence[str]) -> None:
+        """What the built relations serve: one catalog query per schema."""
+        targets = {u: relation_of(self.extractor.node(u) or {}) for u in unique_ids
+                   if u not in self.served and serves_undeclared(self.extractor.node(u) or {})}
+        if not targets:
+            return
+        found = relation_columns(self.payload["adapter"], targets, self.payload["dialect"])
+        for uid, columns in found.items():
+            if columns:
+                self.served[uid] = columns
+            else:
+                database, schema, identifier = targets[uid]
+                where = ".".join(p for p in (database, schema, identifier) if p)
+                self.unserved[uid] = f"its relation {where} is missing from the warehouse"
+
     def document(self, unique_id: str) -> dict[str, Any]:
-        """The asset's contract document; a declared consumer team the project's registry
-        does not know is a configuration error of this asset."""
+        """The asset's contract document, with what its relation serves when that was
+        read (probe, read_relations); a declared consumer team the project's registry does
+        not know, or a relation that could not be read, is an error of this asset."""
         check_declared_consumers(self.manifest, self.membership, unique_id)
-        return self.extractor.document(unique_id, self.extractor.node(unique_id) or {})
+        doc = self.extractor.document(unique_id, self.extractor.node(unique_id) or {})
+        if unique_id in self.unserved:
+            raise ConfigError(f"{doc['asset']}: what it serves could not be read: "
+                              f"{self.unserved[unique_id]}",
+                              "fix it, or set vars.tessera.gate: warn to build anyway")
+        served = self.served.get(unique_id)
+        return with_served(doc, served, self.extractor.dialect) if served is not None else doc
 
     def find_asset(self, model: str) -> tuple[str, dict[str, Any]]:
         return find_node(self.manifest, model)

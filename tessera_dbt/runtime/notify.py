@@ -35,7 +35,8 @@ __all__ = ["NOTIFIED", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Delivery", "deli
            "redact", "verify_signature"]
 
 NOTIFIED = ("proposal_created", "proposal_acknowledged", "proposal_resolved",
-            "proposal_withdrawn", "proposal_forced", "proposal_published", "proposal_reminder")
+            "proposal_withdrawn", "proposal_forced", "proposal_published", "proposal_reminder",
+            "drift_detected")
 TIMEOUT_SECONDS = 3.0
 ATTEMPTS = 3
 
@@ -202,6 +203,7 @@ def deliver(settings: Mapping[str, Any], events: Iterable[Mapping[str, Any]],
             teams = set(getattr(proposal, "required", None) or ())
         if event.get("team"):
             teams.add(str(event["team"]))
+        teams.update(str(t) for t in _payload(event).get("notify_teams") or ())
         body = _body(event, proposal)
         for target in _targets(settings, sorted(teams)):
             error: Exception | None = None

@@ -18,7 +18,7 @@ from ..engine.suggest import did_you_mean
 from ..engine.vocabulary import PROPOSAL_EVENTS, REGISTRATION_EVENTS, RESPONSES
 from ..state.events import acknowledgment_event, forced_event, withdrawal_event
 from ..state.export import PublishedState, write_export
-from ..state.folds import fold_proposals, fold_registrations
+from ..state.folds import current_drift, fold_proposals, fold_registrations
 from ..state.store import EVENTS
 from .delivery import deliver_written
 from .inbox import inbox as _inbox
@@ -121,9 +121,12 @@ class Operations(Proposing):
         self.store.ensure_tables()
         heads = self.store.published_heads()
         proposals = self._proposals(asset)
+        drifts = current_drift(self._events(("drift_detected",), asset), heads)
         lines = []
         for name in sorted(a for a in heads if asset is None or a == asset):
             lines.append(f"{name}: {heads[name]['version']}")
+            if name in drifts:
+                lines.append(f"  drift: {drifts[name]}")
             for p in proposals.values():
                 if p.asset == name:
                     lines.append(f"  proposal {p.proposal_id} → {p.proposed_version}: {p.status}")

@@ -18,6 +18,7 @@ from typing import Any
 from ..artifacts.nodes import is_under_contract, tessera_meta
 from ..engine.decider import judge, proposal_answer, retirement_change
 from ..engine.errors import ConfigError
+from ..engine.matching import published_name
 from ..engine.proposal import DEFAULT_EXPIRY_DAYS, Proposal, open_proposal
 from ..engine.publish import fingerprint
 from ..engine.vocabulary import (
@@ -35,6 +36,7 @@ from .compile import compile_nodes
 from .delivery import due_reminders
 from .inbox import answer_command
 from .invocation import Invocation
+from .judging import Judge
 
 
 class Proposing(Invocation):
@@ -98,6 +100,7 @@ class Proposing(Invocation):
             if gone is None:
                 raise
             return self._propose_retirement(gone, None, version, reason)
+        self.probe([uid])  # what its SQL would serve, as the gate sees it
         doc = self.document(uid)
         asset = doc["asset"]
         if not is_under_contract(node):
@@ -107,7 +110,7 @@ class Proposing(Invocation):
                     "`meta.tessera`): nothing is published for it and there is nothing to "
                     "propose."]
         if asset not in heads:  # a relation moved (alias, schema): its published asset
-            asset = self._published_asset(uid, heads) or asset
+            asset = Judge(self).matched({uid: doc}, heads).get(uid, asset)
             doc = {**doc, "asset": asset}
         head = heads.get(asset)
         history = self.store.contract_histories([asset]).get(asset, []) if head else []
@@ -176,17 +179,11 @@ class Proposing(Invocation):
 
     def _published_asset(self, model: str, heads: Mapping[str, Any]) -> str | None:
         """A published asset the manifest no longer has, named by its asset name, dbt
-        name (`name.vN`) or unique_id as it was published."""
+        name (`name.vN`) or unique_id as it was published (engine.matching)."""
         if model in heads:
             return model
-        for asset, versions in self.store.contract_histories(list(heads)).items():
-            dbt = versions[-1].get("x-dbt") or {}
-            names = {dbt.get("unique_id"), dbt.get("name")}
-            if dbt.get("model_version") is not None:
-                names.add(f"{dbt.get('name')}.v{dbt['model_version']}")
-            if model in names:
-                return asset
-        return None
+        last = {a: h[-1] for a, h in self.store.contract_histories(list(heads)).items() if h}
+        return published_name(model, heads, last)
 
     def _propose_retirement(self, asset: str, node: Mapping[str, Any] | None,
                             version: str | None, reason: str | None) -> list[str]:

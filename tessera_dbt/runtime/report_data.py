@@ -15,7 +15,7 @@ from ..engine.errors import ConfigError
 from ..engine.proposal import Proposal, parse_time
 from ..engine.vocabulary import OPEN_STATUSES, PROPOSAL_EVENTS, REGISTRATION_EVENTS
 from ..state.export import PublishedState
-from ..state.folds import fold_proposals, fold_registrations
+from ..state.folds import current_drift, fold_proposals, fold_registrations
 from ..state.store import EVENTS
 from .invocation import Invocation
 from .operation_args import check_args, raw_args
@@ -32,9 +32,10 @@ def _when(value: Any) -> str | None:
 
 def report_data(state: PublishedState, published_at: Mapping[str, Mapping[str, Any]],
                 daily: Sequence[Mapping[str, Any]], *, days: int, today: dt.date,
-                generated_at: str, source: str) -> dict[str, Any]:
+                generated_at: str, source: str,
+                drift: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The report as plain data (pure). `published_at`: asset → version → when;
-    `daily`: rows of (asset, run_date, runs, passed)."""
+    `daily`: rows of (asset, run_date, runs, passed); `drift`: asset → its current drift."""
     contracts = []
     consumers: dict[str, list[dict[str, Any]]] = {}
     for asset, versions in sorted(state.histories.items()):
@@ -75,7 +76,7 @@ def report_data(state: PublishedState, published_at: Mapping[str, Mapping[str, A
     return {"project": state.project, "target": state.target, "generated_at": generated_at,
             "source": source, "days": days, "start": start.isoformat(),
             "contracts": contracts, "proposals": proposals, "consumers": consumers,
-            "audit": dict(sorted(trends.items()))}
+            "audit": dict(sorted(trends.items())), "drift": dict(drift or {})}
 
 
 def _proposal(p: Proposal) -> dict[str, Any]:
@@ -111,8 +112,11 @@ class ReportReader(Invocation):
         state = PublishedState({}, project=self.manifest.project_name,
                                target=self.target_name)
         published: dict[str, dict[str, Any]] = {}
+        drift: dict[str, str] = {}
         if self.store.relations[EVENTS].get("exists"):
-            histories = self.store.contract_histories(list(self.store.published_heads()))
+            heads = self.store.published_heads()
+            histories = self.store.contract_histories(list(heads))
+            drift = current_drift(self.store.events(("drift_detected",)), heads)
             state = PublishedState(
                 histories, fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now),
                 fold_registrations(self.store.events(REGISTRATION_EVENTS)),
@@ -135,7 +139,7 @@ class ReportReader(Invocation):
                 "group by asset, cast(executed_at as date)")
         return report_data(state, published, daily, days=days, today=self.now.date(),
                            generated_at=_when(self.now) or "",
-                           source=f"warehouse, target {self.target_name}")
+                           source=f"warehouse, target {self.target_name}", drift=drift)
 
 
 def report(payload: dict[str, Any]) -> dict[str, Any]:

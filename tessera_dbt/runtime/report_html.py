@@ -156,12 +156,24 @@ def _audit(data: Mapping[str, Any]) -> str:
     return head + '<div class="charts">' + "".join(cards) + "</div>"
 
 
+def _drift(data: Mapping[str, Any]) -> str:
+    drift = data.get("drift") or {}
+    if not drift:
+        return ('<p class="muted">No drift recorded: every live relation matched its '
+                "contract when last checked (`tessera drift`).</p>")
+    rows = "".join(f"<tr><td><code>{_e(asset)}</code></td><td>{_e(line)}</td></tr>"
+                   for asset, line in sorted(drift.items()))
+    return f"<table><tr><th>asset</th><th>live relation against the contract</th></tr>{rows}" \
+        "</table>"
+
+
 def render_report(data: Mapping[str, Any]) -> str:
     """The whole HTML document."""
     title = f"tessera report: {data.get('project') or 'dbt project'}"
     waiting = sorted({t for p in data["proposals"] for t in p["waiting"]})
     cards = [("contracts", len(data["contracts"])), ("open proposals", len(data["proposals"])),
-             ("teams waited on", len(waiting)), ("audited assets", len(data.get("audit") or {}))]
+             ("teams waited on", len(waiting)), ("audited assets", len(data.get("audit") or {})),
+             ("drifted relations", len(data.get("drift") or {}))]
     return "".join([
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
@@ -172,6 +184,7 @@ def render_report(data: Mapping[str, Any]) -> str:
         '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{_e(label)}</div>'
                                         for label, n in cards) + "</div>",
         f'<section id="proposals"><h2>Open proposals</h2>{_proposals(data)}</section>',
+        f'<section id="drift"><h2>Drift</h2>{_drift(data)}</section>',
         f'<section id="audit"><h2>Audit pass rate per asset</h2>{_audit(data)}</section>',
         f'<section id="contracts"><h2>Contracts and versions</h2>{_contracts(data)}</section>',
         f'<section id="consumers"><h2>Consumers per asset</h2>{_consumers(data)}</section>',

@@ -12,14 +12,19 @@ guard: a new team is fine unless it is one edit away from a known one.
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
 from ..artifacts.consumers import exposure_owner
+from ..artifacts.meta_config import declared_consumers
 from ..artifacts.nodes import owner_of, tessera_meta
+from ..engine.asset_errors import AssetError
 from ..engine.errors import ConfigError
 from ..engine.membership import Membership
 from ..engine.suggest import close_to, did_you_mean
+from .membership import committed_membership
 
 
 def _declared_consumers(manifest: Any, unique_id: str | None = None
@@ -27,14 +32,33 @@ def _declared_consumers(manifest: Any, unique_id: str | None = None
     nodes = (*manifest.nodes.items(), *manifest.sources.items()) if unique_id is None else \
         [(unique_id, manifest.nodes.get(unique_id) or manifest.sources.get(unique_id) or {})]
     for uid, node in nodes:
-        for consumer in (tessera_meta(node) or {}).get("consumers") or ():
+        for consumer in declared_consumers(tessera_meta(node) or {}):
             team = consumer.get("team") if isinstance(consumer, dict) else consumer
-            if team:
-                yield uid, str(team)
+            if isinstance(team, str) and team:  # anything else: artifacts.meta_config
+                yield uid, team
+
+
+# id(manifest) -> membership's teams -> the declared teams, dropped with the manifest
+_DECLARED: dict[int, dict[frozenset[str], frozenset[str]]] = {}
 
 
 def declared_teams(manifest: Any, membership: Membership) -> set[str]:
-    """Groups, owners and membership: what the project itself says its teams are."""
+    """Groups, owners and membership: what the project itself says its teams are; one
+    scan of the nodes per manifest object and membership (the hook asks once per asset)."""
+    key = frozenset(membership.teams)
+    cached = _DECLARED.get(id(manifest))
+    if cached is None:
+        try:
+            weakref.finalize(manifest, _DECLARED.pop, id(manifest), None)
+        except TypeError:  # not weak-referenceable: never cached
+            return set(_scan_teams(manifest, membership))
+        cached = _DECLARED[id(manifest)] = {}
+    if key not in cached:
+        cached[key] = frozenset(_scan_teams(manifest, membership))
+    return set(cached[key])
+
+
+def _scan_teams(manifest: Any, membership: Membership) -> set[str]:
     teams: set[str] = set(membership.teams)
     for group in manifest.groups.values():
         teams.add(str(group.get("name")))
@@ -100,3 +124,30 @@ def check_declared_consumers(manifest: Any, membership: Membership,
                               "declare it as a dbt group or in the membership "
                               "(tessera_teams.yml), or fix the name; known teams: "
                               + ", ".join(sorted(known)))
+
+
+def declared_consumer_errors(manifest: Any, project_dir: str, documents: list[dict[str, Any]],
+                             errors: list[AssetError]) -> list[dict[str, Any]]:
+    """`tessera check`'s run of the hook's `check_declared_consumers`, with the membership
+    the project at `project_dir` commits: an asset that declares an unknown consumer team
+    leaves `documents` for `errors`, in the hook's words; the hook checks the consumers
+    before the rest of the asset's config, so that error also replaces the asset's own."""
+    root = project_dir if os.path.isfile(os.path.join(project_dir, "dbt_project.yml")) else None
+    membership = committed_membership(root)
+    if not registry_applies(manifest, membership):
+        return documents
+    for index, error in enumerate(errors):
+        try:
+            check_declared_consumers(manifest, membership, error.unique_id)
+        except ConfigError as exc:
+            errors[index] = AssetError.of(error.unique_id, error.asset, exc)
+    kept = []
+    for doc in documents:
+        uid = (doc.get("x-dbt") or {}).get("unique_id") or ""
+        try:
+            check_declared_consumers(manifest, membership, uid)
+        except ConfigError as exc:
+            errors.append(AssetError.of(uid, doc["asset"], exc))
+            continue
+        kept.append(doc)
+    return kept

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..engine.asset_errors import AssetError
 from ..engine.publish import Decision, content_hash, fingerprint
+from ..engine.served import Drift
 from ..engine.vocabulary import EventType
 
 
@@ -94,6 +95,18 @@ def asset_error_event(error: AssetError, context: Mapping[str, Any]) -> dict[str
                  asset=error.asset, status="error", reason=error.problem, **context,
                  payload={"unique_id": error.unique_id, "message": error.message,
                           "hint": error.hint})
+
+
+def drift_event(drift: Drift, version: str, teams: Sequence[str],
+                context: Mapping[str, Any]) -> dict[str, Any]:
+    """A published contract whose live relation differs from it: one per distinct drift
+    (the same drift found again records nothing), notified to `teams`."""
+    return event("drift_detected", (drift.asset, version, *drift.key()), asset=drift.asset,
+                 version=version, status="missing" if drift.missing else "drifted",
+                 reason=drift.line(), **context,
+                 payload={"dropped": list(drift.dropped), "added": list(drift.added),
+                          "retyped": [list(r) for r in drift.retyped],
+                          "missing": drift.missing, "notify_teams": list(teams)})
 
 
 # --- proposals, as the operations record them (and tests replay racing writers with) ----

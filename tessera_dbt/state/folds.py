@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..engine.proposal import Proposal, expire, settle
@@ -125,3 +125,18 @@ def fold_registrations(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[st
         elif row.get("event_type") == "consumer_unregistered":
             out.get(asset, {}).pop(team, None)
     return out
+
+
+def current_drift(events: Sequence[Mapping[str, Any]], heads: Mapping[str, Any]
+                  ) -> dict[str, str]:
+    """asset → its latest drift (`drift_detected`) against the version in force, as
+    tessera_contract_status.last_drift shows it; a later version clears it."""
+    out: dict[str, tuple[Any, str, str]] = {}
+    for e in events:
+        head = heads.get(e.get("asset"))
+        if head is None or e.get("version") != head["version"]:
+            continue
+        key = (e.get("recorded_at"), str(e.get("event_id")), str(e.get("reason") or ""))
+        if e["asset"] not in out or key > out[e["asset"]]:
+            out[e["asset"]] = key
+    return {asset: reason for asset, (_, _, reason) in out.items()}

@@ -1,0 +1,194 @@
+"""What the warehouse serves, asked through the invocation's adapter (the dbt edge of
+`engine.served`).
+
+Two questions, each answered the same way in the gate, the hook, the operations and
+`tessera check --live`, so a probe and a catalog read of the same relation give the same
+document:
+
+- `probe_nodes`: the result schema of compiled SQL before it is built, as dbt's own contract
+  enforcement gets it (an empty-result query). PostgreSQL and Spark describe a temporary
+  view instead, so the types come out as their catalog spells them (`numeric(12,2)`, not
+  psycopg2's `DECIMAL`).
+- `relation_columns`: the columns of built relations, one catalog query per schema
+  (information_schema, or pg_attribute on PostgreSQL; Spark describes each relation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..engine.errors import brief
+from ..engine.served import ServedColumns
+from ..state.sql import literal
+from .compile import compile_nodes
+
+Target = tuple[str | None, str | None, str]  # database, schema, identifier
+
+
+def _real(adapter: Any) -> Any:
+    return getattr(adapter, "_adapter", adapter)
+
+
+def _kind(adapter: Any) -> str:
+    try:
+        return str(adapter.type()).lower()
+    except Exception:  # a stub in tests
+        return "generic"
+
+
+def _rows(adapter: Any, sql: str) -> list[tuple[Any, ...]]:
+    _, table = adapter.execute(sql, auto_begin=False, fetch=True)
+    return [tuple(row.values()) for row in table.rows]
+
+
+def _rollback(adapter: Any) -> None:
+    try:
+        _real(adapter).connections.rollback_if_open()
+    except Exception:  # the probe's own error is the one to report
+        pass
+
+
+def _strip(sql: str) -> str:
+    text = sql.strip()
+    while text.endswith(";"):
+        text = text[:-1].rstrip()
+    return text
+
+
+def probe_query(adapter: Any, sql: str) -> list[tuple[str, str]]:
+    """(column, type) of what `sql` returns, without running it for its rows."""
+    kind = _kind(adapter)
+    body = _strip(sql)
+    view = "tessera_probe_" + hashlib.sha1(body.encode()).hexdigest()[:12]
+    if kind == "postgres":
+        _rows(adapter, f"create temporary view {view} as\n{body}\n")
+        try:
+            return [(str(n), str(t)) for n, t in _rows(adapter, (
+                "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+                f"where a.attrelid = 'pg_temp.{view}'::regclass and a.attnum > 0 "
+                "and not a.attisdropped order by a.attnum"))]
+        finally:
+            adapter.execute(f"drop view if exists pg_temp.{view}", auto_begin=False)
+    if kind in ("spark", "databricks"):
+        adapter.execute(f"create or replace temporary view {view} as\n{body}\n",
+                        auto_begin=False)
+        try:
+            return _described(_rows(adapter, f"describe {view}"))
+        finally:
+            adapter.execute(f"drop view if exists {view}", auto_begin=False)
+    empty = f"select * from (\n{body}\n) as tessera_probe where 1 = 0"
+    columns = _real(adapter).get_column_schema_from_query(empty)
+    # `dtype` as the warehouse reported it: dbt's `data_type` adds a default string size
+    return [(str(c.name), str(getattr(c, "dtype", None) or c.data_type)) for c in columns]
+
+
+def _described(rows: Iterable[tuple[Any, ...]]) -> list[tuple[str, str]]:
+    """Spark's `describe` rows up to its partition and detail sections."""
+    out = []
+    for row in rows:
+        name = str(row[0] or "").strip()
+        if not name or name.startswith("#"):
+            break
+        out.append((name, str(row[1])))
+    return out
+
+
+def probe_nodes(adapter: Any, unique_ids: Sequence[str]
+                ) -> tuple[dict[str, ServedColumns], dict[str, str]]:
+    """unique_id → the columns its compiled SQL serves, and unique_id → why it could not be
+    probed (compiling or the query failed: the caller fails closed on those)."""
+    if not unique_ids:
+        return {}, {}
+    compiled, why = compile_nodes(adapter, unique_ids)
+    served: dict[str, ServedColumns] = {}
+    failed: dict[str, str] = {}
+    for uid in unique_ids:
+        sql = compiled.get(uid)
+        if not sql:
+            failed[uid] = why or "its SQL did not compile"
+            continue
+        try:
+            served[uid] = probe_query(adapter, sql)
+        except Exception as exc:  # noqa: BLE001 (any warehouse error: that asset's alone)
+            _rollback(adapter)
+            failed[uid] = brief(" ".join(str(exc).split()), 200)
+    return served, failed
+
+
+def relation_columns(adapter: Any, targets: Mapping[str, Target], dialect: Mapping[str, Any]
+                     ) -> dict[str, ServedColumns | None]:
+    """key → the columns of each relation (None: there is no such relation), one query per
+    schema."""
+    kind = _kind(adapter)
+    out: dict[str, ServedColumns | None] = {key: None for key in targets}
+    if kind in ("spark", "databricks"):
+        for key, (database, schema, identifier) in targets.items():
+            relation = _real(adapter).Relation.create(database=database, schema=schema,
+                                                      identifier=identifier)
+            try:
+                columns = _real(adapter).get_columns_in_relation(relation)
+            except Exception:  # noqa: BLE001 (no such table)
+                _rollback(adapter)
+                columns = []
+            out[key] = [(str(c.name), str(c.data_type)) for c in columns] or None
+        return out
+    by_schema: dict[tuple[str | None, str], dict[str, str]] = {}
+    for key, (database, schema, identifier) in targets.items():
+        by_schema.setdefault((database, str(schema or "")), {})[identifier.lower()] = key
+    for (database, schema), names in by_schema.items():
+        found: dict[str, list[tuple[str, str]]] = {}
+        for table, column, data_type in _rows(adapter, _catalog_sql(kind, database, schema,
+                                                                    names, dialect)):
+            found.setdefault(str(table).lower(), []).append((str(column), str(data_type)))
+        for name, key in names.items():
+            out[key] = found.get(name)
+    return out
+
+
+def _catalog_sql(kind: str, database: str | None, schema: str, names: Iterable[str],
+                 dialect: Mapping[str, Any]) -> str:
+    listed = ", ".join(literal(n, dialect) for n in sorted(names))
+    if kind == "postgres":
+        return ("select c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+                "from pg_attribute a join pg_class c on c.oid = a.attrelid "
+                "join pg_namespace n on n.oid = c.relnamespace "
+                f"where n.nspname = {literal(schema, dialect)} and lower(c.relname) in "
+                f"({listed}) and a.attnum > 0 and not a.attisdropped "
+                "order by c.relname, a.attnum")
+    catalog = "information_schema.columns"
+    where = f"lower(table_schema) = lower({literal(schema, dialect)})"
+    if database and kind == "duckdb":
+        where += f" and lower(table_catalog) = lower({literal(database, dialect)})"
+    elif database:
+        quoted = '"' + database.replace('"', '""') + '"'
+        catalog = f"{quoted}.information_schema.columns"
+    return (f"select table_name, column_name, data_type from {catalog} where {where} "
+            f"and lower(table_name) in ({listed}) order by table_name, ordinal_position")
+
+
+def served_operation(payload: dict[str, Any]) -> dict[str, Any]:
+    """`dbt run-operation tessera.served_columns --args '{out: FILE}'`: what the relation of
+    every asset under contract that dbt does not hold to its YAML serves now, written as
+    JSON (`tessera check --live` reads it); read-only."""
+    from ..artifacts.nodes import iter_assets, relation_of, serves_undeclared
+    from ..engine.errors import ConfigError
+    from .invocation import Invocation
+    from .operation_args import check_args, raw_args
+
+    args = check_args("served_columns", raw_args("served_columns", payload),
+                      {"out": (str, True)})
+    inv = Invocation(payload)
+    targets = {uid: relation_of(node) for uid, node in iter_assets(inv.manifest)
+               if serves_undeclared(node)}
+    found = relation_columns(payload["adapter"], targets, payload["dialect"])
+    try:
+        with open(args["out"], "w", encoding="utf-8") as handle:
+            json.dump({uid: [list(c) for c in cols] if cols else None
+                       for uid, cols in found.items()}, handle)
+    except OSError as exc:
+        raise ConfigError(f"tessera.served_columns: cannot write {args['out']} ({exc})") from None
+    return {"lines": [f"Read the columns of {sum(1 for c in found.values() if c)} of "
+                      f"{len(found)} relation(s)."]}
