@@ -1,6 +1,7 @@
 """One decider (issue 15): the hook (`publish.decide`), `tessera check`
-(`verdicts.compare`) and `propose` (`decider.judge` + `proposal_answer`, what
-`runtime.proposing.Proposing.propose` runs) reach the same verdict, bump and version on
+(`verdicts.compare`), `propose` (`decider.judge` + `proposal_answer`, what
+`runtime.proposing.Proposing.propose` runs) and the on-run-start gate (`Judge.decide`, the
+per-asset judgement it shares with the hook) reach the same verdict, bump and version on
 the same inputs, on every rule case file and on random document pairs.
 
 `TESSERA_DECIDER_EXAMPLES=10000` runs the 10,000 random pairs of the acceptance list
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -21,6 +23,7 @@ from tessera_dbt.engine.decider import judge, proposal_answer
 from tessera_dbt.engine.proposal import Proposal
 from tessera_dbt.engine.publish import Published, decide, fingerprint
 from tessera_dbt.engine.verdicts import compare
+from tessera_dbt.runtime.judging import Judge
 from tests.strategies import MODES, dbt_test_ids, documents, mutated, render
 
 EXAMPLES = int(os.environ.get("TESSERA_DECIDER_EXAMPLES", "300"))
@@ -47,7 +50,23 @@ def _three_ways(old, new, passed=frozenset(), proposals=(), declared=None, versi
     # propose has no run results: it is compared with `tessera check` without them
     propose = judge(new, [old], proposals=list(proposals), declared_version=declared)
     check_pr = compare(new, asset, [old], list(proposals), lambda *_: (), declared=declared)
+    # the on-run-start gate: the hook's own per-asset judgement (runtime.judging), before
+    # the build, without test results; it blocks exactly what check without results calls
+    # breaking and unapproved
+    gate = _gate(old, new, proposals, declared, version, asset)
+    assert (gate.action == "unapproved") == (
+        check_pr.status in ("breaking-pending", "breaking-unproposed")), \
+        (gate.action, check_pr.status)
     return hook, check, propose, check_pr, asset
+
+
+def _gate(old, new, proposals, declared, version, asset):
+    node = {"meta": {"tessera": {"version": declared}}} if declared else {}
+    invocation = SimpleNamespace(settings={}, extractor=SimpleNamespace(node=lambda _: node))
+    judge_ = Judge(invocation)
+    judge_.proposals = {p.proposal_id: p for p in proposals}
+    head = {"version": version, "fingerprint": fingerprint(old)}
+    return judge_.decide("model.p.t", new, head, [old])
 
 
 def _assert_agree(hook, check, propose, check_pr, asset):
@@ -100,7 +119,7 @@ def test_hook_check_and_propose_agree_on_random_pairs(pair):
 def _case_params():
     for path in sorted(CASES.glob("*.yml")):
         for case in yaml.safe_load(path.read_text())["cases"]:
-            if case.get("history") or case["new"] is None:
+            if "old" not in case or case.get("history") or case["new"] is None:
                 continue
             for mode in case["expect"]:
                 yield pytest.param(case, mode, id=f"{path.stem}-{case['name']}-{mode}")

@@ -45,6 +45,13 @@ def project(request, tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp(f"served_{request.param}"), request.param)
     project.edit("models/commerce/dim_products.yml", "compatibility: forward",
                  "compatibility: backward")
+    # the guard re-judges dim_products once this run built its parents; stg_products
+    # (whose changes break nobody's contract under `none`) is the parent that changes
+    project.edit("models/commerce/dim_products.yml", "    meta:\n      owner: commerce",
+                 "    config:\n      pre_hook: \"{{ tessera.guard() }}\"\n"
+                 "    meta:\n      owner: commerce")
+    project.edit("models/staging/stg_products.yml", "    config:\n",
+                 "    config:\n      meta: {tessera: {compatibility: none}}\n")
     (project.path / "models/marketing/marketing_product_activity.sql").write_text(CONSUMER_SQL)
     (project.path / "models/marketing/marketing_product_activity.yml").write_text(CONSUMER_YML)
     project.run("deps")
@@ -138,6 +145,34 @@ def test_warn_records_the_change_unapproved_and_check_names_the_rule(project, sq
         # neither: the un-enforced assets are judged on their YAML, and check says so
         plain = cli(*args[:-2], "--no-catalog", expect=0)
         assert "judged on their YAML only (" in plain.out and "dim_products" in plain.out
+
+
+def test_the_guard_stops_a_model_whose_parent_changed_what_it_serves(project):
+    """stg_products narrows unit_price in the same run: the on-run-start gate saw the old
+    view, the guard sees the new one before dim_products is replaced."""
+    stg_yml = project.path / "models/staging/stg_products.yml"
+    stg_sql = project.path / "models/staging/stg_products.sql"
+    originals = {p: p.read_text() for p in (stg_yml, stg_sql)}
+    stg_yml.write_text(originals[stg_yml].replace("data_type: numeric(12,2)",
+                                                  "data_type: numeric(10,2)"))
+    stg_sql.write_text(originals[stg_sql].replace("numeric(12, 2)", "numeric(10, 2)"))
+    before = _columns(project, "dim_products")
+    try:
+        guarded = project.run("build", "--select", "stg_products", "dim_products+",
+                              "--exclude", "package:tessera", *BLOCK, expect_success=False)
+        stopped = [r for r in guarded.result.results if r.node.name == "dim_products"]
+        assert stopped and str(stopped[0].status) == "error"
+        assert "the guard stopped dim_products before its relation was replaced" in \
+            " ".join(stopped[0].message.split())
+        assert "TYPE_NARROWED at unit_price" in " ".join(stopped[0].message.split())
+        assert _columns(project, "dim_products") == before
+        assert _columns(project, "stg_products")["unit_price"].startswith(("numeric",
+                                                                           "decimal"))
+    finally:
+        for path, text in originals.items():
+            path.write_text(text)
+        project.run("build", "--select", "stg_products", "dim_products",
+                    "--exclude", "package:tessera")
 
 
 def test_a_move_to_a_new_alias_dropping_a_consumed_column_is_stopped(project, sql):

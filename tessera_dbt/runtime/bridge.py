@@ -32,6 +32,7 @@ Operation = Callable[[dict[str, Any]], Any]
 OPERATIONS: dict[str, tuple[str, str]] = {
     "on_run_end": ("hook", "on_run_end"),
     "gate": ("gate", "on_run_start"),
+    "guard": ("gate", "guard"),
     "state_check": ("state_check", "check_state"),
     "operation": ("operations", "run_operation"),
     "audit_ingest": ("audit_ingest", "audit_ingest"),

@@ -24,6 +24,7 @@ from ..state.store import EVENTS
 from .hook import finding_lines
 from .invocation import Invocation
 from .judging import Judge
+from .served import probe_query
 
 GATE_MODES = ("off", "warn", "block")
 _BUILT = ("model", "seed", "snapshot")
@@ -71,6 +72,43 @@ class Gate(Invocation):
         return [d for d in decisions if d.action == "unapproved"]
 
 
+def guard(payload: dict[str, Any]) -> dict[str, Any]:
+    """`{{ tessera.guard() }}` as a model's pre-hook: the model about to be replaced,
+    judged on what its compiled SQL serves now that this run built its parents (the gate
+    saw them as they were before the run). Under `block` the model fails before its
+    relation is replaced, and dbt skips its children."""
+    mode = _mode(payload.get("settings") or {})
+    uid = str(payload.get("unique_id") or "")
+    if mode == "off" or not uid:
+        return {"messages": []}
+    name = uid.rsplit(".", 1)[-1]
+    gate = Gate({**payload, "selected": [uid]})
+    try:
+        gate.served[uid] = probe_query(payload["adapter"], str(payload.get("sql") or ""))
+    except Exception as exc:  # noqa: BLE001 (any warehouse error: fail closed under block)
+        why = brief(" ".join(str(exc).split()), 200)
+        gate.unserved[uid] = f"its SQL could not be probed ({why})"
+    blocked = gate.unapproved()
+    if not blocked and not gate.errors:
+        return {"messages": []}
+    lines = [*(_line(d) for d in blocked), *(e.line("the guard cannot judge it")
+                                            for e in gate.errors)]
+    if mode == "block":
+        return {"messages": [], "error": (
+            f"tessera: the guard stopped {name} before its relation was replaced (what its "
+            "parents built in this run changes what it serves): " + "; ".join(lines))}
+    return {"messages": [f"tessera: WARNING (guard): {line}; the build goes on and publishes "
+                         "nothing for it" for line in lines]}
+
+
+def _mode(settings: Mapping[str, Any]) -> str:
+    mode = str(settings.get("gate") or "warn").lower()
+    if mode not in GATE_MODES:
+        raise ConfigError(f"vars.tessera.gate is {mode!r}",
+                          f"use one of: {', '.join(GATE_MODES)}")
+    return mode
+
+
 def _line(decision: Decision, verb: str = "changes") -> str:
     rules = ", ".join(f"{c.rule} at {c.path}" for c in decision.breaking_changes)
     name = decision.contract.get("x-dbt", {}).get("name", "<model>")
@@ -80,11 +118,7 @@ def _line(decision: Decision, verb: str = "changes") -> str:
 
 
 def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
-    settings: Mapping[str, Any] = payload.get("settings") or {}
-    mode = str(settings.get("gate") or "warn").lower()
-    if mode not in GATE_MODES:
-        raise ConfigError(f"vars.tessera.gate is {mode!r}",
-                          f"use one of: {', '.join(GATE_MODES)}")
+    mode = _mode(payload.get("settings") or {})
     if mode == "off":
         return {"messages": []}
     try:
