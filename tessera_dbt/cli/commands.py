@@ -17,7 +17,13 @@ def write(text: str) -> None:
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
-    from ..artifacts.catalog import load_catalog, with_catalog_types
+    from ..artifacts.catalog import (
+        catalog_columns,
+        catalog_types,
+        read_catalog,
+        served_documents,
+        with_catalog_types,
+    )
     from ..artifacts.contracts import extract_contracts
     from ..artifacts.documents import dump_json, dump_yaml
     from ..artifacts.readers import load_manifest
@@ -25,11 +31,15 @@ def cmd_contracts(args: argparse.Namespace) -> int:
 
     manifest = load_manifest(args.manifest)
     catalog = _catalog_path(args, args.manifest)
-    if catalog:
-        manifest = with_catalog_types(manifest, load_catalog(catalog))
+    served = {}
+    if catalog:  # the columns each relation served, as `tessera check` reads them
+        raw = read_catalog(catalog)
+        manifest = with_catalog_types(manifest, catalog_types(raw))
+        served = catalog_columns(raw)
     consumers = [load_manifest(path) for path in args.consumer_manifest]
     documents = extract_contracts(manifest, select=args.select, consumer_manifests=consumers,
                                   all_assets=args.all_assets)
+    documents, _ = served_documents(manifest, documents, served)
     if args.format == "json":
         write(dump_json(documents, pretty=sys.stdout.isatty()))
     elif args.format == "yaml":

@@ -34,6 +34,7 @@ from .compat import classify, classify_against_history, promises, same_document,
 from .proposal import Proposal
 from .rules import RULES_BY_ID
 from .semver import bump_version, check_declared_version, is_graduation, is_prerelease
+from .served import SERVED, declared_view
 from .vocabulary import OPEN_STATUSES, Bump, Outcome
 
 TIGHTENINGS = ("GUARANTEE_ADDED", "GUARANTEE_TIGHTENED")
@@ -161,8 +162,8 @@ def judge(
     base.update(report=report, pending=pending)
     # a proposal covers this exact contract, named as the asset it was proposed for (a
     # relation that moved is proposed under its published name)
-    covering = next((p for p in proposals if p.status in OPEN_STATUSES
-                     and p.fingerprint in fingerprints({**doc, "asset": p.asset})), None)
+    covering = next((p for p in proposals if p.status in OPEN_STATUSES and _covers(p, doc)),
+                    None)
     other = next((p for p in proposals if p.status in OPEN_STATUSES and p is not covering),
                  None)
     natural = bump_version(published, bump) if published else None
@@ -194,6 +195,19 @@ def judge(
     else:
         reason = "no proposal" + (f" (the last one is {last.status})" if last else "")
     return Verdict("breaking_unproposed", bump, version, reason, other=other, **base)
+
+
+def _covers(proposal: Proposal, doc: Mapping[str, Any]) -> bool:
+    """A proposal covers this exact contract, named as the asset it was proposed for;
+    a document read from the YAML alone is the proposed one when it is what the proposed
+    document's YAML declared (engine.served: the reading differs, not the contract)."""
+    current = fingerprints({**doc, "asset": proposal.asset})
+    if proposal.fingerprint in current:
+        return True
+    proposed = proposal.contract or {}
+    if SERVED in doc or not isinstance(proposed.get(SERVED), Mapping):
+        return False
+    return fingerprint({**declared_view(proposed), "asset": proposal.asset}) in current
 
 
 def retirement_change(head: Mapping[str, Any], how: str) -> Change:

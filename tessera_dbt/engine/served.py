@@ -115,7 +115,19 @@ def with_served(doc: Mapping[str, Any], served: ServedColumns, dialect: str
             schema.pop("required", None)
     out = {**doc, "schema": schema}
     out[SERVED] = {"columns": len(served_types), "undocumented": undocumented,
-                   "not_served": not_served, "type_differs": differs}
+                   "not_served": not_served, "type_differs": differs,
+                   "declared": dict(doc.get("schema") or {})}
+    return out
+
+
+def declared_view(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as its YAML alone declares it (what a reading without the served
+    columns builds), for a document read with them; any other document as it is."""
+    served = doc.get(SERVED)
+    if not isinstance(served, Mapping) or not isinstance(served.get("declared"), Mapping):
+        return dict(doc)
+    out = {k: v for k, v in doc.items() if k != SERVED}
+    out["schema"] = dict(served["declared"])
     return out
 
 
@@ -172,7 +184,9 @@ def adopt_served(published: Mapping[str, Any], current: Mapping[str, Any]
             if isinstance(prop, Mapping) and isinstance(new, Mapping) \
                     and new.get(TYPE_SOURCE) == "served" and "x-data-type" not in prop:
                 props[name] = {**prop, **{k: v for k, v in new.items() if k in typing}}
-    else:  # published served, current from the YAML alone
+    elif isinstance(old_served.get("declared"), Mapping):  # current from the YAML alone
+        return declared_view(published)
+    else:
         props = {n: p for n, p in props.items()
                  if not (isinstance(p, Mapping) and p.get(UNDOCUMENTED))}
         props.update({n: p for n, p in (old_served.get("not_served") or {}).items()

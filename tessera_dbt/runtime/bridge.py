@@ -40,7 +40,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "report": ("report_data", "report"),
     "verify": ("verify", "verify"),
     "drift": ("drift", "drift_operation"),
-    "served_columns": ("served", "served_operation"),
+    "served_columns": ("live", "served_operation"),
 }
 
 

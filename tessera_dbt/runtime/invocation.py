@@ -144,7 +144,8 @@ class Invocation:
         if unique_id in self.unserved:
             raise ConfigError(f"{doc['asset']}: what it serves could not be read: "
                               f"{self.unserved[unique_id]}",
-                              "fix it, or set vars.tessera.gate: warn to build anyway")
+                              "fix the SQL or the relation (`tessera drift` compares every "
+                              "published contract with its relation)")
         served = self.served.get(unique_id)
         return with_served(doc, served, self.extractor.dialect) if served is not None else doc
 
