@@ -38,8 +38,8 @@ def due_reminders(inv: Any, proposals: Mapping[str, Proposal] | None = None
         if p.status != "pending" or expires is None or not p.missing:
             continue
         if expires - dt.timedelta(days=days) <= inv.now < expires:
-            out.append(event("proposal_reminder", (p.proposal_id, days),
-                             **inv.event_context, asset=p.asset, proposal_id=p.proposal_id,
+            out.append(event("proposal_reminder", **inv.event_context, asset=p.asset,
+                             proposal_id=p.proposal_id,
                              version=p.proposed_version, status="pending",
                              reason=expires.isoformat(),
                              payload={"waiting_on": p.missing, "expires_at": p.expires_at,

@@ -55,7 +55,7 @@ class Proposing(Invocation):
         # settled it differently (racing, without a lock) store one, the first
         # (reason: the event that settled it, so tessera_acknowledgments ignores later
         # answers as the fold does)
-        settled = [self._event("proposal_resolved", (p.proposal_id,), asset=p.asset,
+        settled = [self._event("proposal_resolved", asset=p.asset,
                                proposal_id=p.proposal_id, status=p.status,
                                reason=p.settled_by)
                    for p in proposals.values()
@@ -73,8 +73,8 @@ class Proposing(Invocation):
                               "list them with `dbt run-operation tessera.status`")
         return proposal
 
-    def _event(self, kind: EventType, identity: tuple[Any, ...], **fields: Any
-               ) -> dict[str, Any]:
+    def _event(self, kind: EventType, identity: tuple[Any, ...] | None = None,
+               **fields: Any) -> dict[str, Any]:
         return event(kind, identity, **self.event_context, **fields)
 
     def _write(self, *events: dict[str, Any]) -> None:

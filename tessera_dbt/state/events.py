@@ -7,7 +7,8 @@ same id, and the writer skips ids already stored (docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..engine.asset_errors import AssetError
@@ -21,9 +22,64 @@ def stable_id(*parts: Any) -> str:
     return content_hash(*parts)
 
 
-def event(kind: EventType, identity: Sequence[Any], **fields: Any) -> dict[str, Any]:
-    """An event of `kind` whose id is the hash of `kind` and `identity`."""
-    return {"event_id": stable_id(kind, *identity), "event_type": kind, **fields}
+def body(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's payload, as built (a dict) or as stored (JSON text)."""
+    value = row.get("payload")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+Identity = Callable[[Mapping[str, Any]], tuple[Any, ...]]
+_PROPOSAL: Identity = lambda r: (r.get("proposal_id"),)  # noqa: E731
+# The one id rule: event type → what identifies the fact, read from the row itself, so the
+# writers (`event`) and `tessera verify` (state.verify) hash the same fields. Types absent
+# here identify themselves by a value no column keeps (a count, a delivery's attempt):
+# their writers pass `identity`, and verify checks them by their invocation record only.
+IDENTITY: dict[str, Identity] = {
+    "contract_published": lambda r: (r.get("asset"), r.get("version"), r.get("fingerprint")),
+    "consumer_observed": lambda r: (r.get("asset"), r.get("version"), r.get("team"),
+                                    r.get("status")),
+    "change_unapproved": lambda r: (r.get("asset"), r.get("fingerprint"),
+                                    r.get("invocation_id")),
+    "publish_held": lambda r: (r.get("asset"), r.get("fingerprint"), r.get("invocation_id")),
+    "contract_retired": lambda r: (r.get("asset"), r.get("version"), r.get("proposal_id")),
+    "proposal_acknowledged": lambda r: (r.get("proposal_id"), r.get("team"), r.get("status"),
+                                        r.get("reason")),
+    "proposal_required": lambda r: (r.get("proposal_id"), r.get("team")),
+    # one settlement per proposal, whatever it says: racing readers store one, the first
+    "proposal_resolved": _PROPOSAL,
+    "proposal_reminder": lambda r: (r.get("proposal_id"), body(r).get("days_before")),
+    "asset_error": lambda r: (r.get("asset"), r.get("invocation_id"), r.get("reason")),
+    "drift_detected": lambda r: (r.get("asset"), r.get("version"), body(r).get("missing"),
+                                 body(r).get("dropped"), body(r).get("retyped"),
+                                 body(r).get("added")),
+    # one record per batch of a write (state.records): who wrote, and each event's hash
+    "invocation_recorded": lambda r: (r.get("invocation_id"), r.get("actor"), r.get("status"),
+                                      sorted((body(r).get("events") or {}).items())),
+    **{kind: _PROPOSAL for kind in ("proposal_created", "proposal_changes", "proposal_deadline",
+                                    "proposal_withdrawn", "proposal_forced",
+                                    "proposal_published")},
+}
+
+
+def event_id(row: Mapping[str, Any], identity: Sequence[Any] | None = None) -> str:
+    """The id of an event row: the hash of its type and what identifies it."""
+    kind = str(row.get("event_type"))
+    rule = IDENTITY.get(kind)
+    if rule is None and identity is None:
+        raise ValueError(f"{kind}: no id rule; pass its identity")
+    return stable_id(kind, *(rule(row) if rule is not None else identity))
+
+
+def event(kind: EventType, identity: Sequence[Any] | None = None, **fields: Any
+          ) -> dict[str, Any]:
+    """An event of `kind`; its id by the type's rule in IDENTITY, else from `identity`."""
+    row = {"event_type": kind, **fields}
+    return {"event_id": event_id(row, identity), **row}
 
 
 def proposal_id(asset: str, published_version: str, earlier_proposals: int) -> str:
@@ -48,26 +104,23 @@ def decision_events(decision: Decision, context: Mapping[str, Any]) -> list[dict
     changes = [c.to_json(decision.report.mode) for c in decision.report.changes] \
         if decision.report else []
     if decision.action == "publish":
-        events = [event("contract_published",
-                        (decision.asset, decision.version, base["fingerprint"]), **base,
+        events = [event("contract_published", **base,
                         version=decision.version, proposal_id=decision.proposal_id,
                         status=decision.bump, reason=decision.reason,
                         payload={**doc, "version": decision.version})]
-        events += [event("consumer_observed",
-                         (decision.asset, decision.version, c["team"], c["source"]), **base,
+        events += [event("consumer_observed", **base,
                          version=decision.version, team=c["team"], status=c["source"],
                          reason=c.get("purpose"), payload={"via": c.get("via", [])})
                    for c in doc.get("consumers") or ()]
         if decision.proposal_id:
-            events.append(event("proposal_published", (decision.proposal_id,), **base,
+            events.append(event("proposal_published", **base,
                                 proposal_id=decision.proposal_id, version=decision.version,
                                 status="published", payload={}))
         return events
     if decision.action in ("unapproved", "held"):
         kind: EventType = "change_unapproved" if decision.action == "unapproved" \
             else "publish_held"
-        return [event(kind, (decision.asset, base["fingerprint"], context["invocation_id"]),
-                      **base, status=decision.bump, reason=decision.reason,
+        return [event(kind, **base, status=decision.bump, reason=decision.reason,
                       payload={"changes": changes})]
     return []
 
@@ -78,11 +131,11 @@ def retirement_events(asset: str, version: str, proposal: str,
     """An approved retirement carried out (or a contract moved to another relation): the
     asset has no version in force any more."""
     base = {"asset": asset, "version": version, "proposal_id": proposal, **context}
-    events = [event("contract_retired", (asset, version, proposal), **base, status="retired",
+    events = [event("contract_retired", **base, status="retired",
                     reason=f"retired by proposal {proposal}" if publish_proposal else
                     f"moved to another relation ({proposal})", payload={})]
     if publish_proposal:
-        events.append(event("proposal_published", (proposal,), **base, status="published",
+        events.append(event("proposal_published", **base, status="published",
                             payload={}))
     return events
 
@@ -91,8 +144,8 @@ def asset_error_event(error: AssetError, context: Mapping[str, Any]) -> dict[str
     """One asset whose config, contract or state was invalid in this invocation: its
     contract was neither judged nor published (its audit rows were kept). One per (asset,
     invocation, error)."""
-    return event("asset_error", (error.asset, context["invocation_id"], error.problem),
-                 asset=error.asset, status="error", reason=error.problem, **context,
+    return event("asset_error", asset=error.asset, status="error", reason=error.problem,
+                 **context,
                  payload={"unique_id": error.unique_id, "message": error.message,
                           "hint": error.hint})
 
@@ -101,7 +154,7 @@ def drift_event(drift: Drift, version: str, teams: Sequence[str],
                 context: Mapping[str, Any]) -> dict[str, Any]:
     """A published contract whose live relation differs from it: one per distinct drift
     (the same drift found again records nothing), notified to `teams`."""
-    return event("drift_detected", (drift.asset, version, *drift.key()), asset=drift.asset,
+    return event("drift_detected", asset=drift.asset,
                  version=version, status="missing" if drift.missing else "drifted",
                  reason=drift.line(), **context,
                  payload={"dropped": list(drift.dropped), "added": list(drift.added),
@@ -120,21 +173,21 @@ def proposal_events(proposal_id: str, asset: str, proposed: str | None,
     (required_acks, breaking_changes, expires_at, ...); `created` its other columns (owner,
     compatibility, fingerprint, reason)."""
     return [
-        event("proposal_created", (proposal_id,), **context, asset=asset,
+        event("proposal_created", **context, asset=asset,
               proposal_id=proposal_id, version=proposed, status="pending", **created,
               payload=dict(body)),
-        event("proposal_changes", (proposal_id,), **context, asset=asset,
+        event("proposal_changes", **context, asset=asset,
               proposal_id=proposal_id, payload=body["breaking_changes"]),
-        event("proposal_deadline", (proposal_id,), **context, asset=asset,
+        event("proposal_deadline", **context, asset=asset,
               proposal_id=proposal_id, reason=body["expires_at"]),
-        *(event("proposal_required", (proposal_id, team), **context, asset=asset,
+        *(event("proposal_required", **context, asset=asset,
                 proposal_id=proposal_id, team=team) for team in body["required_acks"])]
 
 
 def acknowledgment_event(proposal_id: str, asset: str, team: str, response: str,
                          comment: str | None, migration_deadline: str | None,
                          context: Mapping[str, Any]) -> dict[str, Any]:
-    return event("proposal_acknowledged", (proposal_id, team, response, comment), **context,
+    return event("proposal_acknowledged", **context,
                  asset=asset, proposal_id=proposal_id, team=team, status=response,
                  reason=comment,  # plain text, as given: tessera_acknowledgments.comment
                  payload={"comment": comment, "migration_deadline": migration_deadline})
@@ -142,11 +195,11 @@ def acknowledgment_event(proposal_id: str, asset: str, team: str, response: str,
 
 def withdrawal_event(proposal_id: str, asset: str, reason: str | None,
                      context: Mapping[str, Any]) -> dict[str, Any]:
-    return event("proposal_withdrawn", (proposal_id,), **context, asset=asset,
+    return event("proposal_withdrawn", **context, asset=asset,
                  proposal_id=proposal_id, status="withdrawn", reason=reason)
 
 
 def forced_event(proposal_id: str, asset: str, reason: str,
                  context: Mapping[str, Any]) -> dict[str, Any]:
-    return event("proposal_forced", (proposal_id,), **context, asset=asset,
+    return event("proposal_forced", **context, asset=asset,
                  proposal_id=proposal_id, status="approved", reason=reason)

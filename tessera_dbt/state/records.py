@@ -56,9 +56,6 @@ def invocation_records(events: Sequence[Mapping[str, Any]], written: Sequence[st
     for start in range(0, len(events), RECORD_CHUNK):
         chunk = events[start:start + RECORD_CHUNK]
         hashes = {str(e["event_id"]): row_hash(e, written) for e in chunk}
-        identity = (context.get("invocation_id"), context.get("actor"), actor_source,
-                    sorted(hashes.items()))
-        out.append(event(RECORD, identity,
-                         **context, status=actor_source, reason=command,
+        out.append(event(RECORD, **context, status=actor_source, reason=command,
                          payload={"actor_source": actor_source, "events": hashes}))
     return out

@@ -14,53 +14,15 @@ Pure over the rows (every column of tessera_events) and the committed membership
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..engine.membership import Membership, answer_refusal, decision_refusal
-from .events import stable_id
+from .events import IDENTITY, body, event_id
 from .records import RECORD, row_hash
 
 Row = Mapping[str, Any]
-
-
-def _body(row: Row) -> dict[str, Any]:
-    try:
-        value = json.loads(row.get("payload") or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _record_identity(row: Row) -> tuple[Any, ...]:
-    hashes = _body(row).get("events")
-    items = sorted(hashes.items()) if isinstance(hashes, dict) else []
-    return (row.get("invocation_id"), row.get("actor"), row.get("status"),
-            [list(i) for i in items])
-
-
-_PROPOSAL: Callable[[Row], tuple[Any, ...]] = lambda r: (r.get("proposal_id"),)  # noqa: E731
-# event type → the identity its id hashes (state.events, runtime.operations, proposing)
-IDENTITY: dict[str, Callable[[Row], tuple[Any, ...]]] = {
-    "contract_published": lambda r: (r.get("asset"), r.get("version"), r.get("fingerprint")),
-    "consumer_observed": lambda r: (r.get("asset"), r.get("version"), r.get("team"),
-                                    r.get("status")),
-    "change_unapproved": lambda r: (r.get("asset"), r.get("fingerprint"),
-                                    r.get("invocation_id")),
-    "publish_held": lambda r: (r.get("asset"), r.get("fingerprint"), r.get("invocation_id")),
-    "contract_retired": lambda r: (r.get("asset"), r.get("version"), r.get("proposal_id")),
-    "proposal_acknowledged": lambda r: (r.get("proposal_id"), r.get("team"), r.get("status"),
-                                        r.get("reason")),
-    "proposal_required": lambda r: (r.get("proposal_id"), r.get("team")),
-    "proposal_resolved": lambda r: (r.get("proposal_id"), r.get("status")),
-    "proposal_reminder": lambda r: (r.get("proposal_id"), _body(r).get("days_before")),
-    **{kind: _PROPOSAL for kind in ("proposal_created", "proposal_changes", "proposal_deadline",
-                                    "proposal_withdrawn", "proposal_forced",
-                                    "proposal_published")},
-    RECORD: _record_identity,
-}
 
 
 @dataclass(frozen=True)
@@ -79,7 +41,7 @@ def verify_events(rows: Sequence[Row], membership: Membership) -> list[Finding]:
     recorded: dict[tuple[str, str], str] = {}  # (invocation_id, event_id) → hash
     for row in rows:
         if row.get("event_type") == RECORD and _id_matches(row):
-            hashes = _body(row).get("events")
+            hashes = body(row).get("events")
             for event_id, value in (hashes.items() if isinstance(hashes, dict) else ()):
                 recorded[(str(row.get("invocation_id")), str(event_id))] = str(value)
     owners = {str(r.get("proposal_id")): r.get("owner") for r in rows
@@ -114,10 +76,11 @@ def verify_events(rows: Sequence[Row], membership: Membership) -> list[Finding]:
 
 
 def _id_matches(row: Row) -> bool:
-    identity = IDENTITY.get(str(row.get("event_type")))
-    if identity is None:
+    """The id is the hash the writers give it (state.events.IDENTITY, the one id rule);
+    a type identified by a value no column keeps is checked by its record only."""
+    if str(row.get("event_type")) not in IDENTITY:
         return True
-    return stable_id(row.get("event_type"), *identity(row)) == row.get("event_id")
+    return event_id(row) == row.get("event_id")
 
 
 def as_json(findings: Sequence[Finding], checked: int) -> dict[str, Any]:
