@@ -18,6 +18,9 @@ DAMAGES = [
     ("view", "alter table {t} rename to tessera_events_moved; "
              "create view {t} as select * from {s}.tessera_events_moved",
      "is a view, not a table"),
+    ("retype_recorded_at", "drop view if exists {s}.stg_tessera__events{cascade}; "
+                           "alter table {t} alter column recorded_at type varchar",
+     "column recorded_at is"),
     ("truncate", "delete from {t}", "lost its history"),
     ("drop", "drop table {t}{cascade}", "tessera_events\" is missing while"),
 ]
@@ -70,14 +73,16 @@ def test_damage_stops_the_build_and_writes_nothing(built, capsys, name, damage, 
         assert not ingest.success and "the state is damaged" in out, out
         assert _counts(built) == audit, "nothing was ingested"
     finally:
-        restore_events(lambda statement: _exec(built, statement), s)
+        restore_events(lambda statement: _exec(built, statement), s,
+                       cascade=" cascade" if built.target == "postgres" else "")
     assert built.run("build").success  # restored: the next build runs
 
 
-def restore_events(execute, s, using=""):
-    """Put the events table back from `events_backup`, whichever damage was done."""
+def restore_events(execute, s, using="", cascade=""):
+    """Put the events table back from `events_backup`, whichever damage was done (the
+    views on it go too, with `cascade`: the next build re-creates them)."""
     t = f"{s}.tessera_events"
-    for statement in (f"drop view if exists {t}", f"drop table if exists {t}",
+    for statement in (f"drop view if exists {t}{cascade}", f"drop table if exists {t}{cascade}",
                       f"drop table if exists {s}.tessera_events_moved",
                       f"create table {t}{using} as select * from {s}.events_backup",
                       f"drop table {s}.events_backup"):

@@ -19,6 +19,8 @@ import re
 import pytest
 
 from tessera_dbt.cli import main
+from tessera_dbt.engine.warehouse_types import parse_type
+from tessera_dbt.runtime.served import _described
 
 from .conftest import copy_project, environment
 from .racing_facts import (
@@ -29,11 +31,15 @@ from .racing_facts import (
 )
 from .test_damage import DAMAGES, restore_events
 from .test_hook import ADD_COLUMN_SQL, DROP_IS_PAID_SQL, DROP_IS_PAID_YML, UNDER_CONTRACT
+from .test_served import BLOCK, RETYPE_UNITS, _json
 
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
 ORDERS = "%.fct_orders"
 BUILD_ORDERS = ("build", "--select", "fct_orders", "--indirect-selection", "cautious")
 HOSTILE = "it's a \\ b; Zoë\nline2 ''x'' `tick` \"dq\""
+# dim_products: under contract through meta.tessera only (`forward`), so what it serves is
+# read from Spark: probed before the build, described after it
+PRODUCTS = ("--select", "dim_products", "--exclude", "package:tessera")
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +89,83 @@ def test_the_build_publishes_1_0_0_contracts_on_parquet(spark):
     not_enforced = contract["x-dbt"].get("constraints_not_enforced") or []
     assert {c["type"] for c in not_enforced} >= {"primary_key"}, contract["x-dbt"]
     assert "primary_key" not in {g["type"] for g in contract["guarantees"].get("custom", [])}
+
+
+# `describe` rows as Spark 3.5 prints them for a partitioned Parquet table
+DESCRIBED = [("a", "int", None), ("#tag", "string", None), ("p", "int", None),
+             ("# Partition Information", "", ""), ("# col_name", "data_type", "comment"),
+             ("p", "int", None), ("", "", ""), ("# Detailed Table Information", "", ""),
+             ("Catalog", "spark_catalog", "")]
+
+
+def test_describe_stops_at_the_partition_and_detail_sections():
+    assert _described(DESCRIBED) == [("a", "int"), ("#tag", "string"), ("p", "int")]
+    assert _described([(None, None, None), ("a", "int", None)]) == []
+
+
+def test_the_gate_probe_equals_the_hook_read_and_block_stops_a_sql_only_retype(spark):
+    """The gate describes a temporary view of the compiled SQL, the hook describes the
+    table: the same types, so a clean run under `block` passes and publishes nothing; a
+    retype in the SQL alone is stopped before the table changes (it breaks `forward` too)."""
+    table = f"{spark.env['TESSERA_SPARK_SCHEMA']}.dim_products"
+    before = _relation_types(spark, table)
+    assert before == {"product_id": "int", "product_name": "string", "category": "string",
+                      "unit_price": "decimal(12,2)", "is_active": "boolean",
+                      "units_sold": "bigint"}
+    assert {t: parse_type(t, "spark").name for t in before.values()} == {
+        "int": "int", "string": "varchar", "decimal(12,2)": "decimal", "boolean": "boolean",
+        "bigint": "bigint"}
+    published = _published(spark, "%.dim_products")
+    clean = spark.run("run", *PRODUCTS, *BLOCK)
+    assert not [m for m in clean.messages if "WARNING" in m or "tessera: published" in m], \
+        clean.messages
+    assert _published(spark, "%.dim_products") == published == ["1.0.0"]
+
+    sql = spark.path / "models/commerce/dim_products.sql"
+    original = sql.read_text()
+    assert RETYPE_UNITS[0] in original
+    sql.write_text(original.replace(RETYPE_UNITS[0], RETYPE_UNITS[1].replace("varchar",
+                                                                            "string")))
+    try:
+        blocked = spark.run("build", *PRODUCTS, *BLOCK, expect_success=False)
+    finally:
+        sql.write_text(original)
+    error = " ".join(str(blocked.exception or "").split())
+    assert "the gate stopped this run before any node was built" in error, error
+    assert "dim_products changes in a breaking way (TYPE_CHANGED at units_sold)" in error
+    assert _relation_types(spark, table) == before, "the table changed"
+    assert _published(spark, "%.dim_products") == ["1.0.0"]
+
+
+def test_drift_reads_each_spark_relation(spark, cli, capsys):
+    """Nothing drifts after a clean build; Parquet cannot drop a column, so dim_products
+    is re-created without one (drift names it), then dropped (drift says it is missing)."""
+    capsys.readouterr()
+    spark.run("run-operation", "tessera.drift")
+    assert f"{UNDER_CONTRACT} published contract(s) checked against the warehouse, 0 " \
+        "drifted." in capsys.readouterr().out
+    table = f"{spark.env['TESSERA_SPARK_SCHEMA']}.dim_products"
+    kept = ", ".join(c for c in _relation_types(spark, table) if c != "is_active")
+    spark.query(f"alter table {table} rename to {table}_kept")
+    try:
+        spark.query(f"create table {table} using parquet as select {kept} from {table}_kept")
+        with environment(spark.env):
+            result = cli("drift", "--project-dir", spark.path, "--profiles-dir", spark.path,
+                         "--target", "spark", "--format", "json", expect=1)
+        [drifted] = _json(result.out)["drifted"]
+        assert drifted["asset"].endswith(".dim_products"), drifted
+        assert (drifted["dropped"], drifted["retyped"], drifted["added"],
+                drifted["missing"]) == (["is_active"], [], [], False)
+        spark.query(f"drop table {table}")
+        capsys.readouterr()
+        spark.run("run-operation", "tessera.drift", "--args", "{model: dim_products}",
+                  expect_success=False)
+        assert "dim_products: the relation is missing from the warehouse" in " ".join(
+            capsys.readouterr().out.split())
+    finally:
+        spark.query(f"drop table if exists {table}")
+        spark.query(f"alter table {table}_kept rename to {table}")
+    assert _relation_types(spark, table)["is_active"] == "boolean"
 
 
 def test_a_breaking_change_is_caught_then_proposed_acknowledged_and_published(spark, capsys):
@@ -257,6 +340,12 @@ def _unquoted(text):
 def _columns(project, table):
     return [row[0] for row in project.query(f"describe {{state}}.{table}")
             if row[0] and not row[0].startswith("#")]
+
+
+def _relation_types(project, relation):
+    """column → type of a (not partitioned) relation, as Spark describes it."""
+    return {row[0]: row[1] for row in project.query(f"describe {relation}")
+            if row[0] and not row[0].startswith("#")}
 
 
 def test_racing_writers_without_a_lock_leave_one_outcome(spark, capsys):

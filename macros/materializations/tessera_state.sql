@@ -9,10 +9,13 @@
   {%- set target_relation = this.incorporate(type="table") -%}
   {%- set columns = tessera._state_columns(model.name) -%}
   {%- set existing = load_cached_relation(this) -%}
-  {%- set present = (adapter.get_columns_in_relation(existing) | map(attribute="name") | map("lower") | list) if existing is not none else [] -%}
+  {%- set found = adapter.get_columns_in_relation(existing) if existing is not none else [] -%}
+  {%- set present = found | map(attribute="name") | map("lower") | list -%}
+  {#- a column an older release made narrower (failures was 32-bit) -#}
+  {%- set narrow = tessera._narrow_columns(found, columns) -%}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
-  {% if existing is not none and columns | map(attribute=0) | reject("in", present) | list | length == 0 %}
+  {% if existing is not none and columns | map(attribute=0) | reject("in", present) | list | length == 0 and not narrow %}
     {#- the usual build: the table is there with every column; no DDL, no lock -#}
     {#- a trivial statement, not noop_statement: it opens the transaction the commit below closes (PostgreSQL) -#}
     {% call statement("main") -%}select 1 as present{%- endcall %}
@@ -32,6 +35,14 @@
     {% if missing %}
       {% do alter_relation_add_remove_columns(target_relation, missing, none) %}
     {% endif %}
+    {% set dependents = [] %}
+    {% for node in graph.nodes.values() if node.package_name == "tessera" and node.resource_type == "model" and model.unique_id in node.depends_on.nodes %}
+      {% do dependents.append(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) %}
+    {% endfor %}
+    {% for name, type in narrow %}
+      {% set widen = tessera.widen_column_sql(target_relation, name, type, dependents) %}
+      {% if widen %}{% call statement("tessera_widen_" ~ name) %}{{ widen }}{% endcall %}{% endif %}
+    {% endfor %}
   {% endif %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}

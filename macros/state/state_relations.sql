@@ -9,6 +9,9 @@
     {% endif %}
     {% set relation = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) %}
     {% set existing = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) %}
+    {% set present = adapter.get_columns_in_relation(existing) if existing is not none else [] %}
+    {% set types = {} %}
+    {% for column in present %}{% do types.update({column.name | lower: column.dtype | lower}) %}{% endfor %}
     {% do out.update({name: {
         "relation": relation | string,
         "database": node.database,
@@ -16,7 +19,8 @@
         "exists": existing is not none,
         "type": (existing.type | string) if existing is not none else none,
         "columns": columns | map(attribute=0) | list,
-        "existing_columns": (adapter.get_columns_in_relation(existing) | map(attribute="name") | map("lower") | list) if existing is not none else [],
+        "existing_columns": present | map(attribute="name") | map("lower") | list,
+        "existing_types": types,
         "create_sql": tessera.create_state_table_sql(relation, columns),
         "create_schema_sql": tessera.create_schema_sql(relation),
     }}) %}

@@ -10,7 +10,10 @@ document:
   view instead, so the types come out as their catalog spells them (`numeric(12,2)`, not
   psycopg2's `DECIMAL`).
 - `relation_columns`: the columns of built relations, one catalog query per schema
-  (information_schema, or pg_attribute on PostgreSQL; Spark describes each relation).
+  (information_schema, or pg_attribute on PostgreSQL). Spark has no such catalog: each
+  relation is described, and read by the probe's own parser (`_described`), so the two
+  readings agree by construction (dbt-spark's `get_columns_in_relation` stops at a column
+  whose name starts with `#`, and on Databricks may read another catalog).
 """
 
 from __future__ import annotations
@@ -85,14 +88,39 @@ def probe_query(adapter: Any, sql: str) -> list[tuple[str, str]]:
 
 
 def _described(rows: Iterable[tuple[Any, ...]]) -> list[tuple[str, str]]:
-    """Spark's `describe` rows up to its partition and detail sections."""
+    """Spark's `describe` rows up to its partition and detail sections: an empty row, or a
+    section header (`# Partition Information`, `# Detailed Table Information`, ...: a `#`
+    and no type; a column named `#tag` has a type and is kept)."""
     out = []
     for row in rows:
         name = str(row[0] or "").strip()
-        if not name or name.startswith("#"):
+        kind = str(row[1] or "").strip()
+        if not name or (name.startswith("#") and kind in ("", "data_type")):
             break
-        out.append((name, str(row[1])))
+        out.append((name, kind))
     return out
+
+
+# how Spark and Databricks say a relation or its schema does not exist (dbt-spark's
+# TABLE_OR_VIEW_NOT_FOUND_MESSAGES and the schema's own)
+_NOT_FOUND = ("TABLE_OR_VIEW_NOT_FOUND", "Table or view not found", "NoSuchTableException",
+              "SCHEMA_NOT_FOUND", "NoSuchDatabaseException", "NoSuchNamespaceException")
+
+
+def _spark_columns(adapter: Any, target: Target) -> ServedColumns | None:
+    """A Spark relation's columns as `describe` gives them (None: no such relation); any
+    other error is raised, as a failed catalog query is on the other engines."""
+    database, schema, identifier = target
+    relation = _real(adapter).Relation.create(database=database, schema=schema,
+                                              identifier=identifier)
+    try:
+        rows = _rows(adapter, f"describe {relation}")
+    except Exception as exc:
+        if not any(marker in str(exc) for marker in _NOT_FOUND):
+            raise
+        _rollback(adapter)
+        return None
+    return _described(rows) or None
 
 
 def probe_nodes(adapter: Any, unique_ids: Sequence[str]
@@ -120,20 +148,11 @@ def probe_nodes(adapter: Any, unique_ids: Sequence[str]
 def relation_columns(adapter: Any, targets: Mapping[str, Target], dialect: Mapping[str, Any]
                      ) -> dict[str, ServedColumns | None]:
     """key → the columns of each relation (None: there is no such relation), one query per
-    schema."""
+    schema (on Spark one `describe` per relation)."""
     kind = _kind(adapter)
     out: dict[str, ServedColumns | None] = {key: None for key in targets}
     if kind in ("spark", "databricks"):
-        for key, (database, schema, identifier) in targets.items():
-            relation = _real(adapter).Relation.create(database=database, schema=schema,
-                                                      identifier=identifier)
-            try:
-                columns = _real(adapter).get_columns_in_relation(relation)
-            except Exception:  # noqa: BLE001 (no such table)
-                _rollback(adapter)
-                columns = []
-            out[key] = [(str(c.name), str(c.data_type)) for c in columns] or None
-        return out
+        return {key: _spark_columns(adapter, target) for key, target in targets.items()}
     by_schema: dict[tuple[str | None, str], dict[str, str]] = {}
     for key, (database, schema, identifier) in targets.items():
         by_schema.setdefault((database, str(schema or "")), {})[identifier.lower()] = key

@@ -160,6 +160,29 @@ def audit_rows(extractor: Extractor, outcomes: Iterable[Outcome], invocation_id:
     return rows
 
 
+_NARROW_INTEGERS = ("integer", "int", "int4", "int32", "smallint", "int2")
+
+
+def fit_to_columns(rows: Sequence[Mapping[str, Any]], failures_type: str | None
+                   ) -> list[Mapping[str, Any]]:
+    """The audit rows as the table can hold them: a failure count beyond the `failures`
+    column (64-bit; 32-bit in a table an older release created where the warehouse cannot
+    widen it) is that row's problem alone, recorded as null with why in its message, so
+    every other row and publication of the run is still written."""
+    bits = 32 if str(failures_type or "").lower() in _NARROW_INTEGERS else 64
+    limit = 2 ** (bits - 1)
+    out: list[Mapping[str, Any]] = []
+    for row in rows:
+        failures = row.get("failures")
+        if isinstance(failures, int) and not -limit <= failures < limit:
+            note = (f"failures {failures} does not fit the {bits}-bit failures column; "
+                    "recorded as null")
+            row = {**row, "failures": None,
+                   "message": f"{note}. {row['message']}" if row.get("message") else note}
+        out.append(row)
+    return out
+
+
 def failed_guarantees(rows: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
     """asset → the guarantees whose check failed or errored (a warning is not a failure)."""
     out: dict[str, set[str]] = {}

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..engine.errors import TesseraError
+from ..engine.warehouse_types import parse_type
 
 EVENTS = "tessera_events"
 AUDIT = "tessera_audit_log"
@@ -27,6 +28,20 @@ REQUIRED: dict[str, tuple[str, ...]] = {
             "test_unique_id", "test_name", "status", "failures", "execution_time",
             "executed_at", "contract_version", "message", "recorded_at"),
 }
+# What each column must hold: a retyped column (recorded_at as text) is damage, as a lost one.
+_STRING = ("event_id", "event_type", "asset", "version", "owner", "compatibility",
+           "fingerprint", "proposal_id", "team", "status", "reason", "actor", "invocation_id",
+           "target_name", "payload", "audit_id", "guarantee", "test_unique_id", "test_name",
+           "contract_version", "message")
+KINDS: dict[str, dict[str, str]] = {
+    name: {c: ("timestamp" if c in ("recorded_at", "executed_at") else
+               "number" if c in ("failures", "execution_time") else "string")
+           for c in columns if c in _STRING or c in ("recorded_at", "executed_at",
+                                                       "failures", "execution_time")}
+    for name, columns in REQUIRED.items()}
+_FAMILIES = {"integer": "number", "decimal": "number", "float": "number",
+             "string": "string", "timestamp": "timestamp"}
+
 RESTORE = ("restore it from a backup or the warehouse's time travel (or rebuild it from a "
            "`dbt run-operation tessera.export` taken before), then re-run; tessera writes "
            "nothing into a damaged state (docs/troubleshooting.md)")
@@ -42,6 +57,24 @@ class StateFacts:
     kinds: Mapping[str, str | None]     # name → "table", "view", ... or None (missing)
     columns: Mapping[str, list[str]]    # name → its columns, lower case
     counts: Mapping[str, int] = field(default_factory=dict)
+    types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # name → column → type
+
+
+def kind_of(type_text: str) -> str | None:
+    """number, string or timestamp; None for a type this check does not know (never
+    damage on its own)."""
+    family = parse_type(type_text, "generic").family
+    return _FAMILIES.get(family)
+
+
+def _retyped(name: str, facts: StateFacts) -> str | None:
+    for column, expected in KINDS[name].items():
+        found = (facts.types.get(name) or {}).get(column)
+        kind = kind_of(found) if found else None
+        if kind is not None and kind != expected:
+            return (f"{facts.relations[name]} column {column} is {found}, not a {expected} "
+                    "(retyped?)")
+    return None
 
 
 def damage(facts: StateFacts) -> str | None:
@@ -56,6 +89,9 @@ def damage(facts: StateFacts) -> str | None:
         lost = [c for c in REQUIRED[name] if kind is not None and c not in facts.columns[name]]
         if lost:
             return f"{facts.relations[name]} lost its column(s) {', '.join(lost)}"
+        retyped = _retyped(name, facts) if kind is not None else None
+        if retyped:
+            return retyped
     if kinds.get(EVENTS) is None and counts.get("audit_rows"):
         return (f"{facts.relations[EVENTS]} is missing while {facts.relations[AUDIT]} holds "
                 f"{counts['audit_rows']} audit row(s) of {counts.get('invocations', 0)} "

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from .audit import fit_to_columns
 from .folds import fold_heads, fold_histories
 from .integrity import StateFacts, check
 from .sql import insert_batches, insert_statements, literal
@@ -132,8 +133,10 @@ class StateStore:
                 "asset end) as audited_assets "
                 f"from {self._relation(AUDIT)}", fetch=True)[0]
             counts.update({k: int(v or 0) for k, v in row.items()})
+        types = {name: dict(info.get("existing_types") or {})
+                 for name, info in self.relations.items()}
         return StateFacts({n: str(info["relation"]) for n, info in self.relations.items()},
-                          kinds, columns, counts)
+                          kinds, columns, counts, types)
 
     def check_integrity(self) -> None:
         """Raise StateDamaged (one line naming the damage and how to restore) when the state
@@ -259,6 +262,8 @@ class StateStore:
             audit = [a for a in audit if a["audit_id"] not in seen]
         if not events and not audit:
             return [], 0
+        audit = fit_to_columns(audit, (self.relations[AUDIT].get("existing_types") or {})
+                               .get("failures"))
         if not self.dialect.get("transactions", True):
             self._in_order(events, audit)
             return list(events), len(audit)
