@@ -46,3 +46,31 @@ def test_a_hostile_purpose_round_trips_and_runs_nothing(tmp_path, target):
     rows = project.query("select reason from {state}.tessera_events "
                          "where event_type = 'consumer_registered'")
     assert rows == [(value,)], "stored verbatim, one row, the table still there"
+
+
+def test_cli_arguments_pass_any_unicode_through(tmp_path, cli):
+    """An emoji in a CLI argument reaches the warehouse as given (the `--args` handed to
+    dbt is JSON with the characters themselves, which dbt's YAML reader takes)."""
+    project = copy_project(tmp_path, "duckdb")
+    project.run("deps")
+    purpose = "reporting 💥 ✓ é中 \U0001f600"
+    with environment(project.env):
+        cli("register", "--model", "fct_orders", "--team", "finance", "--purpose", purpose,
+            "--project-dir", project.path, "--profiles-dir", project.path, "--target",
+            "duckdb")
+    assert project.query("select reason from {state}.tessera_events "
+                         "where event_type = 'consumer_registered'") == [(purpose,)]
+
+
+def test_names_with_control_characters_are_escaped_in_every_line():
+    """What a macro logs or raises is one line: a column named with a newline or a
+    terminal escape is printed escaped (runtime.bridge, engine.errors.printable)."""
+    from tessera_dbt.runtime.bridge import _printable
+
+    out = _printable({"messages": ["tessera: WARNING: COLUMN_REMOVED at `a\nb`"],
+                      "error": "tessera: the gate stopped \x1b[2Jthis run",
+                      "lines": ["x\ry"], "published": ["keep\nas data"]})
+    assert out["messages"] == ["tessera: WARNING: COLUMN_REMOVED at `a\\nb`"]
+    assert out["error"] == "tessera: the gate stopped \\x1b[2Jthis run"
+    assert out["lines"] == ["x\\ry"]
+    assert out["published"] == ["keep\nas data"], "data handed back to macros is not text"

@@ -98,8 +98,9 @@ def baseline_from_warehouse(project_dir: str, profiles_dir: str | None,
     with tempfile.TemporaryDirectory(prefix="tessera_check.") as scratch:
         out = os.path.join(scratch, "export")
         # A private target path: the user's target/manifest.json is the one being checked.
-        command = ["run-operation", "tessera.export", "--args", json.dumps({"out": out}),
-                   "--project-dir", project_dir, "--target-path", os.path.join(scratch, "t"),
+        command = ["run-operation", "tessera.export", "--args",
+                   json.dumps({"out": out}, ensure_ascii=False), "--project-dir", project_dir,
+                   "--target-path", os.path.join(scratch, "t"),
                    "--log-path", os.path.join(scratch, "logs"), "--quiet"]
         if profiles_dir:
             command += ["--profiles-dir", profiles_dir]
@@ -125,7 +126,7 @@ def live_served(project_dir: str, profiles_dir: str | None, target: str | None
     with tempfile.TemporaryDirectory(prefix="tessera_check.") as scratch:
         out = os.path.join(scratch, "served.json")
         command = ["run-operation", "tessera.served_columns", "--args",
-                   json.dumps({"out": out}), "--project-dir", project_dir,
+                   json.dumps({"out": out}, ensure_ascii=False), "--project-dir", project_dir,
                    "--log-level", "none"]
         if profiles_dir:
             command += ["--profiles-dir", profiles_dir]

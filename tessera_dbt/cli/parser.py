@@ -40,7 +40,7 @@ def add_dbt_location(parser: argparse.ArgumentParser,
 def operation_argv(args: argparse.Namespace, macro: str, op_args: dict[str, Any],
                     *log_flags: str) -> list[str]:
     """`dbt run-operation MACRO --args ...` in the project, profile and target given."""
-    command = ["run-operation", macro, "--args", json.dumps(op_args),
+    command = ["run-operation", macro, "--args", json.dumps(op_args, ensure_ascii=False),
                "--project-dir", args.project_dir, *log_flags]
     for flag in ("profiles_dir", "target"):
         if getattr(args, flag):

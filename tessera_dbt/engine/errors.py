@@ -7,6 +7,16 @@ from __future__ import annotations
 MAX_MESSAGE = 400
 
 
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
+    0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` with every control character escaped (`\\n`, `\\x1b`): a name holding a
+    newline or a terminal escape cannot split or forge a log line."""
+    return str(text).translate(_CONTROLS)
+
+
 def brief(text: str, limit: int = MAX_MESSAGE) -> str:
     """`text` on one line, cut to `limit` characters with a note of what was left out."""
     flat = " ".join(str(text).split())

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import __version__
-from ..engine.errors import TesseraError
+from ..engine.errors import TesseraError, printable
 
 Operation = Callable[[dict[str, Any]], Any]
 # `modules.tessera.call(name, ...)` → (module under tessera_dbt.runtime, function)
@@ -67,14 +67,30 @@ def call(op: str, payload: Any = None) -> Any:
         raise _bridge_error(f"tessera: unknown operation {op!r} (known: "
                             f"{', '.join(sorted(OPERATIONS))})")
     try:
-        return _operation(op)(dict(payload or {}))
+        return _printable(_operation(op)(dict(payload or {})))
     except TesseraError as exc:
-        raise _bridge_error(f"tessera: {exc.one_line()}") from None
+        raise _bridge_error(printable(f"tessera: {exc.one_line()}")) from None
     except Exception as exc:
         if os.environ.get("TESSERA_DEBUG") == "1" or _is_dbt_error(exc):
             raise
-        raise _bridge_error(f"tessera {op}: internal error: {type(exc).__name__}: {exc} "
-                            "(set TESSERA_DEBUG=1 for the traceback)") from None
+        raise _bridge_error(printable(
+            f"tessera {op}: internal error: {type(exc).__name__}: {exc} "
+            "(set TESSERA_DEBUG=1 for the traceback)")) from None
+
+
+def _printable(result: Any) -> Any:
+    """What macros log or raise, each line one line: names holding control characters
+    (a newline in a column name) are escaped, never printed raw."""
+    if not isinstance(result, dict):
+        return result
+    out = dict(result)
+    for key in ("messages", "lines"):
+        if isinstance(out.get(key), list):
+            out[key] = [printable(line) if isinstance(line, str) else line
+                        for line in out[key]]
+    if isinstance(out.get("error"), str):
+        out["error"] = printable(out["error"])
+    return out
 
 
 def _is_dbt_error(exc: Exception) -> bool:
