@@ -371,7 +371,7 @@ def test_export_format(scenario):
      "nope/manifest.json: no such file"),
     (["--baseline", "{corrupt}"], "--baseline {corrupt}: not valid JSON"),
     (["--baseline", "{tmp}"], "a directory without tessera_export.json"),
-    (["--baseline", "{broken_export}"], "not a readable tessera export file"),
+    (["--baseline", "{broken_export}"], "so not a tessera export file"),
     (["--baseline", "{export}", "--state-from-warehouse"], "not allowed with argument"),
     ([], "one of the arguments --baseline --state-from-warehouse is required"),
     (["--baseline", "{export}", "--target", "prod"], "--baseline PATH has none"),

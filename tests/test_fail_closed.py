@@ -149,3 +149,34 @@ def test_args_that_are_not_a_mapping_are_one_short_line():
         raw_args("report", {"args": "x" * 1_000_000})
     assert len(refused.value.one_line()) < 200
     assert raw_args("status", {}) == {} and raw_args("status", {"args": {"a": 1}}) == {"a": 1}
+
+
+def _contract_file(export):
+    return next((export / "contracts").glob("*.json"))
+
+
+@pytest.mark.parametrize("case", ["nested 200k deep", "a version of 5,000 digits",
+                                  "a number of 5,000 digits", "a symlink to /dev/zero",
+                                  "a FIFO"])
+def test_a_hostile_baseline_file_is_one_line_and_exit_2(cli, export, manifest_path, case):
+    """Each file of a baseline is read as a hostile input (issue 26): deep nesting, huge
+    numbers, device files and FIFOs (and symlinks to them) are refused, unread where they
+    are not regular files."""
+    target = _contract_file(export)
+    body = json.loads(target.read_text())
+    if case == "nested 200k deep":
+        target.write_text("[" * 200_000 + "]" * 200_000)
+    elif case == "a version of 5,000 digits":
+        body["versions"][-1]["version"] = "1.0." + "9" * 5000
+        target.write_text(json.dumps(body))
+    elif case == "a number of 5,000 digits":
+        target.write_text(json.dumps(body)[:-1] + ', "n": ' + "9" * 5000 + "}")
+    elif case == "a symlink to /dev/zero":
+        target.unlink()
+        target.symlink_to("/dev/zero")
+    else:
+        target.unlink()
+        os.mkfifo(target)
+    result = cli("check", "--manifest", manifest_path, "--baseline", export, expect=2)
+    line = _one_short_line(result)
+    assert target.name in line or "version" in line, line

@@ -12,13 +12,13 @@ that depended on whether a catalog happened to be there would flap between build
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..engine.errors import ArtifactError
+from ..engine.errors import ArtifactError, ConfigError
 from ..engine.served import ServedColumns, adopt_served, with_served
+from .files import read_json
 from .nodes import dialect_of, serves_undeclared
 from .readers import Manifest
 
@@ -49,14 +49,10 @@ def catalog_types(raw: Mapping[str, Any]) -> CatalogTypes:
 def read_catalog(path: str) -> Mapping[str, Any]:
     """catalog.json at `path`, parsed; a missing or unreadable file is one-line error."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            raw = json.load(handle)
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: no such file",
-                            "run `dbt docs generate`, or drop --catalog") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ArtifactError(f"{path}: not a readable catalog.json ({exc})",
-                            "run `dbt docs generate` again") from None
+        raw = read_json(path, "a dbt catalog.json", "run `dbt docs generate`, or drop "
+                        "--catalog")
+    except ConfigError as exc:
+        raise ArtifactError(exc.message, exc.hint) from None
     if not isinstance(raw, Mapping) or "nodes" not in raw:
         raise ArtifactError(f"{path}: not a dbt catalog.json (no `nodes`)",
                             "pass the catalog.json `dbt docs generate` writes")

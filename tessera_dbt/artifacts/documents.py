@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..engine.errors import DocumentError
+from ..engine.errors import ConfigError, DocumentError
+from .files import parse_json, read_text
 
 
 @lru_cache(maxsize=1)
@@ -29,23 +29,21 @@ def _validator() -> Any:
 
 def validation_errors(document: Any) -> list[str]:
     """Every way `document` departs from the contract format, as `path: problem` lines."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+    try:
+        errors = sorted(_validator().iter_errors(document),
+                        key=lambda e: list(e.absolute_path))
+    except RecursionError:
+        return ["<root>: nested too deeply to be a contract document"]
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
             for e in errors]
 
 
 def load_document(path: str) -> dict[str, Any]:
     """Read one contract document (YAML or JSON) and check it against the format."""
-    if os.path.isdir(path):
-        raise DocumentError(f"{path}: is a directory, not a contract document",
-                            "pass a .yml or .json file")
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise DocumentError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"{path}: cannot be read ({exc})") from None
+        text = read_text(path, "a contract document", "pass a .yml or .json file")
+    except ConfigError as exc:
+        raise DocumentError(exc.message, exc.hint) from None
     if not text.strip():
         raise DocumentError(f"{path}: the file is empty",
                             "export one with `tessera contracts --format yaml`")
@@ -62,14 +60,19 @@ def parse_document_text(text: str, label: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DocumentError(f"{label}: not valid JSON (line {exc.lineno}, column "
-                                f"{exc.colno}: {exc.msg})") from None
+            return parse_json(text, label, "a contract document",
+                              "see the contract format in docs/contracts.md")
+        except ConfigError as exc:
+            raise DocumentError(exc.message, exc.hint) from None
     import yaml
 
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise DocumentError(f"{label}: YAML nested too deeply to be a contract "
+                            "document") from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise DocumentError(f"{label}: holds a value that cannot be read ({exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -9,8 +9,9 @@ from .errors import ConfigError
 
 BUMPS = ("none", "patch", "minor", "major")
 FIRST_VERSION = "1.0.0"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?"
-                     r"(?:\+[0-9A-Za-z.-]+)?$")
+# each number at most 18 digits (a 64-bit integer): a version of 5,000 digits is not one
+_SEMVER = re.compile(r"^(0|[1-9]\d{0,17})\.(0|[1-9]\d{0,17})\.(0|[1-9]\d{0,17})"
+                     r"(?:-([0-9A-Za-z.-]{1,100}))?(?:\+[0-9A-Za-z.-]{1,100})?$")
 
 
 class Version(NamedTuple):

@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..artifacts.files import read_json
 from ..engine.errors import ConfigError
 from ..engine.proposal import Proposal, expire
+from ..engine.semver import parse_version
 
 FORMAT = "tessera-export"
 FORMAT_VERSION = 1
@@ -102,14 +104,8 @@ def write_export(out: str, state: PublishedState) -> int:
 
 
 def _read(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: missing from the export",
-                          "export again with `tessera export --out DIR`") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable tessera export file ({exc})",
-                          "export again with `tessera export --out DIR`") from None
+    return read_json(path, "a tessera export file", "export again with `tessera export "
+                     "--out DIR`")
 
 
 def _contract_files(root: Path, index: Mapping[str, Any]) -> list[Path]:
@@ -163,6 +159,12 @@ def read_export(path: str, now: dt.datetime) -> PublishedState:
             raise ConfigError(f"{file}: not a contract history (`asset` and a non-empty "
                               "`versions` list of documents)",
                               "export again with `tessera export --out DIR`")
+        for version in body["versions"]:
+            try:
+                parse_version(str(version.get("version")))
+            except ConfigError as exc:
+                raise ConfigError(f"{file}: {exc.message}",
+                                  "export again with `tessera export --out DIR`") from None
         histories[body["asset"]] = list(body["versions"])
     body = _read(root / "proposals.json")
     if not isinstance(body, Mapping) or not isinstance(body.get("proposals"), list):
