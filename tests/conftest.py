@@ -224,6 +224,25 @@ class DbtProject:
             cur.execute(sql)
             return cur.fetchall()
 
+    @contextmanager
+    def settings(self, **values) -> Iterator[None]:
+        """`vars.tessera` committed in the project's dbt_project.yml for the block: on a
+        target that publishes, the settings that guard production are read from the
+        files, never from --vars (runtime.settings_guard)."""
+        import yaml
+
+        path = self.path / "dbt_project.yml"
+        original = path.read_text()
+        project = yaml.safe_load(original)
+        variables = project.setdefault("vars", {}) or {}
+        project["vars"] = variables
+        variables["tessera"] = {**(variables.get("tessera") or {}), **values}
+        path.write_text(yaml.safe_dump(project, sort_keys=False))
+        try:
+            yield
+        finally:
+            path.write_text(original)
+
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.path / relative
         text = path.read_text()

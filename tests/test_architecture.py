@@ -158,3 +158,33 @@ def test_models_name_event_types_through_the_vocabulary_macro():
                     f"tessera.word('event_type', '{word}')", ""):
                 bare.append(f"{path.relative_to(ROOT)}: '{word}'")
     assert not bare, "use tessera.word('event_type', ...): " + ", ".join(bare)
+
+
+def _macro_literal(relative: str) -> object:
+    """The literal a macro returns, read as Python (Jinja's none/true/false spelt as such)."""
+    import ast
+
+    text = (ROOT / relative).read_text(encoding="utf-8")
+    body = re.search(r"return\((\{.*\})\)", text, re.S)
+    assert body, f"{relative}: no return({{...}})"
+    words = {"none": "None", "true": "True", "false": "False"}
+    return ast.literal_eval(re.sub(r"\b(none|true|false)\b", lambda m: words[m.group(1)],
+                                   body.group(1)))
+
+
+def test_the_macros_and_python_share_one_set_of_defaults():
+    from tessera_dbt.engine.settings import DEFAULT_SETTINGS
+
+    assert _macro_literal("macros/config/default_settings.sql") == DEFAULT_SETTINGS
+
+
+def test_the_macros_and_python_share_the_state_columns():
+    from tessera_dbt.state.integrity import AUDIT, EVENTS, REQUIRED
+    from tessera_dbt.state.records import EVENT_COLUMNS
+
+    def names(relative: str) -> tuple[str, ...]:
+        text = (ROOT / relative).read_text(encoding="utf-8")
+        return tuple(re.findall(r'\("(\w+)",', text))
+
+    assert names("macros/state/event_columns.sql") == EVENT_COLUMNS == REQUIRED[EVENTS]
+    assert names("macros/state/audit_columns.sql") == REQUIRED[AUDIT]

@@ -321,9 +321,9 @@ def test_require_audit_pass_refuses_any_new_version_whose_guarantees_failed(real
               "Null for customers without orders.")
     select = ("--select", "stg_orders", "stg_products", "dim_products", "stg_customers",
               "dim_customers", "--indirect-selection", "cautious")
-    held = real.run("build", *select, "--vars",
-                    "{tessera_it_failing: true, tessera: {require_audit_pass: true}}",
-                    expect_success=False)
+    with real.settings(require_audit_pass=True):
+        held = real.run("build", *select, "--vars", "{tessera_it_failing: true}",
+                        expect_success=False)
     versions = dict(real.query("select asset, version from {state}.tessera_contracts "
                                "where is_current and (asset like '%.dim_products' "
                                "or asset like '%.dim_customers')"))
@@ -336,7 +336,8 @@ def test_require_audit_pass_refuses_any_new_version_whose_guarantees_failed(real
     [(reason,)] = real.query("select reason from {state}.tessera_events where "
                              f"event_type = 'publish_held' and asset like '{PRODUCTS}'")
     assert "accepted_values.category" in reason
-    real.run("build", *select, "--vars", "{tessera: {require_audit_pass: true}}")
+    with real.settings(require_audit_pass=True):
+        real.run("build", *select)
     assert real.query("select version from {state}.tessera_contracts where is_current "
                       f"and asset like '{PRODUCTS}'") == [("1.0.1",)]
 

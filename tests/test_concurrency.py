@@ -327,8 +327,8 @@ def test_concurrent_first_builds_keep_every_audit_row(racers):
         _racing(project)
         project.run("deps")
         # the project's models, without tessera: its state schema stays fresh
-        project.run("build", "--exclude", "package:tessera", "resource_type:test",
-                    "--vars", "{tessera: {enabled: false}}")
+        with project.settings(enabled=False):
+            project.run("build", "--exclude", "package:tessera", "resource_type:test")
         project.run("parse")
         # an empty state schema: dbt's own `create schema if not exists`, run before any
         # hook, is not safe against itself on PostgreSQL (docs/architecture.md)

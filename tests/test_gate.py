@@ -14,7 +14,7 @@ from .conftest import copy_project
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
-BLOCK = ("--vars", json.dumps({"tessera": {"gate": "block"}}))
+BLOCK = {"gate": "block"}  # committed in dbt_project.yml: --vars may not override it
 FCT_ORDERS = ("--select", "fct_orders", "--indirect-selection", "cautious")
 
 pytestmark = pytest.mark.dbt
@@ -49,8 +49,13 @@ def _error(result) -> str:
 
 def test_block_stops_the_build_before_the_table_changes_then_approval_ships_it(project,
                                                                               capsys):
+    with project.settings(**BLOCK):
+        _block_then_ship(project, capsys)
+
+
+def _block_then_ship(project, capsys):
     for command in (("build", *FCT_ORDERS), ("run", "--select", "fct_orders")):
-        blocked = project.run(*command, *BLOCK, expect_success=False)
+        blocked = project.run(*command, expect_success=False)
         assert "the gate stopped this run before any node was built" in _error(blocked)
         assert "fct_orders changes in a breaking way (COLUMN_REMOVED at is_paid) without " \
             "an approved proposal" in _error(blocked)
@@ -58,12 +63,12 @@ def test_block_stops_the_build_before_the_table_changes_then_approval_ships_it(p
             _error(blocked)
         assert _has_is_paid(project), f"dbt {command[0]} rebuilt fct_orders"
     # the blocked run built nothing, so there is nothing to retry, and retry builds nothing
-    project.run("retry", *BLOCK, expect_success=False)
+    project.run("retry", expect_success=False)
     assert _has_is_paid(project)
 
     # another model, or fct_orders excluded: nothing breaking is selected
-    project.run("build", "--select", "dim_products", *BLOCK)
-    project.run("run", "--exclude", "fct_orders", *BLOCK)
+    project.run("build", "--select", "dim_products")
+    project.run("run", "--exclude", "fct_orders")
     assert _has_is_paid(project) and _current(project) == "1.0.0"
 
     capsys.readouterr()
@@ -72,7 +77,7 @@ def test_block_stops_the_build_before_the_table_changes_then_approval_ships_it(p
     for team in ("data_platform", "finance", "marketing"):
         project.run("run-operation", "tessera.acknowledge", "--args",
                     f"{{proposal_id: {pid}, team: {team}, response: approved}}")
-    shipped = project.run("build", *FCT_ORDERS, *BLOCK)
+    shipped = project.run("build", *FCT_ORDERS)
     assert not any("gate" in m for m in shipped.messages)
     assert not _has_is_paid(project) and _current(project) == "2.0.0"
 
@@ -86,17 +91,42 @@ def test_warn_is_the_default_one_line_per_asset_and_the_run_goes_on(project):
 
 
 def test_off_skips_the_check_and_a_bad_mode_is_one_line(project):
-    off = project.run("build", *FCT_ORDERS, "--vars", json.dumps({"tessera": {"gate": "off"}}))
+    with project.settings(gate="off"):
+        off = project.run("build", *FCT_ORDERS)
     assert not any("gate" in m for m in off.messages)
-    bad = project.run("run", "--select", "stg_orders", "--vars",
-                      json.dumps({"tessera": {"gate": "stop"}}), expect_success=False)
+    with project.settings(gate="stop"):
+        bad = project.run("run", "--select", "stg_orders", expect_success=False)
     assert "vars.tessera.gate is 'stop' (use one of: off, warn, block)" in _error(bad)
 
 
 def test_a_target_that_does_not_publish_is_not_gated(project):
-    result = project.run("build", *FCT_ORDERS, "--vars", json.dumps(
-        {"tessera": {"gate": "block", "publish_targets": ["prod"]}}))
+    with project.settings(gate="block", publish_targets=["prod"]):
+        result = project.run("build", *FCT_ORDERS)
     assert result.success and not _has_is_paid(project)
+
+
+@pytest.mark.parametrize("override", [{"gate": "off"}, {"enabled": False}, {}])
+def test_a_vars_override_of_a_protective_setting_is_refused_on_a_publishing_target(
+        project, override):
+    """`--vars` cannot turn the gate off, or tessera off, where the project commits
+    `gate: block` and the target publishes; nothing is built (issue 26). A --vars tessera
+    mapping replaces all of vars.tessera, so `{}` drops the committed gate too."""
+    with project.settings(**BLOCK):
+        refused = project.run("build", *FCT_ORDERS, "--vars",
+                              json.dumps({"tessera": override}), expect_success=False)
+    line = _error(refused)
+    assert "differ(s) from the committed dbt_project.yml (a --vars override?)" in line
+    assert "vars.tessera.gate" in line or "vars.tessera.enabled" in line
+    assert _has_is_paid(project), "nothing was built"
+
+
+def test_a_development_target_takes_vars(project):
+    """Outside the committed publish_targets, --vars is the developer's to set."""
+    with project.settings(gate="block", publish_targets=["prod"]):
+        result = project.run("build", *FCT_ORDERS, "--vars",
+                             json.dumps({"tessera": {"gate": "off",
+                                                     "publish_targets": ["prod"]}}))
+    assert result.success
 
 
 def test_a_deferred_build_is_gated_on_what_it_selects(project):
@@ -107,9 +137,10 @@ def test_a_deferred_build_is_gated_on_what_it_selects(project):
     prod = project.path / "prod_state"
     shutil.copytree(project.path / "target", prod)
     deferred = ("--defer", "--state", str(prod), "--favor-state")
-    blocked = project.run("build", *FCT_ORDERS, *deferred, *BLOCK, expect_success=False)
-    assert "fct_orders changes in a breaking way (COLUMN_REMOVED at is_paid)" in \
-        _error(blocked)
-    assert _has_is_paid(project)
-    # deferring an unchanged selection passes the gate and builds
-    project.run("build", "--select", "dim_products", *deferred, *BLOCK)
+    with project.settings(**BLOCK):
+        blocked = project.run("build", *FCT_ORDERS, *deferred, expect_success=False)
+        assert "fct_orders changes in a breaking way (COLUMN_REMOVED at is_paid)" in \
+            _error(blocked)
+        assert _has_is_paid(project)
+        # deferring an unchanged selection passes the gate and builds
+        project.run("build", "--select", "dim_products", *deferred)

@@ -100,9 +100,9 @@ def test_publish_audit_and_the_change_story(project):
     assert json.loads(recorded[0][2])["changes"][0]["rule"] == "COLUMN_REMOVED"
 
     # ... and fails the run when the project asks for it
-    strict = project.run("build", "--select", "fct_orders", "--indirect-selection", "cautious",
-                         "--vars", "{tessera: {fail_on_unapproved: true}}",
-                         expect_success=False)
+    with project.settings(fail_on_unapproved=True):
+        strict = project.run("build", "--select", "fct_orders", "--indirect-selection",
+                             "cautious", expect_success=False)
     assert not strict.success
     assert any("breaking change(s) without an approved proposal" in str(r.message)
                for r in strict.result.results), "reported as the hook's own error"
@@ -152,26 +152,27 @@ def test_hook_fails_soft_unless_strict(project):
         "nothing written half-way"
     error = [m for m in soft.messages if "tessera: ERROR in on-run-end" in m]
     assert error and "nothing was recorded" in error[0] and "\n" not in error[0]
-    strict = project.run("build", "--select", "fct_orders", "--exclude", "tessera",
-                         "--indirect-selection", "cautious", "--vars",
-                         "{tessera: {strict: true}}", expect_success=False)
+    with project.settings(strict=True):
+        strict = project.run("build", "--select", "fct_orders", "--exclude", "tessera",
+                             "--indirect-selection", "cautious", expect_success=False)
     assert not strict.success
 
 
 @pytest.mark.dbt
 def test_hook_is_off_when_disabled_and_never_runs_at_parse(project):
     project.run("parse")
-    project.run("build", "--select", "+fct_orders", "--indirect-selection", "cautious",
-                "--exclude", "tessera", "--vars", "{tessera: {enabled: false}}")
+    with project.settings(enabled=False):
+        project.run("build", "--select", "+fct_orders", "--indirect-selection", "cautious",
+                    "--exclude", "tessera")
     assert project.query("select count(*) from information_schema.tables "
                          "where table_schema = '{state}'") == [(0,)]
 
 
 @pytest.mark.dbt
 def test_publish_targets_keep_dev_builds_out_of_production_state(project):
-    project.run("build", "--select", "+fct_orders", "tessera", "--indirect-selection", "cautious",
-                "--vars",
-                "{tessera: {publish_targets: [prod]}}")
+    with project.settings(publish_targets=["prod"]):
+        project.run("build", "--select", "+fct_orders", "tessera", "--indirect-selection",
+                    "cautious")
     assert project.query("select count(*) from {state}.tessera_contracts") == [(0,)]
     assert project.query("select count(*) from {state}.tessera_audit_results")[0][0] > 0
 

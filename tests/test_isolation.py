@@ -21,7 +21,6 @@ from .test_hook import UNDER_CONTRACT
 
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 BAD_COMPATIBILITY = ("          compatibility: backward\n", "          compatibility: sideways\n")
-STRICT = "{tessera: {strict: true}}"
 
 
 def test_an_asset_error_names_the_asset_once_with_the_fix():
@@ -106,7 +105,8 @@ def test_one_bad_model_records_every_other_asset(project, capsys):
     assert len(status) == 11
 
     # strict: the same asset fails the run, after everything else is recorded
-    strict = project.run("build", "--vars", STRICT, expect_success=False)
+    with project.settings(strict=True):
+        strict = project.run("build", expect_success=False)
     assert not strict.success
     assert "on-run-end failed (strict): 1 asset(s) with an invalid config" in str(
         strict.result) + " ".join(strict.messages) + str(strict.exception)
@@ -157,8 +157,8 @@ def test_check_and_the_gate_judge_every_other_asset(tmp_path, capsys):
     assert code == 2 and "FAIL: 1 asset(s) with an invalid config" in text
     assert "stg_products" in text
 
-    warned = project.run("build", "--select", "fct_orders", "stg_products", "--vars",
-                         "{tessera: {gate: warn}}")
+    with project.settings(gate="warn"):
+        warned = project.run("build", "--select", "fct_orders", "stg_products")
     gate = [m for m in warned.messages if m.startswith("tessera: WARNING (gate)")]
     assert len(gate) == 1 and "fct_orders" in gate[0] and "sideways" in gate[0]
     assert any("published" in m and "stg_products 1.1.0" in m for m in warned.messages)
@@ -166,8 +166,8 @@ def test_check_and_the_gate_judge_every_other_asset(tmp_path, capsys):
                            "{state}.tessera_contract_status where last_error is not null")
     assert len(errors) == 1 and errors[0][0].endswith(".fct_orders"), errors
     assert errors[0][1] == "1.0.0" and "compatibility is 'sideways'" in errors[0][2]
-    blocked = project.run("build", "--select", "fct_orders", "--vars",
-                          "{tessera: {gate: block}}", expect_success=False)
+    with project.settings(gate="block"):
+        blocked = project.run("build", "--select", "fct_orders", expect_success=False)
     assert not blocked.success and "sideways" in str(blocked.exception) + str(blocked.result)
 
 

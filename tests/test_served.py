@@ -20,7 +20,7 @@ import pytest
 from .conftest import copy_project, environment
 
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
-BLOCK = ("--vars", json.dumps({"tessera": {"gate": "block"}}))
+BLOCK = {"gate": "block"}  # committed in dbt_project.yml: --vars may not override it
 PRODUCTS = ("--select", "dim_products+", "--exclude", "package:tessera")
 DROP_IS_ACTIVE = ("        products.is_active,\n", "")
 RETYPE_UNITS = ("cast(coalesce(units.units_sold, 0) as bigint)",
@@ -99,7 +99,8 @@ def test_block_stops_a_sql_only_drop_and_retype_before_the_table_changes(project
                        (RETYPE_UNITS, "TYPE_CHANGED at units_sold")):
         text = sql.read_text()
         sql.write_text(text.replace(*edit))
-        blocked = project.run("build", *PRODUCTS, *BLOCK, expect_success=False)
+        with project.settings(**BLOCK):
+            blocked = project.run("build", *PRODUCTS, expect_success=False)
         assert "the gate stopped this run before any node was built" in _error(blocked)
         assert f"dim_products changes in a breaking way ({rule}) without an approved " \
             "proposal" in _error(blocked)
@@ -158,8 +159,9 @@ def test_the_guard_stops_a_model_whose_parent_changed_what_it_serves(project):
     stg_sql.write_text(originals[stg_sql].replace("numeric(12, 2)", "numeric(10, 2)"))
     before = _columns(project, "dim_products")
     try:
-        guarded = project.run("build", "--select", "stg_products", "dim_products+",
-                              "--exclude", "package:tessera", *BLOCK, expect_success=False)
+        with project.settings(**BLOCK):
+            guarded = project.run("build", "--select", "stg_products", "dim_products+",
+                                  "--exclude", "package:tessera", expect_success=False)
         stopped = [r for r in guarded.result.results if r.node.name == "dim_products"]
         assert stopped and str(stopped[0].status) == "error"
         assert "the guard stopped dim_products before its relation was replaced" in \
@@ -183,7 +185,8 @@ def test_a_move_to_a_new_alias_dropping_a_consumed_column_is_stopped(project, sq
                                     "    meta:\n      owner: commerce", 1))
     sql.write_text(sql.read_text().replace(*DROP_IS_ACTIVE))
     try:
-        blocked = project.run("build", *PRODUCTS, *BLOCK, expect_success=False)
+        with project.settings(**BLOCK):
+            blocked = project.run("build", *PRODUCTS, expect_success=False)
         assert "the gate stopped this run" in _error(blocked)
         assert "COLUMN_REMOVED at is_active" in _error(blocked)
         assert "RELATION_CHANGED" in _error(blocked)

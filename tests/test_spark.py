@@ -284,8 +284,8 @@ def test_without_transactions_a_failed_write_never_publishes_without_its_audit(s
     assert _published(spark) == ["1.0.0", "2.0.0", "2.1.0"]
 
 
-# Each damage of tests/test_damage.py as Spark can do it: Parquet cannot drop a column, so
-# the table is re-created from a backup without it.
+# Each damage of tests/test_damage.py as Spark can do it: Parquet cannot drop or retype a
+# column, so the table is re-created from a backup without it, or with it cast.
 def _without(column):
     return ("drop table {t}; create table {t} using parquet as select {all_but_"
             f"{column}}} from {{s}}.events_backup")
@@ -294,6 +294,8 @@ def _without(column):
 SPARK_DAMAGES = {
     "drop_event_id": _without("event_id"),
     "drop_payload": _without("payload"),
+    "retype_recorded_at": "drop table {t}; create table {t} using parquet as select "
+                          "{recorded_at_as_string} from {s}.events_backup",
     "view": "alter table {t} rename to {s}.tessera_events_moved; "
             "create view {t} as select * from {s}.tessera_events_moved",
     "truncate": "truncate table {t}",
@@ -310,8 +312,12 @@ def test_damage_stops_the_build_and_writes_nothing_on_spark(spark, capsys, name,
     # relations are rendered with each adapter's quoting: compare the words, not the quotes
     expected = _unquoted(expected)
     try:
-        kept = {f"all_but_{c}": ", ".join(k for k in _columns(spark, "tessera_events")
-                                          if k != c) for c in ("event_id", "payload")}
+        columns = _columns(spark, "tessera_events")
+        kept = {f"all_but_{c}": ", ".join(k for k in columns if k != c)
+                for c in ("event_id", "payload")}
+        kept["recorded_at_as_string"] = ", ".join(
+            "cast(recorded_at as string) as recorded_at" if k == "recorded_at" else k
+            for k in columns)
         for statement in SPARK_DAMAGES[name].format(t=t, s=s, **kept).split("; "):
             spark.query(statement)
         audit = spark.query("select count(*) from {state}.tessera_audit_log")[0][0]

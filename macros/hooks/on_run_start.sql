@@ -8,9 +8,13 @@
 {% endmacro %}
 
 {% macro default__on_run_start() %}
-  {% if not execute or not tessera.setting("enabled") %}{{ return("") }}{% endif %}
+  {% if not execute %}{{ return("") }}{% endif %}
   {#- without the Python brain the on-run-end hook warns (or fails under strict) once -#}
   {% if tessera._brain_missing() %}{{ return("") }}{% endif %}
+  {#- on a target that publishes, the settings that guard production (enabled and gate
+      among them) are the committed ones: a --vars override stops the run here -#}
+  {% do tessera._bridge("settings_check", {"adapter": adapter, "target": {"name": target.name}, "settings": tessera.settings()}) %}
+  {% if not tessera.setting("enabled") %}{{ return("") }}{% endif %}
   {% set payload = tessera._invocation_payload() %}
   {#- a damaged state stops the run before dbt re-creates or re-columns a state table -#}
   {% set check = tessera._bridge("state_check", payload) %}

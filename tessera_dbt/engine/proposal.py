@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .settings import default
 from .vocabulary import OPEN_STATUSES, ProposalStatus
 
-DEFAULT_EXPIRY_DAYS = 30
+DEFAULT_EXPIRY_DAYS = int(default("proposal_expiry_days"))
 
 
 @dataclass

@@ -33,6 +33,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "on_run_end": ("hook", "on_run_end"),
     "gate": ("gate", "on_run_start"),
     "guard": ("gate", "guard"),
+    "settings_check": ("settings_guard", "check_settings"),
     "state_check": ("state_check", "check_state"),
     "operation": ("operations", "run_operation"),
     "audit_ingest": ("audit_ingest", "audit_ingest"),

@@ -11,16 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..engine.proposal import Proposal, parse_time
+from ..engine.settings import default
 from ..engine.vocabulary import PROPOSAL_EVENTS
 from ..state.events import event
 from ..state.folds import fold_proposals
 from .notify import NOTIFIED, deliver
 
-DEFAULT_REMINDER_DAYS = 3
-
 
 def reminder_days(settings: Mapping[str, Any]) -> float | None:
-    days = settings.get("reminder_days_before_expiry", DEFAULT_REMINDER_DAYS)
+    days = settings.get("reminder_days_before_expiry", default("reminder_days_before_expiry"))
     return float(days) if days not in (None, "", 0, "0", False) else None
 
 

@@ -20,13 +20,13 @@ from ..artifacts.nodes import is_under_contract
 from ..engine.asset_errors import AssetError
 from ..engine.errors import ConfigError, TesseraError, brief
 from ..engine.publish import Decision, fingerprint
+from ..engine.settings import GATE_MODES, default
 from ..state.store import EVENTS
 from .hook import finding_lines
 from .invocation import Invocation
 from .judging import Judge
 from .served import probe_query
 
-GATE_MODES = ("off", "warn", "block")
 _BUILT = ("model", "seed", "snapshot")
 
 
@@ -102,7 +102,7 @@ def guard(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mode(settings: Mapping[str, Any]) -> str:
-    mode = str(settings.get("gate") or "warn").lower()
+    mode = str(settings.get("gate") or default("gate")).lower()
     if mode not in GATE_MODES:
         raise ConfigError(f"vars.tessera.gate is {mode!r}",
                           f"use one of: {', '.join(GATE_MODES)}")

@@ -15,6 +15,7 @@ from ..artifacts.readers import manifest_from_graph
 from ..engine.errors import ArtifactError, ConfigError
 from ..engine.membership import Membership
 from ..engine.served import ServedColumns, with_served
+from ..engine.settings import publishes
 from .identity import RecordingStore, session_user
 from .membership import committed_membership, project_membership, project_root
 from .served import probe_nodes, relation_columns
@@ -104,12 +105,7 @@ class Invocation:
                 "target_name": self.target_name, "recorded_at": self.now}
 
     def publishes_here(self) -> bool:
-        targets = self.settings.get("publish_targets")
-        if targets in (None, "", []):
-            return True
-        if isinstance(targets, str):
-            targets = [targets]
-        return self.target_name in targets
+        return publishes(self.target_name, self.settings.get("publish_targets"))
 
     def probe(self, unique_ids: Sequence[str]) -> None:
         """What the compiled SQL of each asset would serve, before it is built."""
