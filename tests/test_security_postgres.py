@@ -137,3 +137,47 @@ def test_session_user_membership_and_grants(project, capsys, cli):
                    if f["event_id"] == "forged")
     assert kinds == ["id", "not_member", "unrecorded"]
     assert all(f["event_id"] == "forged" for f in json.loads(found.out)["findings"])
+
+
+def test_a_self_granted_approval_is_ignored_by_the_run_that_publishes(project, capsys):
+    """Issue 26: a writer in no team lists itself in a copy of the project and approves
+    from there; the production build, reading the committed membership, counts no such
+    answer: under `gate: block` it builds nothing, and tessera.status says why. The
+    committed member's approval then ships 2.0.0."""
+    import shutil
+
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    copy = project.path.parent / "bobs_copy"
+    shutil.copytree(project.path, copy)
+    (copy / "tessera_teams.yml").write_text(
+        f"teams:\n  finance: [{BOB}]\n  marketing: [{BOB}]\n  data_platform: [{BOB}]\n"
+        f"  commerce: [{postgres_env()['TESSERA_PG_USER']}]\n")
+    bob = DbtProject(copy, "postgres", {**project.env, "TESSERA_PG_USER": BOB,
+                                        "TESSERA_PG_PASSWORD": PASSWORD})
+    for team in ("finance", "marketing", "data_platform"):
+        assert "answered approved" in op(
+            bob, capsys, "acknowledge", f"{{proposal_id: {pid}, team: {team}, "
+                                        "response: approved}")
+
+    def has_is_paid() -> bool:
+        return ("is_paid",) in project.query(
+            "select column_name from information_schema.columns where table_schema = "
+            f"'{project.env['TESSERA_PG_SCHEMA']}' and table_name = 'fct_orders'")
+
+    with project.settings(gate="block"):
+        blocked = project.run("build", "--select", "fct_orders", expect_success=False)
+        assert "the gate stopped this run" in " ".join(str(blocked.exception).split())
+        assert has_is_paid()
+        status = op(project, capsys, "status", "{model: fct_orders}")
+        assert "pending" in status and f"ignored: acknowledged for finance by {BOB!r}" in \
+            status and "may not answer for team 'finance'" in status
+        alice = _as(project, ALICE)
+        for team in ("finance", "marketing", "data_platform"):
+            op(alice, capsys, "acknowledge",
+               f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+        project.run("build", "--select", "fct_orders")
+    assert not has_is_paid()
+    assert project.query("select version from {state}.tessera_contracts where is_current "
+                         "and asset like '%.fct_orders'") == [("2.0.0",)]

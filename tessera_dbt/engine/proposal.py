@@ -40,6 +40,9 @@ class Proposal:
     # the event that settled it (the answer that completed or blocked it, or its creation
     # when nobody must answer): later answers are ignored, and readers record it
     settled_by: str | None = None
+    # answers, withdrawals and forcings not counted: their actor was no member (by the
+    # membership of the run that reads), each {event, team, actor, why}
+    ignored: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def missing(self) -> list[str]:

@@ -30,7 +30,8 @@ def due_reminders(inv: Any, proposals: Mapping[str, Proposal] | None = None
     if days is None:
         return [], proposals or {}
     if proposals is None:
-        proposals = fold_proposals(inv.store.events(PROPOSAL_EVENTS), inv.now)
+        proposals = fold_proposals(inv.store.events(PROPOSAL_EVENTS), inv.now,
+                                   inv.membership)
     out = []
     for p in proposals.values():
         expires = parse_time(p.expires_at)
@@ -61,7 +62,8 @@ def notify_and_record(inv: Any, written: Sequence[Mapping[str, Any]],
     if not any(e.get("event_type") in NOTIFIED for e in written):
         return []
     if proposals is None:
-        proposals = fold_proposals(inv.store.events(PROPOSAL_EVENTS), inv.now)
+        proposals = fold_proposals(inv.store.events(PROPOSAL_EVENTS), inv.now,
+                                   inv.membership)
     deliveries = deliver(inv.settings, written, proposals)
     recorded = [event("notification_failed" if d.error else "notification_sent",
                       (d.event.get("event_id"), index, d.url), **inv.event_context,

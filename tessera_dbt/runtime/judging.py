@@ -36,7 +36,7 @@ class Judge:
     def load_proposals(self) -> None:
         if not self.proposals:
             self.proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS),
-                                            self.invocation.now)
+                                            self.invocation.now, self.invocation.membership)
 
     def asset_error(self, uid: str, asset: str | None, exc: Exception) -> AssetError:
         if os.environ.get("TESSERA_DEBUG") == "1":

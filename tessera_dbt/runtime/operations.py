@@ -130,6 +130,9 @@ class Operations(Proposing):
             for p in proposals.values():
                 if p.asset == name:
                     lines.append(f"  proposal {p.proposal_id} → {p.proposed_version}: {p.status}")
+                    lines += [f"    ignored: {i['event'].removeprefix('proposal_')} "
+                              f"{('for ' + str(i['team']) + ' ') if i.get('team') else ''}"
+                              f"by {i.get('actor')!r}: {i['why']}" for i in p.ignored]
         return lines or ["No published contract yet."]
 
     def export(self, out: str) -> list[str]:
@@ -140,7 +143,8 @@ class Operations(Proposing):
         registrations: dict[str, dict[str, str | None]] = {}
         if self.store.relations[EVENTS].get("exists"):
             histories = self.store.contract_histories(list(self.store.published_heads()))
-            proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now)
+            proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now,
+                                       self.membership)
             registrations = fold_registrations(self.store.events(REGISTRATION_EVENTS))
         write_export(out, PublishedState(histories, proposals, registrations,
                                          self.manifest.project_name, self.target_name,

@@ -48,7 +48,7 @@ class Proposing(Invocation):
         """Proposals as of now; a settlement (approved, rejected, expired) seen for the
         first time is recorded, so the BI models show it without re-implementing the rules."""
         events = self._events((*PROPOSAL_EVENTS, "proposal_resolved"), asset)
-        proposals = fold_proposals(events, self.now)
+        proposals = fold_proposals(events, self.now, self.membership)
         recorded = {e["proposal_id"] for e in events
                     if e["event_type"] == "proposal_resolved"}
         # one settlement per proposal: its id is the proposal's alone, so two readers that

@@ -118,7 +118,8 @@ class ReportReader(Invocation):
             histories = self.store.contract_histories(list(heads))
             drift = current_drift(self.store.events(("drift_detected",)), heads)
             state = PublishedState(
-                histories, fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now),
+                histories, fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now,
+                               self.membership),
                 fold_registrations(self.store.events(REGISTRATION_EVENTS)),
                 self.manifest.project_name, self.target_name)
             for asset, entries in self.store.publications().items():

@@ -47,8 +47,10 @@ IDENTITY: dict[str, Identity] = {
                                     r.get("invocation_id")),
     "publish_held": lambda r: (r.get("asset"), r.get("fingerprint"), r.get("invocation_id")),
     "contract_retired": lambda r: (r.get("asset"), r.get("version"), r.get("proposal_id")),
+    # who answered is part of the fact: a member's answer is never merged into a
+    # non-member's identical one (which readers do not count)
     "proposal_acknowledged": lambda r: (r.get("proposal_id"), r.get("team"), r.get("status"),
-                                        r.get("reason")),
+                                        r.get("reason"), r.get("actor")),
     "proposal_required": lambda r: (r.get("proposal_id"), r.get("team")),
     # one settlement per proposal, whatever it says: racing readers store one, the first
     "proposal_resolved": _PROPOSAL,
@@ -64,6 +66,18 @@ IDENTITY: dict[str, Identity] = {
                                     "proposal_withdrawn", "proposal_forced",
                                     "proposal_published")},
 }
+
+
+# Rules tessera wrote ids by before: rows written then still verify.
+LEGACY_IDENTITY: dict[str, Identity] = {
+    "proposal_acknowledged": lambda r: (r.get("proposal_id"), r.get("team"), r.get("status"),
+                                        r.get("reason")),
+}
+
+
+def legacy_ids(row: Mapping[str, Any]) -> set[str]:
+    rule = LEGACY_IDENTITY.get(str(row.get("event_type")))
+    return {stable_id(row.get("event_type"), *rule(row))} if rule else set()
 
 
 def event_id(row: Mapping[str, Any], identity: Sequence[Any] | None = None) -> str:

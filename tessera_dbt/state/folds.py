@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..engine.errors import ConfigError
+from ..engine.membership import Membership, answer_refusal, decision_refusal
 from ..engine.proposal import Proposal, expire, settle
 from ..engine.vocabulary import OPEN_STATUSES
 
@@ -43,9 +45,13 @@ def first_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return out
 
 
-def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dict[str, Proposal]:
+def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime,
+                   membership: Membership | None = None) -> dict[str, Proposal]:
     """Every proposal's current state, from its events in recorded order; a proposal's
-    first creation is the one in force."""
+    first creation is the one in force. With `membership` (the committed one of the run
+    that reads), an answer, withdrawal or forcing counts only when its actor is a member:
+    one written from a copy of the project that lists its own writer is kept in
+    `Proposal.ignored`, with why (authority is judged by the reader that acts)."""
     proposals: dict[str, Proposal] = {}
     for row in first_rows(events):
         kind, pid = row.get("event_type"), row.get("proposal_id")
@@ -67,6 +73,11 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dic
         proposal = proposals.get(pid)
         if proposal is None:
             continue
+        refusal = _refusal(membership, kind, row, proposal)
+        if refusal is not None:
+            proposal.ignored.append({"event": kind, "team": row.get("team"),
+                                     "actor": row.get("actor"), "why": refusal.message})
+            continue
         if kind == "proposal_acknowledged" and proposal.status == "pending":
             proposal.acks[str(row.get("team"))] = {
                 "response": row.get("status"), "comment": body.get("comment"),
@@ -85,6 +96,18 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime) -> dic
     for proposal in proposals.values():
         expire(proposal, now)
     return proposals
+
+
+def _refusal(membership: Membership | None, kind: Any, row: Mapping[str, Any],
+             proposal: Proposal) -> ConfigError | None:
+    if membership is None or not membership.configured:
+        return None
+    if kind == "proposal_acknowledged":
+        return answer_refusal(membership, row.get("actor"), str(row.get("team")))
+    if kind in ("proposal_withdrawn", "proposal_forced"):
+        return decision_refusal(membership, row.get("actor"), proposal.contract.get("owner"),
+                                str(kind).removeprefix("proposal_"))
+    return None
 
 
 def fold_heads(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

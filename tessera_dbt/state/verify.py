@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..engine.membership import Membership, answer_refusal, decision_refusal
-from .events import IDENTITY, body, event_id
+from .events import IDENTITY, body, event_id, legacy_ids
 from .records import RECORD, row_hash
 
 Row = Mapping[str, Any]
@@ -80,7 +80,7 @@ def _id_matches(row: Row) -> bool:
     a type identified by a value no column keeps is checked by its record only."""
     if str(row.get("event_type")) not in IDENTITY:
         return True
-    return event_id(row) == row.get("event_id")
+    return row.get("event_id") in {event_id(row), *legacy_ids(row)}
 
 
 def as_json(findings: Sequence[Finding], checked: int) -> dict[str, Any]:
