@@ -8,7 +8,8 @@ JVM; runs follow each other, so the metastore is never opened twice at once):
 
   with     `dbt build` (the package's 14 nodes: two state tables, staging views and marts,
            plus the on-run-end hook that audits and publishes);
-  without  `dbt build --exclude package:tessera --vars '{tessera: {enabled: false}}'`
+  without  `dbt build --exclude package:tessera --vars '{tessera: {enabled: false}}'` (on a
+           second target of the same session, outside the committed publish_targets)
            (the project's own nodes only, no hook).
 
 Each variant gets its own fresh TESSERA_SPARK_DIR: a first build (which creates every table
@@ -38,18 +39,32 @@ NAME = "spark_build"
 DEFAULT_REPEATS = 2
 VARIANTS = {
     "with": ["build"],
+    # the hook off on a second target of the same Spark session, outside the committed
+    # publish_targets: on a publishing target tessera refuses a --vars override
     "without": ["build", "--exclude", "package:tessera", "--vars",
-                "{tessera: {enabled: false}}"],
+                "{tessera: {enabled: false, publish_targets: [spark]}}"],
 }
+TARGETS = {"with": "spark", "without": "spark_off"}
 _FINISHED = re.compile(r"Finished running .* in .*?\(([\d.]+)s\)")
 _DONE = re.compile(r"Done\. PASS=(\d+)")
 
 
 def copy_project(dest: Path) -> Path:
     """integration_tests in dest, installing this checkout as its tessera package."""
+    import yaml
+
     from tessera_dbt.cli.demo import copy_example
 
-    return copy_example(dest / "integration_tests", ROOT)
+    project = copy_example(dest / "integration_tests", ROOT)
+    settings = project / "dbt_project.yml"
+    config = yaml.safe_load(settings.read_text())
+    config.setdefault("vars", {})["tessera"] = {"publish_targets": ["spark"]}
+    settings.write_text(yaml.safe_dump(config, sort_keys=False))
+    profiles = project / "profiles.yml"
+    text = profiles.read_text()
+    spark = text[text.index("    spark:\n"):]
+    profiles.write_text(text + spark.replace("    spark:\n", "    spark_off:\n", 1))
+    return project
 
 
 def spark_env(spark_dir: Path) -> dict[str, str]:
@@ -68,7 +83,7 @@ def spark_env(spark_dir: Path) -> dict[str, str]:
 def commands(project: Path, variant: str) -> list[str]:
     dbt = str(Path(sys.executable).with_name("dbt"))
     return [dbt, *VARIANTS[variant], "--project-dir", str(project), "--profiles-dir",
-            str(project), "--target", "spark", "--target-path", f"target_{variant}"]
+            str(project), "--target", TARGETS[variant], "--target-path", f"target_{variant}"]
 
 
 def build(project: Path, variant: str, env: dict[str, str]) -> tuple[float, float, int]:

@@ -1,6 +1,7 @@
-"""Column types from catalog.json for columns whose YAML declares no data_type: marked
-`x-type-source: catalog`, published by the hook once `dbt docs generate` has run, and a
-retyped column is then caught by `tessera check`."""
+"""Column types for columns whose YAML declares no data_type: from catalog.json (marked
+`x-type-source: catalog`), or, for an asset dbt does not hold to its YAML, what its relation
+serves (`served`: read by the hook from the first build, by `tessera check` from
+catalog.json); a retyped column is then caught by `tessera check`."""
 
 from __future__ import annotations
 
@@ -50,18 +51,20 @@ def test_retyping_an_untyped_column_is_caught_after_docs_generate(tmp_path, cli,
     documents = json.loads(cli("contracts", "--manifest", project.manifest, "--select",
                                "dim_products", "--format", "json").out)
     units = documents[0]["schema"]["properties"]["units_sold"]
-    assert units["x-data-type"].lower() == "bigint" and units["x-type-source"] == "catalog"
+    # an asset dbt does not hold to its YAML: the catalog's columns are what it serves
+    assert units["x-data-type"].lower() == "bigint" and units["x-type-source"] == "served"
 
-    # the hook reads the catalog of its target path: the types are published, as no change
+    # the hook read the built relation from the first build on: the types were published
+    # then, and a catalog adds nothing (no new version)
     build = project.run("build", "--select", "dim_products", "--indirect-selection",
                         "cautious")
     assert not [m for m in build.messages if "WARNING" in m], build.messages
     current = json.loads(project.query(
         "select contract from {state}.tessera_contracts "
         "where is_current and asset like '%.dim_products'")[0][0])
-    assert current["schema"]["properties"]["units_sold"]["x-type-source"] == "catalog"
+    assert current["schema"]["properties"]["units_sold"]["x-type-source"] == "served"
     version = current["version"]
-    assert version == "1.0.1", "learning the types is a patch, not a breaking change"
+    assert version == "1.0.0", "the served types were in the first publication"
 
     catalog.unlink()  # a build without a catalog (a fresh checkout) publishes nothing
     project.run("build", "--select", "dim_products", "--indirect-selection", "cautious")
@@ -80,7 +83,7 @@ def test_retyping_an_untyped_column_is_caught_after_docs_generate(tmp_path, cli,
     rules = {(c["rule"], c["path"]) for a in verdict["assets"] for c in a.get("changes", [])
              if c.get("breaking")}
     assert ("TYPE_NARROWED", "units_sold") in rules, verdict
-    assert "TYPE_NARROWED" not in unseen.out
+    assert "TYPE_NARROWED" not in unseen.out and "judged on their YAML only" in unseen.out
     bad = cli("check", "--state-from-warehouse", "--catalog", tmp_path / "nope.json", *where,
               expect=2)
     assert "nope.json: no such file" in bad.err

@@ -116,7 +116,8 @@ def test_the_gate_probe_equals_the_hook_read_and_block_stops_a_sql_only_retype(s
         "int": "int", "string": "varchar", "decimal(12,2)": "decimal", "boolean": "boolean",
         "bigint": "bigint"}
     published = _published(spark, "%.dim_products")
-    clean = spark.run("run", *PRODUCTS, *BLOCK)
+    with spark.settings(**BLOCK):  # committed: --vars may not override the gate
+        clean = spark.run("run", *PRODUCTS)
     assert not [m for m in clean.messages if "WARNING" in m or "tessera: published" in m], \
         clean.messages
     assert _published(spark, "%.dim_products") == published == ["1.0.0"]
@@ -127,7 +128,8 @@ def test_the_gate_probe_equals_the_hook_read_and_block_stops_a_sql_only_retype(s
     sql.write_text(original.replace(RETYPE_UNITS[0], RETYPE_UNITS[1].replace("varchar",
                                                                             "string")))
     try:
-        blocked = spark.run("build", *PRODUCTS, *BLOCK, expect_success=False)
+        with spark.settings(**BLOCK):
+            blocked = spark.run("build", *PRODUCTS, expect_success=False)
     finally:
         sql.write_text(original)
     error = " ".join(str(blocked.exception or "").split())
@@ -177,8 +179,8 @@ def test_a_breaking_change_is_caught_then_proposed_acknowledged_and_published(sp
     assert orders["status"] == "breaking-unproposed"
 
     capsys.readouterr()
-    refused = spark.run(*BUILD_ORDERS, "--vars", "{tessera: {fail_on_unapproved: true}}",
-                        expect_success=False)
+    with spark.settings(fail_on_unapproved=True):  # committed, as production reads it
+        refused = spark.run(*BUILD_ORDERS, expect_success=False)
     assert not refused.success, "fail_on_unapproved must fail the run on Spark"
     assert "breaking change(s) without an approved proposal" in capsys.readouterr().out
     assert _published(spark) == ["1.0.0"]
@@ -256,8 +258,8 @@ def test_without_transactions_a_failed_write_never_publishes_without_its_audit(s
     _swap_for_unwritable(spark, "tessera_audit_log")
     try:
         capsys.readouterr()
-        strict = spark.run(*BUILD_ORDERS, "--vars", "{tessera: {strict: true}}",
-                           expect_success=False)
+        with spark.settings(strict=True):
+            strict = spark.run(*BUILD_ORDERS, expect_success=False)
         assert not strict.success, "strict must fail the run on Spark"
         assert "on-run-end failed (strict)" in capsys.readouterr().out
         assert _published(spark) == ["1.0.0", "2.0.0"]

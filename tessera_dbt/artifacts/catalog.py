@@ -19,7 +19,7 @@ from typing import Any
 from ..engine.errors import ArtifactError, ConfigError
 from ..engine.served import ServedColumns, adopt_served, with_served
 from .files import read_json
-from .nodes import dialect_of, serves_undeclared
+from .nodes import dialect_of, may_serve_undeclared
 from .readers import Manifest
 
 TYPE_SOURCE = "x-type-source"
@@ -95,12 +95,16 @@ def catalog_beside(manifest_path: str) -> str | None:
 def _typed_columns(node: Mapping[str, Any], types: Mapping[str, str]
                    ) -> dict[str, Any] | None:
     columns = node.get("columns") or {}
+    # a seed's column_types declare types the YAML columns do not repeat: they win
+    declared = {str(k).lower() for k in ((node.get("config") or {}).get("column_types") or {})
+                } if node.get("resource_type") == "seed" else set()
     changed = False
     out: dict[str, Any] = {}
     for key, column in columns.items():
         name = str(column.get("name") or key).lower()
         data_type = column.get("data_type")
-        if not (isinstance(data_type, str) and data_type.strip()) and name in types:
+        if not (isinstance(data_type, str) and data_type.strip()) and name in types \
+                and name not in declared:
             column = {**column, "data_type": types[name], TYPE_SOURCE: "catalog"}
             changed = True
         out[key] = column
@@ -147,7 +151,8 @@ def adopt_catalog_types(published: Mapping[str, Any], current: Mapping[str, Any]
             adopted[name] = prop
             continue
         if new.get(TYPE_SOURCE) == "catalog" and "x-data-type" not in prop and "type" not in prop:
-            prop = {**prop, **{k: v for k, v in new.items() if k in typing[:3]}}
+            # the type and where it came from: learning it is no change, not even a META
+            prop = {**prop, **{k: v for k, v in new.items() if k in typing}}
         elif prop.get(TYPE_SOURCE) in ("catalog", "served") \
                 and not any(k in new for k in typing):
             prop = {k: v for k, v in prop.items() if k not in typing}
@@ -162,15 +167,15 @@ def served_documents(manifest: Manifest, documents: Sequence[dict[str, Any]],
                      served: Mapping[str, ServedColumns]
                      ) -> tuple[list[dict[str, Any]], list[str]]:
     """The documents with what each relation serves merged in (engine.served), for the
-    assets dbt does not hold to their YAML; and the names of those judged on their YAML
-    alone (no served columns known for them)."""
+    assets dbt does not hold to their YAML (every document given is under contract, or
+    asked for with --all); and the names of those judged on their YAML alone."""
     out: list[dict[str, Any]] = []
     yaml_only: list[str] = []
     dialect = dialect_of(manifest.adapter_type)
     for doc in documents:
         uid = str((doc.get("x-dbt") or {}).get("unique_id") or "")
         node = manifest.nodes.get(uid) or manifest.sources.get(uid) or {}
-        if not serves_undeclared(node):
+        if not may_serve_undeclared(node):
             out.append(doc)
         elif uid in served:
             out.append(with_served(doc, served[uid], dialect))

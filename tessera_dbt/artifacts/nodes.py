@@ -58,12 +58,17 @@ def dbt_checks_columns(node: Mapping[str, Any]) -> bool:
         or (node.get("contract") or {}).get("enforced"))
 
 
+def may_serve_undeclared(node: Mapping[str, Any]) -> bool:
+    """A relation that may serve other columns than its YAML says: not an enforced model
+    contract, not ephemeral."""
+    materialized = (node.get("config") or {}).get("materialized")
+    return (not dbt_checks_columns(node) and materialized != "ephemeral"
+            and node.get("resource_type") in ("model", "seed", "snapshot", "source"))
+
+
 def serves_undeclared(node: Mapping[str, Any]) -> bool:
     """An asset under contract whose relation may serve other columns than its YAML says."""
-    materialized = (node.get("config") or {}).get("materialized")
-    return (is_under_contract(dict(node)) and not dbt_checks_columns(node)
-            and materialized != "ephemeral"
-            and node.get("resource_type") in ("model", "seed", "snapshot", "source"))
+    return is_under_contract(dict(node)) and may_serve_undeclared(node)
 
 
 def relation_of(node: Mapping[str, Any]) -> tuple[str | None, str | None, str]:
