@@ -199,9 +199,11 @@ def generate(dest: Path, models: int = DEFAULT_MODELS, seed: int = DEFAULT_SEED,
                             "config": config, "columns": columns})
         (folder / "_models.yml").write_text(
             yaml.safe_dump({"version": 2, "models": entries}, sort_keys=False))
-    # scenario (b): an enforced model in the middle of the DAG (else any contracted one)
+    # scenario (b): a model under contract through meta.tessera in the middle of the DAG,
+    # so the gate probes its compiled SQL (issue 27); else any contracted one
     middle = names_by_layer[len(names_by_layer) // 2]
-    candidates = [n for n in middle if n in enforced] or sorted(enforced) or sorted(contracted)
+    probed = contracted - enforced
+    candidates = [n for n in middle if n in probed] or sorted(probed) or sorted(contracted)
     return Project(dest, warehouse, len(all_names), tests, sorted(contracted), sorted(enforced),
                    layers, candidates[0])
 

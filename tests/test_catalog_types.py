@@ -27,7 +27,9 @@ def test_catalog_types_fill_only_untyped_declared_columns():
         "id": {"type": ["integer", "null"], "x-data-type": "INTEGER",
                "x-type-source": "catalog"}, "x": {"x-data-type": "bigint"}}}}
     adopted = adopt_catalog_types(old, new)["schema"]["properties"]
-    assert adopted["id"] == {"type": ["integer", "null"], "x-data-type": "INTEGER"}
+    # the type and its source: learning a type is no change, not even a META one
+    assert adopted["id"] == {"type": ["integer", "null"], "x-data-type": "INTEGER",
+                             "x-type-source": "catalog"}
     assert adopted["x"] == {"x-data-type": "int"}, "a declared type is never replaced"
     # a build without a catalog: the published catalog type is unknown now, not changed
     back = adopt_catalog_types(new, {"schema": {"properties": {"id": {}, "x": {}}}})

@@ -2,12 +2,6 @@
     self-contained HTML report of contracts, proposals, consumers and audit trends
     (read-only; docs/operations.md). -#}
 {% macro report() %}
-  {% if not execute %}{{ return("") }}{% endif %}
-  {% set payload = tessera._invocation_payload() %}
-  {% do payload.update({"args": kwargs, "marts": tessera.mart_relations(["tessera_audit_runs"])}) %}
-  {% set outcome = tessera._bridge("report", payload) %}
-  {% for line in outcome.get("lines", []) %}
-    {% do print(line) %}
-  {% endfor %}
-  {{ return("") }}
+  {{ return(tessera._bridge_operation("report", kwargs,
+      {"marts": tessera.mart_relations(["tessera_audit_runs"])} if execute else {})) }}
 {% endmacro %}

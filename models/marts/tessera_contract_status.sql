@@ -74,19 +74,29 @@ trends as (
 
 ),
 
-last_errors as (
+latest as (
 
-    {#- the latest asset_error of each asset: its config, contract or state was invalid,
-        so the hook neither judged nor published its contract in that run -#}
-    select asset, reason as last_error, recorded_at as last_error_at
+    {#- the latest asset_error and drift_detected of each asset: an invalid config,
+        contract or state (that run neither judged nor published its contract), and how its
+        live relation differs from the contract (`tessera drift`, or the hook on what it
+        read) -#}
+    select asset, event_type, version, reason, recorded_at
     from (
         select
-            asset, reason, recorded_at,
-            row_number() over (partition by asset order by recorded_at desc, event_id desc) as recency
+            asset, event_type, version, reason, recorded_at,
+            row_number() over (partition by asset, event_type order by recorded_at desc, event_id desc) as recency
         from {{ ref("stg_tessera__events") }}
-        where event_type = {{ tessera.word('event_type', 'asset_error') }}
+        where event_type in ({{ tessera.word('event_type', 'asset_error') }}, {{ tessera.word('event_type', 'drift_detected') }})
     ) as ranked
     where recency = 1
+
+),
+
+last_errors as (
+
+    select asset, reason as last_error, recorded_at as last_error_at
+    from latest
+    where event_type = {{ tessera.word('event_type', 'asset_error') }}
 
 ),
 
@@ -106,17 +116,9 @@ last_seen as (
 
 last_drift as (
 
-    {#- the latest drift of each asset (`tessera drift`, or the hook on what it read): its
-        live relation differs from the contract in force; a later version clears it -#}
     select asset, version, reason as last_drift, recorded_at as last_drift_at
-    from (
-        select
-            asset, version, reason, recorded_at,
-            row_number() over (partition by asset order by recorded_at desc, event_id desc) as recency
-        from {{ ref("stg_tessera__events") }}
-        where event_type = {{ tessera.word('event_type', 'drift_detected') }}
-    ) as ranked
-    where recency = 1
+    from latest
+    where event_type = {{ tessera.word('event_type', 'drift_detected') }}
 
 ),
 

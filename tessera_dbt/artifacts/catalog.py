@@ -26,9 +26,10 @@ TYPE_SOURCE = "x-type-source"
 CatalogTypes = dict[str, dict[str, str]]  # unique_id → lower-case column name → type
 
 
-def catalog_types(raw: Mapping[str, Any]) -> CatalogTypes:
-    """unique_id → column (lower case) → warehouse type, from a parsed catalog.json."""
-    out: CatalogTypes = {}
+def catalog_columns(raw: Mapping[str, Any]) -> dict[str, ServedColumns]:
+    """unique_id → every typed column the relation served when the catalog was generated,
+    in the relation's order (what engine.served merges into the document)."""
+    out: dict[str, ServedColumns] = {}
     for section in ("nodes", "sources"):
         entries = raw.get(section)
         if not isinstance(entries, Mapping):
@@ -37,13 +38,21 @@ def catalog_types(raw: Mapping[str, Any]) -> CatalogTypes:
             columns = entry.get("columns") if isinstance(entry, Mapping) else None
             if not isinstance(columns, Mapping):
                 continue
-            types = {str(c.get("name") or name).lower(): str(c["type"])
-                     for name, c in columns.items()
-                     if isinstance(c, Mapping) and isinstance(c.get("type"), str)
-                     and c["type"].strip()}
-            if types:
-                out[str(uid)] = types
+            listed = [(c.get("index") if isinstance(c.get("index"), int) else i,
+                       str(c.get("name") or name), c["type"])
+                      for i, (name, c) in enumerate(columns.items())
+                      if isinstance(c, Mapping) and isinstance(c.get("type"), str)
+                      and c["type"].strip()]
+            if listed:
+                out[str(uid)] = [(name, kind) for _, name, kind in sorted(listed,
+                                                                          key=lambda x: x[0])]
     return out
+
+
+def catalog_types(raw: Mapping[str, Any]) -> CatalogTypes:
+    """unique_id → column (lower case) → warehouse type, from a parsed catalog.json."""
+    return {uid: {name.lower(): kind for name, kind in columns}
+            for uid, columns in catalog_columns(raw).items()}
 
 
 def read_catalog(path: str) -> Mapping[str, Any]:
@@ -62,28 +71,6 @@ def read_catalog(path: str) -> Mapping[str, Any]:
 def load_catalog(path: str) -> CatalogTypes:
     """The column types of catalog.json at `path`."""
     return catalog_types(read_catalog(path))
-
-
-def catalog_columns(raw: Mapping[str, Any]) -> dict[str, ServedColumns]:
-    """unique_id → every column the relation served when the catalog was generated, in
-    the relation's order (what engine.served merges into the document)."""
-    out: dict[str, ServedColumns] = {}
-    for section in ("nodes", "sources"):
-        entries = raw.get(section)
-        if not isinstance(entries, Mapping):
-            continue
-        for uid, entry in entries.items():
-            columns = entry.get("columns") if isinstance(entry, Mapping) else None
-            if not isinstance(columns, Mapping):
-                continue
-            listed = [(c.get("index") if isinstance(c.get("index"), int) else i,
-                       str(c.get("name") or name), str(c["type"]))
-                      for i, (name, c) in enumerate(columns.items())
-                      if isinstance(c, Mapping) and isinstance(c.get("type"), str)]
-            if listed:
-                out[str(uid)] = [(name, kind) for _, name, kind in sorted(listed,
-                                                                          key=lambda x: x[0])]
-    return out
 
 
 def catalog_beside(manifest_path: str) -> str | None:
