@@ -205,3 +205,29 @@ def test_signature_helpers_and_redaction():
     assert not signature.verify_signature("other", body, stamp, good, now=1767225600)
     assert not signature.verify_signature("k", body, None, good)
     assert notify.redact("http://127.0.0.1:8080/hook/secret") == "http://127.0.0.1:8080/***"
+
+
+def test_drift_is_notified_to_the_owner_and_consumer_teams(server):
+    """A drift_detected event reaches the webhooks of the asset's owner team and of each
+    consumer team (issue 27), with the line naming the columns."""
+    import datetime as dt
+
+    from tessera_dbt.engine.served import Drift
+    from tessera_dbt.runtime.drift import teams_of
+    from tessera_dbt.runtime.notify import deliver
+    from tessera_dbt.state.events import drift_event
+
+    contract = {"asset": "db.main.fct_orders", "owner": "commerce",
+                "consumers": [{"team": "finance", "source": "declared"}]}
+    context = {"actor": "ci", "invocation_id": "i1", "target_name": "prod",
+               "recorded_at": dt.datetime(2026, 1, 1)}
+    found = drift_event(Drift("db.main.fct_orders", dropped=("is_paid",)), "1.0.0",
+                        teams_of(contract), context)
+    settings = {"team_webhooks": {team: [{"url": f"{server}/{team}"}]
+                                  for team in ("commerce", "finance", "marketing")}}
+    deliveries = deliver(settings, [found])
+    assert [d.error for d in deliveries] == [None, None]
+    assert sorted(path for path, _, _ in _Recorder.received) == ["/commerce", "/finance"]
+    body = _Recorder.received[0][1]
+    assert body["event"] == "drift_detected" and body["asset"] == "db.main.fct_orders"
+    assert "dropped is_paid" in json.dumps(body)
