@@ -197,9 +197,12 @@ def test_dropping_a_consumer_in_a_breaking_change_still_asks_it(tmp_path, capsys
     assert project.query("select team, source from {state}.tessera_consumers "
                          "where asset like '%.dim_products'") == [("risk", "declared")]
 
-    # one change: the consumer that would object is removed, and product_id is retyped
+    # one change: the consumer that would object is removed, and product_id is retyped (in
+    # the SQL, which the warehouse serves, and in the YAML)
     project.edit("models/commerce/dim_products.yml", *(reversed(RISK)))
     project.edit("models/commerce/dim_products.yml", *RETYPE)
+    project.edit("models/commerce/dim_products.sql", "        products.product_id,\n",
+                 "        cast(products.product_id as varchar) as product_id,\n")
     project.run("parse")
 
     def check():
