@@ -4,6 +4,8 @@ damage and how to restore it, and nothing is written (DuckDB and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import copy_project
@@ -108,3 +110,34 @@ def _exec(project, statement):
                           user=pg["TESSERA_PG_USER"], password=pg["TESSERA_PG_PASSWORD"],
                           dbname=pg["TESSERA_PG_DBNAME"]) as con, con.cursor() as cur:
         cur.execute(statement)
+
+
+def test_an_assets_deleted_history_is_found_and_never_republished(built, cli, capsys):
+    """Issue 26: deleting one asset's rows from the event log is seen: `tessera verify`
+    names the events its invocation recorded and the log lost, and the next build stops in
+    one line instead of publishing the asset again as 1.0.0."""
+    from .conftest import environment
+
+    s = built.state_schema
+    t = f"{s}.tessera_events"
+    _exec(built, f"create table {s}.events_backup as select * from {t}")
+    try:
+        _exec(built, f"delete from {t} where asset like '%.fct_orders'")
+        with environment(built.env):
+            found = cli("verify", "--format", "json", "--project-dir", built.path,
+                        "--profiles-dir", built.path, "--target", built.target, expect=1)
+        deleted = [f for f in json.loads(found.out[found.out.index("{"):])["findings"]
+                   if f["kind"] == "deleted"]
+        assert deleted and "missing from the log (deleted?)" in deleted[0]["detail"]
+        capsys.readouterr()
+        result = built.run("build", "--select", "fct_orders", expect_success=False)
+        text = " ".join((str(result.exception) + str(result.result) + " ".join(
+            result.messages) + capsys.readouterr().out).split())
+        assert "the state is damaged" in text and "lost the history of" in text
+        assert "fct_orders" in text and "recorded its publication" in text
+        assert built.query(f"select count(*) from {t} where asset like '%.fct_orders' and "
+                           "event_type = 'contract_published'") == [(0,)], "nothing published"
+    finally:
+        restore_events(lambda statement: _exec(built, statement), s,
+                       cascade=" cascade" if built.target == "postgres" else "")
+    assert built.run("build").success

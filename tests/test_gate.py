@@ -144,3 +144,23 @@ def test_a_deferred_build_is_gated_on_what_it_selects(project):
         assert _has_is_paid(project)
         # deferring an unchanged selection passes the gate and builds
         project.run("build", "--select", "dim_products", *deferred)
+
+
+def test_a_withdrawal_during_a_blocked_build_fails_it_and_publishes_nothing(project, capsys):
+    """Issue 26: the gate passed the approved change; the proposal is withdrawn while the
+    run builds (here by the model's own pre-hook, as a concurrent operation would): under
+    `gate: block` the hook fails the run and publishes nothing."""
+    capsys.readouterr()
+    project.run("run-operation", "tessera.propose", "--args", "{model: fct_orders}")
+    pid = re.search(r"\b(p_[0-9a-f]{16})\b", capsys.readouterr().out).group(1)
+    for team in ("data_platform", "finance", "marketing"):
+        project.run("run-operation", "tessera.acknowledge", "--args",
+                    f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+    project.edit("models/commerce/fct_orders.yml", "    config:\n      group: commerce\n",
+                 "    config:\n      group: commerce\n      pre_hook: \"{% do "
+                 f"tessera.withdraw(proposal_id='{pid}', reason='changed our mind') %}}\"\n")
+    with project.settings(**BLOCK):
+        built = project.run("build", *FCT_ORDERS, expect_success=False)
+    text = " ".join((str(built.result) + " ".join(built.messages)).split())
+    assert "built without an approved proposal although the gate passed the run" in text
+    assert _current(project) == "1.0.0", "nothing published"

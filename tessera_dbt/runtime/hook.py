@@ -27,8 +27,8 @@ from ..state.events import (
     drift_event,
     retirement_events,
 )
-from ..state.integrity import StateDamaged
-from ..state.store import PartialWrite
+from ..state.integrity import RESTORE, StateDamaged
+from ..state.store import EVENTS, PartialWrite
 from .delivery import deliver_written, due_reminders
 from .drift import teams_of
 from .invocation import Invocation
@@ -120,6 +120,7 @@ class Hook(Invocation):
                     events += retirement_events(source, published[source]["version"],
                                                 decision.proposal_id or "moved",
                                                 self.event_context, publish_proposal=False)
+            self._refuse_lost_history(events, published)
             for asset, head in published.items():
                 versions.setdefault(asset, head["version"])
             events.extend(self._retirements(published, outcome))
@@ -134,6 +135,21 @@ class Hook(Invocation):
                                                        self.invocation_id)
         self.undelivered.extend(written)
         return outcome
+
+    def _refuse_lost_history(self, events: Sequence[Mapping[str, Any]],
+                             published: Mapping[str, Any]) -> None:
+        """An asset about to be published as first whose publication an invocation record
+        lists: its history was deleted from the log; re-publishing it as 1.0.0 would hide
+        what changed since. The run stops, writing nothing (state.integrity)."""
+        first = sorted({str(e["asset"]) for e in events if e["event_type"] ==
+                        "contract_published" and e["asset"] not in published})
+        lost = self.store.recorded_publications(first)
+        if lost:
+            asset, invocation = next(iter(sorted(lost.items())))
+            raise StateDamaged(
+                f"tessera: the state is damaged: {self.store.relations[EVENTS]['relation']} "
+                f"lost the history of {asset}: invocation {invocation} recorded its "
+                "publication, the log holds none (rows deleted?)", RESTORE)
 
     def _drift(self, uid: str, decision: Decision, source: str,
                history: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -238,6 +254,16 @@ def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
             f"tessera: on-run-end failed (strict): {len(outcome.errors)} asset(s) with an "
             "invalid config, contract or state: " + ", ".join(e.asset for e in outcome.errors)
             + "; every other asset was recorded")
+        return result
+    if outcome.unapproved and str(settings.get("gate") or "").lower() == "block":
+        # the gate passed them, yet they end unapproved: a proposal withdrawn, expired or
+        # rejected while the run built (or a parent changed what they serve)
+        result["error"] = (
+            f"tessera: {len(outcome.unapproved)} breaking change(s) built without an approved "
+            "proposal although the gate passed the run: " + ", ".join(
+                d.asset for d in outcome.unapproved) + " (withdrawn or rejected during the "
+            "build?); nothing was published for them (vars.tessera.gate is block; "
+            "`{{ tessera.guard() }}` as a pre-hook stops such a model before it is replaced)")
         return result
     if outcome.unapproved and settings.get("fail_on_unapproved"):
         result["error"] = (

@@ -56,6 +56,10 @@ def invocation_records(events: Sequence[Mapping[str, Any]], written: Sequence[st
     for start in range(0, len(events), RECORD_CHUNK):
         chunk = events[start:start + RECORD_CHUNK]
         hashes = {str(e["event_id"]): row_hash(e, written) for e in chunk}
+        # the assets it publishes: a log that later lost them is told from a new one
+        published = sorted({str(e["asset"]) for e in chunk
+                            if e.get("event_type") == "contract_published"})
         out.append(event(RECORD, **context, status=actor_source, reason=command,
-                         payload={"actor_source": actor_source, "events": hashes}))
+                         payload={"actor_source": actor_source, "events": hashes,
+                                  **({"published": published} if published else {})}))
     return out

@@ -8,6 +8,7 @@ macros (`tessera.state_relations()`, `tessera.sql_dialect()`); this module only 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from .audit import fit_to_columns
 from .folds import fold_heads, fold_histories
 from .integrity import StateFacts, check
+from .records import RECORD
 from .sql import insert_batches, insert_statements, literal
 
 EVENTS = "tessera_events"
@@ -218,6 +220,29 @@ class StateStore:
             out.update(fold_histories(rows))
         return out
 
+    def recorded_publications(self, assets: Sequence[str]) -> dict[str, str]:
+        """asset → the invocation whose record says it published the asset, for those of
+        `assets` an invocation record lists (state.records) and the log does not hold as
+        retired (a retired asset starts afresh)."""
+        wanted = set(assets)
+        if not wanted:
+            return {}
+        listed = ", ".join(self._literal(a) for a in sorted(wanted))
+        wanted -= {str(r["asset"]) for r in self._execute(
+            f"select asset from {self._relation(EVENTS)} where event_type = "
+            f"'contract_retired' and asset in ({listed})", fetch=True)}
+        if not wanted:
+            return {}
+        rows = self._execute(
+            f"select invocation_id, payload from {self._relation(EVENTS)} where event_type "
+            f"= {self._literal(RECORD)} and payload like {self._literal('%published%')}",
+            fetch=True)
+        out: dict[str, str] = {}
+        for row in rows:
+            for asset in set(_published_by(row.get("payload"))) & wanted:
+                out.setdefault(asset, str(row.get("invocation_id")))
+        return out
+
     def events(self, types: Sequence[str], asset: str | None = None) -> list[dict[str, Any]]:
         """Events of the given types (of one asset), as stored."""
         listed = ", ".join(self._literal(t) for t in types)
@@ -308,6 +333,15 @@ class StateStore:
             return
         with self._transaction():
             self._each(statements)
+
+
+def _published_by(payload: Any) -> list[str]:
+    try:
+        body = json.loads(payload) if isinstance(payload, str) else payload
+    except ValueError:
+        return []
+    published = body.get("published") if isinstance(body, dict) else None
+    return [str(a) for a in published] if isinstance(published, list) else []
 
 
 def time_zone(name: str) -> dt.tzinfo:

@@ -7,6 +7,7 @@ Pure over the rows (every column of tessera_events) and the committed membership
 - `unrecorded`: no invocation record (`state.records`) of the row's invocation lists
   it: inserted by hand, or written before tessera recorded invocations;
 - `edited`: its invocation's record lists it with another hash: a column changed since;
+- `deleted`: an invocation record lists events the log no longer holds (rows deleted);
 - `not_member`: an acknowledgment whose actor is not a member of the team, or a withdrawal
   or forced approval whose actor is neither of the owner team nor an admin (by the
   membership committed now; only when membership is configured).
@@ -72,7 +73,29 @@ def verify_events(rows: Sequence[Row], membership: Membership) -> list[Finding]:
                                        kind.removeprefix("proposal_"))
         if refusal is not None:
             add("not_member", refusal.message)
+    findings += _deleted(rows)
     return findings
+
+
+def _deleted(rows: Sequence[Row]) -> list[Finding]:
+    """Records listing events the log no longer holds: rows deleted since they were
+    written (a record deleted with its events leaves no trace here)."""
+    present = {str(r.get("event_id")) for r in rows}
+    out = []
+    for row in rows:
+        if row.get("event_type") != RECORD or not _id_matches(row):
+            continue
+        hashes = body(row).get("events")
+        missing = sorted(str(e) for e in (hashes if isinstance(hashes, dict) else ())
+                         if str(e) not in present)
+        if missing:
+            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more"
+                                              if len(missing) > 3 else "")
+            out.append(Finding("deleted", str(row.get("event_id")), RECORD,
+                               f"{len(missing)} event(s) invocation "
+                               f"{row.get('invocation_id')!r} wrote are missing from the log "
+                               f"(deleted?): {shown}"))
+    return out
 
 
 def _id_matches(row: Row) -> bool:
