@@ -64,3 +64,17 @@ def test_result_statuses_the_hook_reads():  # state/audit.py, runtime/hook.py
     results = importlib.import_module("dbt.artifacts.schemas.results")
     assert str(results.RunStatus.Success.value) == "success"
     assert {str(s.value) for s in results.TestStatus} >= {"pass", "fail", "warn", "error"}
+
+
+def test_what_the_served_schema_asks_of_an_adapter():  # runtime/served.py
+    """The probe of compiled SQL (dbt's own contract enforcement's call), the column type
+    as the warehouse reported it (`dtype`: `data_type` adds a default string size), and the
+    per-relation read Spark uses."""
+    adapter = _attr("dbt.adapters.base.impl", "BaseAdapter")
+    probe = inspect.signature(adapter.get_column_schema_from_query).parameters
+    assert list(probe)[1:2] == ["sql"]
+    assert callable(adapter.get_columns_in_relation)
+    column = _attr("dbt.adapters.base.column", "Column")("x", "character varying", 256)
+    assert column.dtype == "character varying" and column.data_type != column.dtype
+    rollback = _attr("dbt.adapters.base.connections", "BaseConnectionManager")
+    assert callable(rollback.rollback_if_open)
