@@ -30,6 +30,17 @@ def project(request, tmp_path):
     return project
 
 
+def _propose_and_approve(project, capsys) -> str:
+    """The fct_orders change proposed, and approved by every team it asks: its id."""
+    capsys.readouterr()
+    project.run("run-operation", "tessera.propose", "--args", "{model: fct_orders}")
+    pid = re.search(r"\b(p_[0-9a-f]{16})\b", capsys.readouterr().out).group(1)
+    for team in ("data_platform", "finance", "marketing"):
+        project.run("run-operation", "tessera.acknowledge", "--args",
+                    f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+    return pid
+
+
 def _has_is_paid(project) -> bool:
     schema = "main" if project.target == "duckdb" else project.env["TESSERA_PG_SCHEMA"]
     rows = project.query("select column_name from information_schema.columns "
@@ -71,12 +82,7 @@ def _block_then_ship(project, capsys):
     project.run("run", "--exclude", "fct_orders")
     assert _has_is_paid(project) and _current(project) == "1.0.0"
 
-    capsys.readouterr()
-    project.run("run-operation", "tessera.propose", "--args", "{model: fct_orders}")
-    pid = re.search(r"\b(p_[0-9a-f]{16})\b", capsys.readouterr().out).group(1)
-    for team in ("data_platform", "finance", "marketing"):
-        project.run("run-operation", "tessera.acknowledge", "--args",
-                    f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+    _propose_and_approve(project, capsys)
     shipped = project.run("build", *FCT_ORDERS)
     assert not any("gate" in m for m in shipped.messages)
     assert not _has_is_paid(project) and _current(project) == "2.0.0"
@@ -150,12 +156,7 @@ def test_a_withdrawal_during_a_blocked_build_fails_it_and_publishes_nothing(proj
     """Issue 26: the gate passed the approved change; the proposal is withdrawn while the
     run builds (here by the model's own pre-hook, as a concurrent operation would): under
     `gate: block` the hook fails the run and publishes nothing."""
-    capsys.readouterr()
-    project.run("run-operation", "tessera.propose", "--args", "{model: fct_orders}")
-    pid = re.search(r"\b(p_[0-9a-f]{16})\b", capsys.readouterr().out).group(1)
-    for team in ("data_platform", "finance", "marketing"):
-        project.run("run-operation", "tessera.acknowledge", "--args",
-                    f"{{proposal_id: {pid}, team: {team}, response: approved}}")
+    pid = _propose_and_approve(project, capsys)
     project.edit("models/commerce/fct_orders.yml", "    config:\n      group: commerce\n",
                  "    config:\n      group: commerce\n      pre_hook: \"{% do "
                  f"tessera.withdraw(proposal_id='{pid}', reason='changed our mind') %}}\"\n")

@@ -46,10 +46,6 @@ class Finding:
         return f"{self.rule}{where} ({asset}): {self.message}"
 
 
-def _served_type(text: str, dialect: str) -> CanonicalType:
-    return parse_type(text, dialect)
-
-
 def means_same(declared: str, served: CanonicalType, dialect: str) -> bool:
     """A declared type is the served one when they parse equal, or when the warehouse
     reports the type without the length or precision the YAML gives (DuckDB's VARCHAR)."""
@@ -83,7 +79,7 @@ def with_served(doc: Mapping[str, Any], served: ServedColumns, dialect: str
     by_lower = {str(name).lower(): name for name in props}
     served_types: dict[str, tuple[str, CanonicalType]] = {}
     for name, text in served:
-        served_types.setdefault(str(name).lower(), (str(name), _served_type(str(text), dialect)))
+        served_types.setdefault(str(name).lower(), (str(name), parse_type(str(text), dialect)))
     merged: dict[str, Any] = {}
     not_served: dict[str, Any] = {}
     differs: dict[str, dict[str, str]] = {}
@@ -241,7 +237,7 @@ def drift(published: Mapping[str, Any], served: ServedColumns | None, dialect: s
             continue
         declared = prop.get("x-data-type") if isinstance(prop, Mapping) else None
         if isinstance(declared, str):
-            ctype = _served_type(found[1], dialect)
+            ctype = parse_type(found[1], dialect)
             if not means_same(declared, ctype, dialect):
                 retyped.append((str(name), declared, type_to_text(ctype)))
     known = {str(n).lower() for n in props}

@@ -19,7 +19,7 @@ from ..state.events import drift_event
 from ..state.store import EVENTS
 from .delivery import deliver_written
 from .invocation import Invocation
-from .operation_args import check_args, raw_args
+from .operation_args import check_args, check_choice, raw_args
 from .served import Target, relation_columns
 
 FORMATS = ("text", "json")
@@ -86,10 +86,7 @@ def as_json(found: Sequence[tuple[Drift, str]], checked: int) -> dict[str, Any]:
 
 def drift_operation(payload: dict[str, Any]) -> dict[str, Any]:
     args = check_args("drift", raw_args("drift", payload), _ARGS)
-    form = args.get("format", "text")
-    if form not in FORMATS:
-        raise ConfigError(f"tessera.drift: argument 'format' is {form!r}",
-                          f"use one of: {', '.join(FORMATS)}")
+    form = check_choice("drift", "format", args.get("format", "text"), FORMATS)
     inv = Invocation(payload)
     with inv.store.exclusive():
         found, checked = run_drift(inv, args.get("model"))

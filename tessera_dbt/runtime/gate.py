@@ -25,7 +25,6 @@ from ..state.store import EVENTS
 from .hook import finding_lines
 from .invocation import Invocation
 from .judging import Judge
-from .served import probe_query
 
 _BUILT = ("model", "seed", "snapshot")
 
@@ -83,11 +82,7 @@ def guard(payload: dict[str, Any]) -> dict[str, Any]:
         return {"messages": []}
     name = uid.rsplit(".", 1)[-1]
     gate = Gate({**payload, "selected": [uid]})
-    try:
-        gate.served[uid] = probe_query(payload["adapter"], str(payload.get("sql") or ""))
-    except Exception as exc:  # noqa: BLE001 (any warehouse error: fail closed under block)
-        why = brief(" ".join(str(exc).split()), 200)
-        gate.unserved[uid] = f"its SQL could not be probed ({why})"
+    gate.probe([uid], {uid: str(payload.get("sql") or "")})  # as dbt compiled it for this run
     blocked = gate.unapproved()
     if not blocked and not gate.errors:
         return {"messages": []}

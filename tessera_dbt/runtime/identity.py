@@ -41,13 +41,14 @@ def os_user() -> str | None:
         return None
 
 
-def _real(adapter: Any) -> Any:
+def real_adapter(adapter: Any) -> Any:
+    """The adapter behind the proxy dbt hands to Jinja."""
     return getattr(adapter, "_adapter", adapter)
 
 
 def adapter_type(adapter: Any) -> str | None:
     try:
-        return str(_real(adapter).type())
+        return str(real_adapter(adapter).type())
     except Exception:  # not a dbt adapter (a stub)
         return None
 
@@ -63,7 +64,7 @@ def session_user(adapter: Any) -> tuple[str | None, str]:
             value = None
         if value:
             return str(value), "session"
-    credentials = getattr(getattr(_real(adapter), "config", None), "credentials", None)
+    credentials = getattr(getattr(real_adapter(adapter), "config", None), "credentials", None)
     user = getattr(credentials, "user", None)
     if user:
         return str(user), "target"

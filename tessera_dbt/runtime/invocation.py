@@ -18,7 +18,7 @@ from ..engine.served import ServedColumns, with_served
 from ..engine.settings import publishes
 from .identity import RecordingStore, session_user
 from .membership import committed_membership, project_membership, project_root
-from .served import probe_nodes, relation_columns
+from .served import probe_compiled, probe_nodes, relation_columns
 from .teams import check_declared_consumers
 
 
@@ -107,11 +107,15 @@ class Invocation:
     def publishes_here(self) -> bool:
         return publishes(self.target_name, self.settings.get("publish_targets"))
 
-    def probe(self, unique_ids: Sequence[str]) -> None:
-        """What the compiled SQL of each asset would serve, before it is built."""
-        wanted = [u for u in unique_ids if u not in self.served
+    def probe(self, unique_ids: Sequence[str], compiled: Mapping[str, str] | None = None
+              ) -> None:
+        """What the compiled SQL of each asset would serve, before it is built; `compiled`
+        hands over SQL dbt already compiled (a model's own pre-hook)."""
+        wanted = [u for u in unique_ids if u not in self.served and u not in self.unserved
                   and serves_undeclared(self.extractor.node(u) or {})]
-        served, failed = probe_nodes(self.payload["adapter"], wanted)
+        adapter = self.payload["adapter"]
+        served, failed = probe_nodes(adapter, wanted) if compiled is None else \
+            probe_compiled(adapter, {u: compiled.get(u) or "" for u in wanted})
         self.served.update(served)
         self.unserved.update({u: f"its SQL could not be probed ({why})"
                               for u, why in failed.items()})

@@ -69,6 +69,14 @@ def check_args(op: str, args: Mapping[str, Any],
     return out
 
 
+def check_choice(op: str, name: str, value: str, choices: tuple[str, ...]) -> str:
+    """An argument that takes one of a few words (`format: text|json`)."""
+    if value not in choices:
+        raise ConfigError(f"tessera.{op}: argument {name!r} is {value!r}",
+                          f"use one of: {', '.join(choices)}")
+    return value
+
+
 def raw_args(op: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """The `--args` mapping an operation's macro handed over, refused in one line when it is
     not a mapping (a YAML scalar or list)."""

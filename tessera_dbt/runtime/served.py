@@ -25,13 +25,11 @@ from typing import Any
 from ..engine.errors import brief
 from ..engine.served import ServedColumns
 from ..state.sql import literal
+from ..state.store import rollback
 from .compile import compile_nodes
+from .identity import real_adapter
 
 Target = tuple[str | None, str | None, str]  # database, schema, identifier
-
-
-def _real(adapter: Any) -> Any:
-    return getattr(adapter, "_adapter", adapter)
 
 
 def _kind(adapter: Any) -> str:
@@ -44,13 +42,6 @@ def _kind(adapter: Any) -> str:
 def _rows(adapter: Any, sql: str) -> list[tuple[Any, ...]]:
     _, table = adapter.execute(sql, auto_begin=False, fetch=True)
     return [tuple(row.values()) for row in table.rows]
-
-
-def _rollback(adapter: Any) -> None:
-    try:
-        _real(adapter).connections.rollback_if_open()
-    except Exception:  # the probe's own error is the one to report
-        pass
 
 
 def _strip(sql: str) -> str:
@@ -82,7 +73,7 @@ def probe_query(adapter: Any, sql: str) -> list[tuple[str, str]]:
         finally:
             adapter.execute(f"drop view if exists {view}", auto_begin=False)
     empty = f"select * from (\n{body}\n) as tessera_probe where 1 = 0"
-    columns = _real(adapter).get_column_schema_from_query(empty)
+    columns = real_adapter(adapter).get_column_schema_from_query(empty)
     # `dtype` as the warehouse reported it: dbt's `data_type` adds a default string size
     return [(str(c.name), str(getattr(c, "dtype", None) or c.data_type)) for c in columns]
 
@@ -111,37 +102,43 @@ def _spark_columns(adapter: Any, target: Target) -> ServedColumns | None:
     """A Spark relation's columns as `describe` gives them (None: no such relation); any
     other error is raised, as a failed catalog query is on the other engines."""
     database, schema, identifier = target
-    relation = _real(adapter).Relation.create(database=database, schema=schema,
+    relation = real_adapter(adapter).Relation.create(database=database, schema=schema,
                                               identifier=identifier)
     try:
         rows = _rows(adapter, f"describe {relation}")
     except Exception as exc:
         if not any(marker in str(exc) for marker in _NOT_FOUND):
             raise
-        _rollback(adapter)
+        rollback(adapter)
         return None
     return _described(rows) or None
 
 
-def probe_nodes(adapter: Any, unique_ids: Sequence[str]
-                ) -> tuple[dict[str, ServedColumns], dict[str, str]]:
-    """unique_id → the columns its compiled SQL serves, and unique_id → why it could not be
-    probed (compiling or the query failed: the caller fails closed on those)."""
-    if not unique_ids:
-        return {}, {}
-    compiled, why = compile_nodes(adapter, unique_ids)
+def probe_compiled(adapter: Any, compiled: Mapping[str, str]
+                   ) -> tuple[dict[str, ServedColumns], dict[str, str]]:
+    """unique_id → the columns its compiled SQL serves, and unique_id → why the query
+    failed (that asset's alone: the caller fails closed on it)."""
     served: dict[str, ServedColumns] = {}
     failed: dict[str, str] = {}
-    for uid in unique_ids:
-        sql = compiled.get(uid)
-        if not sql:
-            failed[uid] = why or "its SQL did not compile"
-            continue
+    for uid, sql in compiled.items():
         try:
             served[uid] = probe_query(adapter, sql)
         except Exception as exc:  # noqa: BLE001 (any warehouse error: that asset's alone)
-            _rollback(adapter)
+            rollback(adapter)
             failed[uid] = brief(" ".join(str(exc).split()), 200)
+    return served, failed
+
+
+def probe_nodes(adapter: Any, unique_ids: Sequence[str]
+                ) -> tuple[dict[str, ServedColumns], dict[str, str]]:
+    """`probe_compiled` of nodes compiled here; a node that did not compile is failed."""
+    if not unique_ids:
+        return {}, {}
+    compiled, why = compile_nodes(adapter, unique_ids)
+    served, failed = probe_compiled(adapter, {u: compiled[u] for u in unique_ids
+                                              if compiled.get(u)})
+    failed.update({u: why or "its SQL did not compile" for u in unique_ids
+                   if not compiled.get(u)})
     return served, failed
 
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..engine.errors import ConfigError
 from ..state.records import EVENT_COLUMNS
 from ..state.store import EVENTS
 from ..state.verify import as_json, verify_events
 from .invocation import Invocation
-from .operation_args import check_args, raw_args
+from .operation_args import check_args, check_choice, raw_args
 
 FORMATS = ("text", "json")
 _ARGS = {"format": (str, False)}
@@ -29,10 +28,7 @@ def rows(inv: Invocation) -> list[dict[str, Any]]:
 
 def verify(payload: dict[str, Any]) -> dict[str, Any]:
     args = check_args("verify", raw_args("verify", payload), _ARGS)
-    form = args.get("format", "text")
-    if form not in FORMATS:
-        raise ConfigError(f"tessera.verify: argument 'format' is {form!r}",
-                          f"use one of: {', '.join(FORMATS)}")
+    form = check_choice("verify", "format", args.get("format", "text"), FORMATS)
     inv = Invocation(payload)
     events = rows(inv)
     findings = verify_events(events, inv.membership)

@@ -29,15 +29,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
             "executed_at", "contract_version", "message", "recorded_at"),
 }
 # What each column must hold: a retyped column (recorded_at as text) is damage, as a lost one.
-_STRING = ("event_id", "event_type", "asset", "version", "owner", "compatibility",
-           "fingerprint", "proposal_id", "team", "status", "reason", "actor", "invocation_id",
-           "target_name", "payload", "audit_id", "guarantee", "test_unique_id", "test_name",
-           "contract_version", "message")
 KINDS: dict[str, dict[str, str]] = {
     name: {c: ("timestamp" if c in ("recorded_at", "executed_at") else
                "number" if c in ("failures", "execution_time") else "string")
-           for c in columns if c in _STRING or c in ("recorded_at", "executed_at",
-                                                       "failures", "execution_time")}
+           for c in columns}
     for name, columns in REQUIRED.items()}
 _FAMILIES = {"integer": "number", "decimal": "number", "float": "number",
              "string": "string", "timestamp": "timestamp"}

@@ -106,7 +106,7 @@ class StateStore:
                 except Exception:  # the original error matters more
                     pass
             else:
-                _rollback(self.adapter)
+                rollback(self.adapter)
             raise
 
     def facts(self) -> StateFacts:
@@ -366,7 +366,9 @@ def _in_transaction(connection: Any) -> bool:
     return bool(connection.transaction_open)
 
 
-def _rollback(adapter: Any) -> None:
+def rollback(adapter: Any) -> None:
+    """Roll back what the adapter's connection holds open; a failed rollback is ignored
+    (the error that led here matters more)."""
     real = getattr(adapter, "_adapter", adapter)
     try:
         real.connections.rollback_if_open()
