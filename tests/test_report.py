@@ -81,5 +81,5 @@ def test_report_renders_charts_and_the_open_proposal(warehouse, tmp_path, cli):
     cli("report", "--export", tmp_path / "export", "--out", from_export)
     text = from_export.read_text()
     _self_contained(text)
-    assert pid in text and "No audit runs" in text
-    assert chromium.dump_dom(from_export).count("<section") == 4
+    assert pid in text and "No audit runs" in text and "Drift is not part of an export" in text
+    assert chromium.dump_dom(from_export).count("<section") == 5

@@ -35,7 +35,8 @@ def report_data(state: PublishedState, published_at: Mapping[str, Mapping[str, A
                 generated_at: str, source: str,
                 drift: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The report as plain data (pure). `published_at`: asset → version → when;
-    `daily`: rows of (asset, run_date, runs, passed); `drift`: asset → its current drift."""
+    `daily`: rows of (asset, run_date, runs, passed); `drift`: asset → its current drift, or
+    None where the source does not hold drift (an export)."""
     contracts = []
     consumers: dict[str, list[dict[str, Any]]] = {}
     for asset, versions in sorted(state.histories.items()):
@@ -76,7 +77,7 @@ def report_data(state: PublishedState, published_at: Mapping[str, Mapping[str, A
     return {"project": state.project, "target": state.target, "generated_at": generated_at,
             "source": source, "days": days, "start": start.isoformat(),
             "contracts": contracts, "proposals": proposals, "consumers": consumers,
-            "audit": dict(sorted(trends.items())), "drift": dict(drift or {})}
+            "audit": dict(sorted(trends.items())), "drift": None if drift is None else dict(drift)}
 
 
 def _proposal(p: Proposal) -> dict[str, Any]:

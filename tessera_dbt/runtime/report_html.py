@@ -157,7 +157,10 @@ def _audit(data: Mapping[str, Any]) -> str:
 
 
 def _drift(data: Mapping[str, Any]) -> str:
-    drift = data.get("drift") or {}
+    drift = data.get("drift")
+    if drift is None:
+        return ('<p class="muted">Drift is not part of an export: run `tessera drift` against '
+                "the warehouse.</p>")
     if not drift:
         return ('<p class="muted">No drift recorded: every live relation matched its '
                 "contract when last checked (`tessera drift`).</p>")
