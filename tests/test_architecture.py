@@ -147,6 +147,7 @@ def test_sql_models_and_python_share_one_vocabulary():
         "test_status": list(vocabulary.TEST_STATUSES),
         "run_status": list(vocabulary.RUN_STATUSES),
         "lifecycle": list(vocabulary.LIFECYCLES),
+        "membership_role": list(vocabulary.MEMBERSHIP_ROLES),
     }
 
 
@@ -180,11 +181,13 @@ def test_the_macros_and_python_share_one_set_of_defaults():
 
 def test_the_macros_and_python_share_the_state_columns():
     from tessera_dbt.state.integrity import AUDIT, EVENTS, REQUIRED
-    from tessera_dbt.state.records import EVENT_COLUMNS
+    from tessera_dbt.state.records import EVENT_COLUMNS, WRITTEN_BY
 
     def names(relative: str) -> tuple[str, ...]:
         text = (ROOT / relative).read_text(encoding="utf-8")
         return tuple(re.findall(r'\("(\w+)",', text))
 
-    assert names("macros/state/event_columns.sql") == EVENT_COLUMNS == REQUIRED[EVENTS]
+    # written_by last: filled by the warehouse, never written nor required (older logs)
+    assert names("macros/state/event_columns.sql") == (*EVENT_COLUMNS, WRITTEN_BY)
+    assert EVENT_COLUMNS == REQUIRED[EVENTS]
     assert names("macros/state/audit_columns.sql") == REQUIRED[AUDIT]

@@ -24,6 +24,7 @@ from tessera_dbt.state.events import (
     drift_event,
     event,
     forced_event,
+    membership_events,
     proposal_events,
     retirement_events,
     withdrawal_event,
@@ -71,7 +72,10 @@ def _every_builder(asset: str, team: str, comment: str, column: str) -> list[dic
                       status="approved", reason="e1"))
     rows.append(event("proposal_reminder", **context, asset=asset, proposal_id="p_1",
                       payload={"days_before": 3.0}))
-    rows += invocation_records(rows, EVENT_COLUMNS, context, "session_user", "build")
+    rows += membership_events(Membership({team: (comment,)}, (column,)), context)
+    rows += membership_events(Membership(), context)
+    rows += invocation_records(rows, EVENT_COLUMNS, context, "session_user", "build",
+                               previous=comment)
     return rows
 
 
@@ -85,10 +89,10 @@ def test_verify_recomputes_every_builders_id(asset, team, comment, column):
     rows = [_stored(r) for r in _every_builder(asset, team, comment, column)]
     kinds = {r["event_type"] for r in rows}
     assert kinds >= set(IDENTITY)  # every rule is exercised by a builder
-    findings = verify_events(rows, Membership())
+    findings = verify_events(rows, Membership()).findings
     assert [f for f in findings if f.kind == "id"] == []
     # and an edited identifying field is seen
     ack = next(r for r in rows if r["event_type"] == "proposal_acknowledged")
     ack["status"] = "blocked"
     assert any(f.kind == "id" and f.event_id == ack["event_id"]
-               for f in verify_events(rows, Membership()))
+               for f in verify_events(rows, Membership()).findings)

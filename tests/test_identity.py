@@ -124,12 +124,15 @@ def test_who_may_act_is_the_session_and_the_committed_membership(proposed, capsy
     with environment(project.env):
         found = cli("verify", "--format", "json", "--project-dir", project.path,
                     "--profiles-dir", project.path, "--target", "duckdb", expect=1)
-    kinds = {(f["kind"], f["event_id"]) for f in json.loads(found.out)["findings"]}
+    report = json.loads(found.out)
+    kinds = {(f["kind"], f["event_id"]) for f in report["findings"]}
+    ignored = {(f["kind"], f["event_id"]) for f in report["ignored"]}
     edited = project.query("select event_id from {state}.tessera_events where "
                            "event_type = 'proposal_acknowledged' and actor = 'alice'")[0][0]
-    assert ("edited", edited) in kinds
-    assert ("unrecorded", forged_id) in kinds and ("not_member", forged_id) in kinds
-    assert ("not_member", edited) in kinds, "alice is no member of marketing"
+    assert ("edited", edited) in kinds and ("unrecorded", forged_id) in kinds
+    # answers no reader counts are listed apart: they are no tampering
+    assert ("not_member", forged_id) in ignored
+    assert ("not_member", edited) in ignored, "alice is no member of marketing"
 
 
 @pytest.mark.dbt
@@ -148,3 +151,40 @@ def test_bad_membership_and_unknown_consumers_are_one_line(proposed, capsys):
     assert "meta.tessera.consumers names team 'finanse'" in refused
     assert "did you mean 'finance'" in refused
     project.edit("models/commerce/fct_orders.yml", "- team: finanse", "- team: finance")
+
+
+@pytest.mark.dbt
+def test_a_forged_settlement_is_pending_to_every_reader(tmp_path, capsys, cli):
+    """Issue 26: a hand-inserted proposal_resolved row saying approved (with the id tessera
+    would give it) is a cache nobody reads as the decision: the BI models, tessera.status,
+    the export and the gate all say pending, and verify names the row."""
+    project = copy_project(tmp_path, "duckdb")
+    project.run("deps")
+    project.run("build")
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    forged = stable_id("proposal_resolved", pid)
+    project.query(
+        "insert into {state}.tessera_events (event_id, event_type, asset, proposal_id, "
+        "status, actor, invocation_id, recorded_at, payload) values "
+        f"('{forged}', 'proposal_resolved', 'x', '{pid}', 'approved', 'mallory', 'by-hand', "
+        "current_timestamp, '{}')")
+
+    assert project.query("select status from {state}.tessera_proposals "
+                         f"where proposal_id = '{pid}'") == [("pending",)]
+    assert "pending" in op(project, capsys, "status", "{model: fct_orders}")
+    where = ("--project-dir", project.path, "--profiles-dir", project.path)
+    capsys.readouterr()
+    with environment(project.env):
+        cli("export", "--out", tmp_path / "export", *where)
+        found = cli("verify", "--format", "json", *where, expect=1)
+    exported = json.loads((tmp_path / "export" / "proposals.json").read_text())
+    assert [p["status"] for p in exported["proposals"]] == ["pending"]
+    assert [(f["kind"], f["event_id"]) for f in json.loads(found.out)["findings"]] == [
+        ("unrecorded", forged)]
+    with project.settings(gate="block"):
+        blocked = project.run("build", "--select", "fct_orders", expect_success=False)
+    assert "the gate stopped this run" in " ".join(str(blocked.exception).split())
+    assert ("is_paid",) in project.query(
+        "select column_name from information_schema.columns where table_name = 'fct_orders'")

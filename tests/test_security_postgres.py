@@ -13,6 +13,8 @@ import re
 
 import pytest
 
+from tessera_dbt.state.events import stable_id
+
 from .conftest import DbtProject, copy_project, environment, postgres_env
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 from .test_proposals import _proposal_id, op
@@ -133,13 +135,13 @@ def test_session_user_membership_and_grants(project, capsys, cli):
     with environment(project.env):
         found = cli("verify", "--format", "json", "--project-dir", project.path,
                     "--profiles-dir", project.path, "--target", "postgres", expect=1)
-    kinds = sorted(f["kind"] for f in json.loads(found.out)["findings"]
-                   if f["event_id"] == "forged")
-    assert kinds == ["id", "not_member", "unrecorded"]
-    assert all(f["event_id"] == "forged" for f in json.loads(found.out)["findings"])
+    report = json.loads(found.out)
+    assert sorted(f["kind"] for f in report["findings"]) == ["id", "unrecorded"]
+    assert all(f["event_id"] == "forged" for f in report["findings"])
+    assert [(f["kind"], f["event_id"]) for f in report["ignored"]] == [("not_member", "forged")]
 
 
-def test_a_self_granted_approval_is_ignored_by_the_run_that_publishes(project, capsys):
+def test_a_self_granted_approval_is_ignored_by_the_run_that_publishes(project, capsys, cli):
     """Issue 26: a writer in no team lists itself in a copy of the project and approves
     from there; the production build, reading the committed membership, counts no such
     answer: under `gate: block` it builds nothing, and tessera.status says why. The
@@ -166,6 +168,17 @@ def test_a_self_granted_approval_is_ignored_by_the_run_that_publishes(project, c
             "select column_name from information_schema.columns where table_schema = "
             f"'{project.env['TESSERA_PG_SCHEMA']}' and table_name = 'fct_orders'")
 
+    # the BI models count no such answer either (by the membership the last publishing
+    # run recorded), and say why
+    assert project.query("select status, received_acks from {state}.tessera_proposals "
+                         f"where proposal_id = '{pid}'") == [("pending", 0)]
+    ignored = project.query("select team, response, ignored_answers, ignored_why from "
+                            f"{{state}}.tessera_acknowledgments where proposal_id = '{pid}' "
+                            "order by team")
+    assert [r[:3] for r in ignored] == [(t, "waiting", 1) for t in
+                                        ("data_platform", "finance", "marketing")]
+    assert f"warehouse user {BOB} was no member of team finance" in ignored[1][3]
+
     with project.settings(gate="block"):
         blocked = project.run("build", "--select", "fct_orders", expect_success=False)
         assert "the gate stopped this run" in " ".join(str(blocked.exception).split())
@@ -181,3 +194,62 @@ def test_a_self_granted_approval_is_ignored_by_the_run_that_publishes(project, c
     assert not has_is_paid()
     assert project.query("select version from {state}.tessera_contracts where is_current "
                          "and asset like '%.fct_orders'") == [("2.0.0",)]
+    assert project.query("select status from {state}.tessera_proposals "
+                         f"where proposal_id = '{pid}'") == [("published",)]
+    # the whole workflow as tessera wrote it: no finding; bob's answers listed as ignored
+    capsys.readouterr()
+    with environment(project.env):
+        verified = cli("verify", "--format", "json", "--project-dir", project.path,
+                       "--profiles-dir", project.path, "--target", "postgres")
+    report = json.loads(verified.out)
+    assert report["findings"] == []
+    assert sorted(f["kind"] for f in report["ignored"]) == ["not_member"] * 3
+
+
+def test_attribution_is_the_databases_word(project, capsys, cli):
+    """Issue 26: on PostgreSQL the database records who inserted each event
+    (tessera_events.written_by, default session_user) and writers may not set it (the
+    column-level INSERT of docs/security.md). An approval a writer inserts by hand in a
+    member's name, with the id tessera would give it, is counted by no reader, and verify
+    names it."""
+    import psycopg2
+
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    op(_as(project, ALICE), capsys, "acknowledge",
+       f"{{proposal_id: {pid}, team: marketing, response: approved}}")
+    assert project.query("select actor, written_by from {state}.tessera_events "
+                         "where event_type = 'proposal_acknowledged'") == [(ALICE, ALICE)]
+
+    table = f"{project.state_schema}.tessera_events"
+    con = _connect(BOB, PASSWORD)
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege), con.cursor() as cur:
+        cur.execute(f"insert into {table} (event_id, written_by) values ('x', '{ALICE}')")
+    con.close()
+    forged = stable_id("proposal_acknowledged", pid, "finance", "approved", None, ALICE)
+    asset = project.query("select asset from {state}.tessera_events where event_type = "
+                          f"'proposal_created' and proposal_id = '{pid}'")[0][0]
+    con = _connect(BOB, PASSWORD)
+    with con, con.cursor() as cur:
+        cur.execute(f"insert into {table} (event_id, event_type, asset, proposal_id, team, "
+                    "status, actor, invocation_id, recorded_at, payload) values (%s, "
+                    "'proposal_acknowledged', %s, %s, 'finance', 'approved', %s, 'by-hand', "
+                    "now(), '{}')", (forged, asset, pid, ALICE))
+    con.close()
+    assert project.query("select written_by from {state}.tessera_events "
+                         f"where event_id = '{forged}'") == [(BOB,)]
+
+    assert project.query("select response, ignored_answers from {state}.tessera_acknowledgments "
+                         f"where proposal_id = '{pid}' and team = 'finance'") == [("waiting", 1)]
+    status = op(project, capsys, "status", "{model: fct_orders}")
+    assert "pending" in status and f"ignored: acknowledged for finance by {BOB!r}" in status
+    capsys.readouterr()
+    with environment(project.env):
+        found = cli("verify", "--format", "json", "--project-dir", project.path,
+                    "--profiles-dir", project.path, "--target", "postgres", expect=1)
+    report = json.loads(found.out)
+    assert sorted((f["kind"], f["event_id"]) for f in report["findings"]) == [
+        ("attribution", forged), ("unrecorded", forged)]
+    assert f"the warehouse recorded {BOB!r} as its writer" in " ".join(
+        f["detail"] for f in report["findings"])

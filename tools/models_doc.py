@@ -22,6 +22,8 @@ LAYERS = (
     ("sources", "State tables", "The append-only tables tessera writes (incremental, "
      "`full_refresh: false`: `--full-refresh` never wipes them)."),
     ("staging", "Internal", "Views folding retried writes away. Internal; they may change."),
+    ("intermediate", "Internal", "Views applying the authority rules the marts share (who "
+     "may answer, when a proposal settled). Internal; they may change."),
 )
 _DOC_REF = re.compile(r"\{\{\s*doc\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\}\}")
 _DOC_BLOCK = re.compile(r"\{%\s*docs\s+(\w+)\s*%\}(.*?)\{%\s*enddocs\s*%\}", re.S)

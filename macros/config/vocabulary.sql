@@ -12,7 +12,7 @@
       "notification_failed",
       "proposal_reminder", "notification_sent", "contract_retired",
       "invocation_recorded",
-      "asset_error", "drift_detected"
+      "asset_error", "drift_detected", "membership_recorded"
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],
@@ -20,6 +20,7 @@
     "consumer_source": ["declared", "registered", "downstream", "exposure", "project"],
     "test_status": ["pass", "fail", "warn", "error", "skipped"],
     "run_status": ["passed", "failed", "partial", "skipped"],
-    "lifecycle": ["current", "retired"]
+    "lifecycle": ["current", "retired"],
+    "membership_role": ["member", "admin", "unconfigured"]
   }) }}
 {% endmacro %}

@@ -35,6 +35,9 @@
     {% if missing %}
       {% do alter_relation_add_remove_columns(target_relation, missing, none) %}
     {% endif %}
+    {#- the event log, new or from before written_by: the database fills it from now on -#}
+    {% set fills = tessera.written_by_default_sql(target_relation) if "written_by" in columns | map(attribute=0) | list else none %}
+    {% if fills %}{% call statement("tessera_written_by") %}{{ fills }}{% endcall %}{% endif %}
     {% set dependents = [] %}
     {% for node in graph.nodes.values() if node.package_name == "tessera" and node.resource_type == "model" and model.unique_id in node.depends_on.nodes %}
       {% do dependents.append(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) %}

@@ -1,5 +1,8 @@
 {#- The one column list of the event log: it feeds the model's DDL (tessera_events) and
-    the hook's inserts. New columns go at the end (on_schema_change: append_new_columns). -#}
+    the hook's inserts. New columns go at the end (on_schema_change: append_new_columns).
+    `written_by` is never written by tessera: the warehouse fills it where it can
+    (PostgreSQL: `default session_user`, tessera.written_by_default_sql), and writers are
+    granted INSERT on every other column only, so attribution cannot be forged. -#}
 {% macro event_columns() %}
   {{ return([
       ("event_id", dbt.type_string()),
@@ -18,5 +21,6 @@
       ("target_name", dbt.type_string()),
       ("recorded_at", dbt.type_timestamp()),
       ("payload", tessera.type_long_text()),
+      ("written_by", dbt.type_string()),
   ]) }}
 {% endmacro %}

@@ -21,7 +21,7 @@
         "columns": columns | map(attribute=0) | list,
         "existing_columns": present | map(attribute="name") | map("lower") | list,
         "existing_types": types,
-        "create_sql": tessera.create_state_table_sql(relation, columns),
+        "create_sql": tessera.create_state_table_sql(relation, columns) ~ tessera._fills_written_by(relation, columns),
         "create_schema_sql": tessera.create_schema_sql(relation),
     }}) %}
   {% endfor %}

@@ -1,7 +1,8 @@
 {#- One row per proposal and required team, from the moment the team is asked: `waiting`
-    until it answers, then its latest answer while the proposal took answers, with the
-    comment as given. As state.folds.fold_proposals: an answer after the settlement, the
-    withdrawal or the forcing is ignored, and so is one from a team not asked. -#}
+    until it answers, then its latest counted answer while the proposal took answers, with
+    the comment as given. As state.folds.fold_proposals: an answer after the settlement, the
+    withdrawal or the forcing is ignored, and so is one from a team not asked, and one whose
+    actor was no member of the team (int_tessera__authority; shown in ignored_why). -#}
 {{ config(schema=tessera.setting("schema")) }}
 with events as (
 
@@ -19,32 +20,21 @@ asked as (
 
 ),
 
-settlements as (
-
-    {#- the event that settled each proposal, as the brain recorded it (proposal_resolved's
-        reason); older settlements without one end nothing -#}
-    select settling.proposal_id, settling.recorded_at, settling.event_id
-    from {{ ref("stg_tessera__events") }} as resolved
-    inner join {{ ref("stg_tessera__events") }} as settling
-        on settling.event_id = resolved.reason
-    where resolved.event_type = {{ tessera.word('event_type', 'proposal_resolved') }}
-
-),
-
 ends as (
 
-    {#- where each proposal stopped taking answers: the first of its settlement, withdrawal
-        and forcing, in the log's order (recorded_at, then event id) -#}
+    {#- where each proposal stopped taking answers: the first of its settlement, counted
+        withdrawal and counted forcing, in the log's order (recorded_at, then event id) -#}
     select proposal_id, recorded_at as ended_at, event_id as ended_by
     from (
         select
             proposal_id, recorded_at, event_id,
             row_number() over (partition by proposal_id order by recorded_at, event_id) as earliest
         from (
-            select proposal_id, recorded_at, event_id from settlements
+            select proposal_id, recorded_at, event_id from {{ ref("int_tessera__settlements") }}
             union all
-            select proposal_id, recorded_at, event_id from {{ ref("stg_tessera__events") }}
-            where event_type in ({{ tessera.word('event_type', 'proposal_withdrawn') }}, {{ tessera.word('event_type', 'proposal_forced') }})
+            select proposal_id, recorded_at, event_id from {{ ref("int_tessera__authority") }}
+            where counted
+                and event_type in ({{ tessera.word('event_type', 'proposal_withdrawn') }}, {{ tessera.word('event_type', 'proposal_forced') }})
         ) as endings
     ) as ranked
     where earliest = 1
@@ -66,9 +56,10 @@ answers as (
             partition by events.proposal_id, events.team
             order by events.recorded_at desc, events.event_id desc
         ) as recency
-    from events
+    from {{ ref("int_tessera__authority") }} as events
     left join ends on events.proposal_id = ends.proposal_id
     where events.event_type = {{ tessera.word('event_type', 'proposal_acknowledged') }}
+        and events.counted
         and (ends.proposal_id is null
              or events.recorded_at < ends.ended_at
              or (events.recorded_at = ends.ended_at and events.event_id <= ends.ended_by))
@@ -78,6 +69,23 @@ answers as (
 latest as (
 
     select * from answers where recency = 1
+
+),
+
+ignored as (
+
+    {#- answers no reader counts (their actor was no member), the latest one's why -#}
+    select proposal_id, team, ignored_answers, ignored_why from (
+        select
+            proposal_id, team, ignored_why,
+            count(*) over (partition by proposal_id, team) as ignored_answers,
+            row_number() over (partition by proposal_id, team
+                               order by recorded_at desc, event_id desc) as recency
+        from {{ ref("int_tessera__authority") }}
+        where event_type = {{ tessera.word('event_type', 'proposal_acknowledged') }}
+            and not counted
+    ) as answers_ignored
+    where recency = 1
 
 ),
 
@@ -110,7 +118,10 @@ select
     latest.acknowledged_at,
     asked.asked_at,
     latest.actor,
-    latest.payload as details
+    latest.payload as details,
+    coalesce(ignored.ignored_answers, 0) as ignored_answers,
+    {{ dbt.concat(["ignored.ignored_why", "' ('", "cast(ignored.ignored_answers as " ~ dbt.type_string() ~ ")", "' answer(s) ignored)'"]) }} as ignored_why
 from teams
 left join asked on teams.proposal_id = asked.proposal_id and teams.team = asked.team
 left join latest on teams.proposal_id = latest.proposal_id and teams.team = latest.team
+left join ignored on teams.proposal_id = ignored.proposal_id and teams.team = ignored.team

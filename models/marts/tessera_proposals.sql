@@ -1,7 +1,7 @@
-{#- One row per proposal with its status; the brain records every settlement as an event,
-    so this model only picks the latest one. The one rule it applies itself is the
-    deadline the brain recorded: a pending proposal past it shows as expired even before
-    any operation or hook has read the state and recorded the expiry. -#}
+{#- One row per proposal with its status: its settlement by the answers that count
+    (int_tessera__settlements, never a proposal_resolved row, which anyone with INSERT
+    could forge), counted withdrawals and forcings, its publication; a pending proposal
+    past the deadline the brain recorded shows as expired. -#}
 {{ config(schema=tessera.setting("schema")) }}
 with events as (
 
@@ -21,13 +21,56 @@ created as (
 
 approvals as (
 
-    {#- the event that approved each proposal, as the brain recorded it (the reason of its
-        proposal_resolved) -#}
-    select settling.proposal_id, settling.recorded_at, settling.event_id
-    from events as resolved
-    inner join events as settling on settling.event_id = resolved.reason
-    where resolved.event_type = {{ tessera.word('event_type', 'proposal_resolved') }}
-        and resolved.status = {{ tessera.word('proposal_status', 'approved') }}
+    {#- when each proposal was approved by its answers (or at its creation, when nobody
+        must answer): computed from the answers that count, never read from a
+        proposal_resolved row -#}
+    select proposal_id, recorded_at, event_id from {{ ref("int_tessera__settlements") }}
+    where status = {{ tessera.word('proposal_status', 'approved') }}
+
+),
+
+decisions as (
+
+    {#- withdrawals and forcings whose actor may act (int_tessera__authority) -#}
+    select proposal_id, event_type, status, reason, recorded_at, event_id
+    from {{ ref("int_tessera__authority") }}
+    where counted
+        and event_type in ({{ tessera.word('event_type', 'proposal_withdrawn') }}, {{ tessera.word('event_type', 'proposal_forced') }})
+
+),
+
+first_forcings as (
+
+    select proposal_id, recorded_at, event_id from (
+        select proposal_id, recorded_at, event_id,
+               row_number() over (partition by proposal_id order by recorded_at, event_id)
+                   as earliest
+        from decisions
+        where event_type = {{ tessera.word('event_type', 'proposal_forced') }}
+    ) as ranked
+    where earliest = 1
+
+),
+
+withdrawals as (
+
+    {#- as the fold: a withdrawal counts while the proposal is pending or approved, so not
+        while it stands rejected (after a rejection, unless a forcing came before it) -#}
+    select withdrawn.proposal_id, withdrawn.event_type, withdrawn.status,
+           withdrawn.recorded_at, withdrawn.event_id
+    from decisions as withdrawn
+    left join {{ ref("int_tessera__settlements") }} as rejection
+        on withdrawn.proposal_id = rejection.proposal_id
+        and rejection.status = {{ tessera.word('proposal_status', 'rejected') }}
+    left join first_forcings as forcing on withdrawn.proposal_id = forcing.proposal_id
+    where withdrawn.event_type = {{ tessera.word('event_type', 'proposal_withdrawn') }}
+        and (rejection.proposal_id is null
+             or withdrawn.recorded_at < rejection.recorded_at
+             or (withdrawn.recorded_at = rejection.recorded_at
+                 and withdrawn.event_id < rejection.event_id)
+             or forcing.recorded_at < withdrawn.recorded_at
+             or (forcing.recorded_at = withdrawn.recorded_at
+                 and forcing.event_id < withdrawn.event_id))
 
 ),
 
@@ -42,8 +85,7 @@ closings as (
         from (
             select proposal_id, recorded_at, event_id from approvals
             union all
-            select proposal_id, recorded_at, event_id from events
-            where event_type = {{ tessera.word('event_type', 'proposal_withdrawn') }}
+            select proposal_id, recorded_at, event_id from withdrawals
         ) as closing
     ) as ranked
     where earliest = 1
@@ -56,7 +98,7 @@ forcings as (
         after its approval or withdrawal (racing writers without a lock record both) -#}
     select events.proposal_id, events.event_type, events.status, events.reason,
            events.recorded_at
-    from events
+    from decisions as events
     left join closings on events.proposal_id = closings.proposal_id
     where events.event_type = {{ tessera.word('event_type', 'proposal_forced') }}
         and (closings.proposal_id is null
@@ -67,8 +109,14 @@ forcings as (
 
 moves as (
 
+    select proposal_id, {{ tessera.word('event_type', 'proposal_resolved') }} as event_type,
+           status, recorded_at
+    from {{ ref("int_tessera__settlements") }}
+    union all
+    select proposal_id, event_type, status, recorded_at from withdrawals
+    union all
     select proposal_id, event_type, status, recorded_at from events
-    where event_type in ({{ tessera.word('event_type', 'proposal_resolved') }}, {{ tessera.word('event_type', 'proposal_withdrawn') }}, {{ tessera.word('event_type', 'proposal_published') }})
+    where event_type = {{ tessera.word('event_type', 'proposal_published') }}
     union all
     select proposal_id, event_type, status, recorded_at from forcings
 

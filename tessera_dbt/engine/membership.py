@@ -110,6 +110,10 @@ def answer_refusal(membership: Membership, actor: str | None, team: str) -> Conf
                        f"its members are: {', '.join(members)}{_near(actor, members)}")
 
 
+# the operation that writes each decision, as its refusals name it
+DECISION_OPS = {"proposal_withdrawn": "withdraw", "proposal_forced": "force_publish"}
+
+
 def decision_refusal(membership: Membership, actor: str | None, owner: str | None,
                      op: str) -> ConfigError | None:
     """Why `actor` may not withdraw or force a proposal of an asset owned by `owner`, or

@@ -68,10 +68,13 @@ def expire(proposal: Proposal, now: dt.datetime) -> None:
 
 
 def settle(proposal: Proposal, at: Any) -> None:
+    """After an answer: rejected by any required team's `blocked`, approved once every
+    required team answered. A proposal nobody must answer is settled at its creation (or
+    only forced, under require_force_without_consumers), never by a stray answer."""
     answers = [proposal.acks[t]["response"] for t in proposal.required if t in proposal.acks]
     if "blocked" in answers:
         proposal.status, proposal.resolved_at = "rejected", at
-    elif not proposal.missing:
+    elif proposal.required and not proposal.missing:
         proposal.status, proposal.resolved_at = "approved", at
 
 

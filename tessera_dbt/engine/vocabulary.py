@@ -58,6 +58,11 @@ FAILED_STATUSES: tuple[TestStatus, ...] = ("fail", "error")
 RunStatus = Literal["passed", "failed", "partial", "skipped"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 
+# One row of a recorded membership (membership_recorded.status): a team's member, an
+# admin, or the one row of a run that held no membership (anyone may answer).
+MembershipRole = Literal["member", "admin", "unconfigured"]
+MEMBERSHIP_ROLES: tuple[MembershipRole, ...] = get_args(MembershipRole)
+
 # Where an asset's contract stands (tessera_contract_status.lifecycle).
 Lifecycle = Literal["current", "retired"]
 LIFECYCLES: tuple[Lifecycle, ...] = get_args(Lifecycle)
@@ -71,7 +76,7 @@ EventType = Literal[
     "notification_failed",
     "proposal_reminder", "notification_sent", "contract_retired",
     "invocation_recorded",
-    "asset_error", "drift_detected",
+    "asset_error", "drift_detected", "membership_recorded",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 # The events whose fold is a proposal's life (engine.proposal, state.folds).

@@ -25,6 +25,8 @@ from ..state.events import (
     asset_error_event,
     decision_events,
     drift_event,
+    membership_events,
+    membership_fingerprint,
     retirement_events,
 )
 from ..state.integrity import RESTORE, StateDamaged
@@ -91,6 +93,7 @@ class Hook(Invocation):
         events: list[dict[str, Any]] = []
         if built_ids and self.publishes_here():
             self.read_relations(built_ids)  # what was really built: one query per schema
+            events += self._membership_change()
             published = self.store.published_heads()
             documents = judge.documents(built_ids, outcome.errors)
             sources = judge.matched(documents, published)  # uid → the asset published
@@ -135,6 +138,15 @@ class Hook(Invocation):
                                                        self.invocation_id)
         self.undelivered.extend(written)
         return outcome
+
+    def _membership_change(self) -> list[dict[str, Any]]:
+        """The membership this run judges by, recorded when it differs from the last one
+        recorded, so verify and the SQL models judge each answer by the membership in
+        force when it was given."""
+        if self.store.newest("membership_recorded", "fingerprint") == \
+                membership_fingerprint(self.membership):
+            return []
+        return membership_events(self.membership, self.event_context)
 
     def _refuse_lost_history(self, events: Sequence[Mapping[str, Any]],
                              published: Mapping[str, Any]) -> None:

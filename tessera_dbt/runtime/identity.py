@@ -89,6 +89,7 @@ class RecordingStore(StateStore):
             return super().write(events, audit, invocation_id)
         inv = self._invocation
         records = invocation_records(events, self._columns(EVENTS), inv.event_context,
-                                     inv.actor_source, inv.command or None)
+                                     inv.actor_source, inv.command or None,
+                                     self.newest(RECORD))
         written, audited = super().write([*events, *records], audit, invocation_id)
         return [e for e in written if e["event_type"] != RECORD], audited

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..state.records import EVENT_COLUMNS
+from ..state.records import EVENT_COLUMNS, WRITTEN_BY
 from ..state.store import EVENTS
 from ..state.verify import as_json, verify_events
 from .invocation import Invocation
@@ -22,7 +22,7 @@ def rows(inv: Invocation) -> list[dict[str, Any]]:
     if not info.get("exists"):
         return []
     existing = {c.lower() for c in info.get("existing_columns") or EVENT_COLUMNS}
-    columns = [c for c in EVENT_COLUMNS if c in existing]
+    columns = [c for c in (*EVENT_COLUMNS, WRITTEN_BY) if c in existing]
     return inv.store.select(f"select {', '.join(columns)} from {info['relation']}")
 
 
@@ -31,11 +31,13 @@ def verify(payload: dict[str, Any]) -> dict[str, Any]:
     form = check_choice("verify", "format", args.get("format", "text"), FORMATS)
     inv = Invocation(payload)
     events = rows(inv)
-    findings = verify_events(events, inv.membership)
+    found = verify_events(events, inv.membership)
     if form == "json":
-        return {"lines": [json.dumps(as_json(findings, len(events)), sort_keys=True)]}
-    if not findings:
+        return {"lines": [json.dumps(as_json(found, len(events)), sort_keys=True)]}
+    ignored = [f"  ignored by every reader: {f.line()}" for f in found.ignored]
+    if not found.findings:
         return {"lines": [f"verify: {len(events)} event(s) checked, every one as tessera "
-                          "wrote it."]}
-    return {"lines": [f"verify: {len(events)} event(s) checked, {len(findings)} finding(s):",
-                      *(f"  {f.line()}" for f in findings)]}
+                          "wrote it.", *ignored]}
+    return {"lines": [f"verify: {len(events)} event(s) checked, "
+                      f"{len(found.findings)} finding(s):",
+                      *(f"  {f.line()}" for f in found.findings), *ignored]}

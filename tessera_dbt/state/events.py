@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..engine.asset_errors import AssetError
+from ..engine.membership import Membership
 from ..engine.publish import Decision, content_hash, fingerprint
 from ..engine.served import Drift
 from ..engine.vocabulary import EventType
@@ -59,11 +60,19 @@ IDENTITY: dict[str, Identity] = {
     "drift_detected": lambda r: (r.get("asset"), r.get("version"), body(r).get("missing"),
                                  body(r).get("dropped"), body(r).get("retyped"),
                                  body(r).get("added")),
-    # one record per batch of a write (state.records): who wrote, and each event's hash
+    # one record per batch of a write (state.records): who wrote, each event's hash, and
+    # the record before it in the log (the chain `tessera verify` walks)
     "invocation_recorded": lambda r: (r.get("invocation_id"), r.get("actor"), r.get("status"),
-                                      sorted((body(r).get("events") or {}).items())),
+                                      sorted((body(r).get("events") or {}).items()),
+                                      body(r).get("previous")),
+    # one row of the membership a publishing run held, per run that saw it change
+    "membership_recorded": lambda r: (r.get("invocation_id"), r.get("fingerprint"),
+                                      r.get("team"), r.get("status"), r.get("reason")),
+    # who decided is part of the fact: a non-member's withdrawal or forcing (which readers
+    # ignore) never takes the id a member's would have
+    **{kind: lambda r: (r.get("proposal_id"), r.get("actor"))
+       for kind in ("proposal_withdrawn", "proposal_forced")},
     **{kind: _PROPOSAL for kind in ("proposal_created", "proposal_changes", "proposal_deadline",
-                                    "proposal_withdrawn", "proposal_forced",
                                     "proposal_published")},
 }
 
@@ -72,6 +81,9 @@ IDENTITY: dict[str, Identity] = {
 LEGACY_IDENTITY: dict[str, Identity] = {
     "proposal_acknowledged": lambda r: (r.get("proposal_id"), r.get("team"), r.get("status"),
                                         r.get("reason")),
+    "invocation_recorded": lambda r: (r.get("invocation_id"), r.get("actor"), r.get("status"),
+                                      sorted((body(r).get("events") or {}).items())),
+    **{kind: _PROPOSAL for kind in ("proposal_withdrawn", "proposal_forced")},
 }
 
 
@@ -176,6 +188,26 @@ def drift_event(drift: Drift, version: str, teams: Sequence[str],
                           "missing": drift.missing, "notify_teams": list(teams)})
 
 
+def membership_fingerprint(membership: Membership) -> str:
+    return stable_id("membership", sorted((t, sorted(u)) for t, u in membership.teams.items()),
+                     sorted(membership.admins))
+
+
+def membership_events(membership: Membership, context: Mapping[str, Any]
+                      ) -> list[dict[str, Any]]:
+    """The membership a publishing run holds, one row per team member and per admin (one
+    `unconfigured` row when it holds none), so `tessera verify` and the SQL models judge
+    each answer by the membership in force when it was given, without JSON functions.
+    Rows of one membership share its fingerprint."""
+    rows = [(team, "member", user) for team, users in sorted(membership.teams.items())
+            for user in sorted(users)]
+    rows += [(None, "admin", admin) for admin in sorted(membership.admins)]
+    fp = membership_fingerprint(membership)
+    return [event("membership_recorded", **context, fingerprint=fp, team=team, status=role,
+                  reason=user, payload={})
+            for team, role, user in rows or [(None, "unconfigured", None)]]
+
+
 # --- proposals, as the operations record them (and tests replay racing writers with) ----
 
 def proposal_events(proposal_id: str, asset: str, proposed: str | None,
@@ -186,9 +218,12 @@ def proposal_events(proposal_id: str, asset: str, proposed: str | None,
     nobody has read yet) and each team that must answer. `body` is the creation's payload
     (required_acks, breaking_changes, expires_at, ...); `created` its other columns (owner,
     compatibility, fingerprint, reason)."""
+    # approved at creation when nobody must answer (as state.folds.fold_proposals)
+    status = "approved" if not body["required_acks"] \
+        and body.get("approve_without_consumers", True) else "pending"
     return [
         event("proposal_created", **context, asset=asset,
-              proposal_id=proposal_id, version=proposed, status="pending", **created,
+              proposal_id=proposal_id, version=proposed, status=status, **created,
               payload=dict(body)),
         event("proposal_changes", **context, asset=asset,
               proposal_id=proposal_id, payload=body["breaking_changes"]),

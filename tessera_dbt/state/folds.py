@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..engine.errors import ConfigError
-from ..engine.membership import Membership, answer_refusal, decision_refusal
+from ..engine.membership import DECISION_OPS, Membership, answer_refusal, decision_refusal
 from ..engine.proposal import Proposal, expire, settle
 from ..engine.vocabulary import OPEN_STATUSES
+from .records import acting_user
 
 
 def event_order(row: Mapping[str, Any]) -> tuple[str, str]:
@@ -76,13 +78,13 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime,
         refusal = _refusal(membership, kind, row, proposal)
         if refusal is not None:
             proposal.ignored.append({"event": kind, "team": row.get("team"),
-                                     "actor": row.get("actor"), "why": refusal.message})
+                                     "actor": acting_user(row), "why": refusal.message})
             continue
         if kind == "proposal_acknowledged" and proposal.status == "pending":
             proposal.acks[str(row.get("team"))] = {
                 "response": row.get("status"), "comment": body.get("comment"),
                 "migration_deadline": body.get("migration_deadline"),
-                "acknowledged_at": row.get("recorded_at"), "actor": row.get("actor")}
+                "acknowledged_at": row.get("recorded_at"), "actor": acting_user(row)}
             settle(proposal, row.get("recorded_at"))
             if proposal.status != "pending":
                 proposal.settled_by = row.get("event_id")
@@ -103,11 +105,48 @@ def _refusal(membership: Membership | None, kind: Any, row: Mapping[str, Any],
     if membership is None or not membership.configured:
         return None
     if kind == "proposal_acknowledged":
-        return answer_refusal(membership, row.get("actor"), str(row.get("team")))
+        return answer_refusal(membership, acting_user(row), str(row.get("team")))
     if kind in ("proposal_withdrawn", "proposal_forced"):
-        return decision_refusal(membership, row.get("actor"), proposal.contract.get("owner"),
-                                str(kind).removeprefix("proposal_"))
+        return decision_refusal(membership, acting_user(row), proposal.contract.get("owner"),
+                                DECISION_OPS[str(kind)])
     return None
+
+
+@dataclass(frozen=True)
+class RecordedMembership:
+    """A membership a publishing run recorded (membership_recorded), in force from
+    `recorded_at` until the next one."""
+    recorded_at: Any
+    fingerprint: str
+    membership: Membership
+
+
+def fold_memberships(rows: Iterable[Mapping[str, Any]]) -> list[RecordedMembership]:
+    """The recorded memberships in the log's order, one per run that recorded one."""
+    runs: dict[tuple[str, str], tuple[Any, dict[str, list[str]], list[str]]] = {}
+    for row in first_rows(r for r in rows if r.get("event_type") == "membership_recorded"):
+        key = (str(row.get("invocation_id")), str(row.get("fingerprint")))
+        _, teams, admins = runs.setdefault(key, (row.get("recorded_at"), {}, []))
+        if row.get("status") == "member":
+            teams.setdefault(str(row.get("team")), []).append(str(row.get("reason")))
+        elif row.get("status") == "admin":
+            admins.append(str(row.get("reason")))
+    return [RecordedMembership(at, fp, Membership(
+                {t: tuple(u) for t, u in teams.items()}, tuple(admins),
+                (f"the membership recorded at {at}",)))
+            for (_, fp), (at, teams, admins) in runs.items()]
+
+
+def membership_at(history: Sequence[RecordedMembership], when: Any) -> Membership | None:
+    """The recorded membership in force at `when` (the log's order); before the first
+    record, the first one (the nearest known); None when nothing was ever recorded."""
+    if not history:
+        return None
+    in_force = history[0]
+    for recorded in history:
+        if str(recorded.recorded_at) <= str(when):
+            in_force = recorded
+    return in_force.membership
 
 
 def fold_heads(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -1,8 +1,9 @@
 """What makes a hand-edited or forged event row detectable (docs/security.md).
 
 Every write of events also writes one `invocation_recorded` event per batch (up to
-RECORD_CHUNK events): who wrote (the session user and where that name came from), and the
-hash of every column of every event in the batch, as the warehouse stores it. `tessera
+RECORD_CHUNK events): who wrote (the session user and where that name came from), the
+hash of every column of every event in the batch, as the warehouse stores it, and the id
+of the record before it (a chain: deleting a record leaves a gap). `tessera
 verify` recomputes those hashes from the rows (`state.verify`): a row changed by hand no
 longer matches its invocation's record, a row inserted by hand has none.
 
@@ -22,10 +23,19 @@ from .events import event, stable_id
 
 RECORD = "invocation_recorded"
 RECORD_CHUNK = 500
-# the event log's columns (macros/state/event_columns.sql), in order
+# the event log's columns tessera writes (macros/state/event_columns.sql), in order
 EVENT_COLUMNS = ("event_id", "event_type", "asset", "version", "owner", "compatibility",
                  "fingerprint", "proposal_id", "team", "status", "reason", "actor",
                  "invocation_id", "target_name", "recorded_at", "payload")
+# and the one the warehouse fills (the writing session's user, where it can: PostgreSQL),
+# never written nor hashed by tessera: who wrote a row is the database's word
+WRITTEN_BY = "written_by"
+
+
+def acting_user(row: Mapping[str, Any]) -> Any:
+    """Who acted, for every rule about authority: the user the warehouse recorded as the
+    row's writer where it records one, else the row's actor column."""
+    return row.get(WRITTEN_BY) or row.get("actor")
 
 
 def column_text(value: Any) -> str | None:
@@ -50,9 +60,12 @@ def row_hash(row: Mapping[str, Any], written: Sequence[str] = EVENT_COLUMNS) -> 
 
 def invocation_records(events: Sequence[Mapping[str, Any]], written: Sequence[str],
                        context: Mapping[str, Any], actor_source: str,
-                       command: str | None) -> list[dict[str, Any]]:
-    """The records of one write: one per RECORD_CHUNK events."""
-    out = []
+                       command: str | None, previous: str | None = None
+                       ) -> list[dict[str, Any]]:
+    """The records of one write: one per RECORD_CHUNK events, each naming the record
+    before it (`previous`: the log's newest record when the write began, then the chain
+    of this write's own), so a record deleted from the middle of the log leaves a gap."""
+    out: list[dict[str, Any]] = []
     for start in range(0, len(events), RECORD_CHUNK):
         chunk = events[start:start + RECORD_CHUNK]
         hashes = {str(e["event_id"]): row_hash(e, written) for e in chunk}
@@ -61,5 +74,6 @@ def invocation_records(events: Sequence[Mapping[str, Any]], written: Sequence[st
                             if e.get("event_type") == "contract_published"})
         out.append(event(RECORD, **context, status=actor_source, reason=command,
                          payload={"actor_source": actor_source, "events": hashes,
-                                  **({"published": published} if published else {})}))
+                                  **({"published": published} if published else {}),
+                                  "previous": out[-1]["event_id"] if out else previous}))
     return out

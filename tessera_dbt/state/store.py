@@ -16,7 +16,7 @@ from typing import Any
 from .audit import fit_to_columns
 from .folds import fold_heads, fold_histories
 from .integrity import StateFacts, check
-from .records import RECORD
+from .records import RECORD, WRITTEN_BY
 from .sql import insert_batches, insert_statements, literal
 
 EVENTS = "tessera_events"
@@ -243,16 +243,31 @@ class StateStore:
                 out.setdefault(asset, str(row.get("invocation_id")))
         return out
 
+    def newest(self, kind: str, column: str = "event_id") -> str | None:
+        """`column` of the newest event of `kind` (ties on the time broken by the id, as
+        the log's order): the record state.records chains to, the membership recorded."""
+        if not self.relations[EVENTS].get("exists"):
+            return None
+        table, word = self._relation(EVENTS), self._literal(kind)
+        columns = "event_id" if column == "event_id" else f"event_id, {column}"
+        rows = self._execute(
+            f"select {columns} from {table} where event_type = {word} and "
+            f"recorded_at = (select max(recorded_at) from {table} where event_type = {word})",
+            fetch=True)
+        return str(max(rows, key=lambda r: str(r["event_id"]))[column]) if rows else None
+
     def events(self, types: Sequence[str], asset: str | None = None) -> list[dict[str, Any]]:
         """Events of the given types (of one asset), as stored."""
         listed = ", ".join(self._literal(t) for t in types)
         where = f"event_type in ({listed})"
         if asset is not None:
             where += f" and asset = {self._literal(asset)}"
+        present = {c.lower() for c in self.relations[EVENTS].get("existing_columns") or ()}
+        written_by = f", {WRITTEN_BY}" if WRITTEN_BY in present else ""
         return self._execute(
             "select event_id, event_type, asset, version, fingerprint, proposal_id, team, "
-            f"status, reason, actor, recorded_at, payload from {self._relation(EVENTS)} "
-            f"where {where}", fetch=True)
+            f"status, reason, actor, recorded_at, payload{written_by} from "
+            f"{self._relation(EVENTS)} where {where}", fetch=True)
 
     def _existing_ids(self, name: str, key: str, ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
@@ -264,10 +279,12 @@ class StateStore:
         return found
 
     def _columns(self, name: str) -> list[str]:
-        """The columns to write: tessera's list, less any an older table does not have yet."""
+        """The columns to write: tessera's list, less any an older table does not have yet
+        and the one the warehouse fills (state.records.WRITTEN_BY)."""
         info = self.relations[name]
         existing = {c.lower() for c in info.get("existing_columns") or ()}
-        return [c for c in info["columns"] if not existing or c in existing]
+        return [c for c in info["columns"] if (not existing or c in existing)
+                and c != WRITTEN_BY]
 
     def write(self, events: Sequence[Mapping[str, Any]], audit: Sequence[Mapping[str, Any]],
               invocation_id: str) -> tuple[list[Mapping[str, Any]], int]:
