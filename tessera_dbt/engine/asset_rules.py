@@ -18,6 +18,11 @@ from .rules import RULES_BY_ID
 
 # materializations that leave no relation to query
 UNQUERYABLE = frozenset({"ephemeral"})
+# dbt model access, narrowest first: who may `ref` the model
+ACCESS_ORDER = ("private", "protected", "public")
+# compared since access and groups were: a contract fingerprinted before without them
+# still matches (engine.decider.fingerprints)
+ACCESS_KEYS = ("access", "group")
 
 
 def asset_shape(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,7 +36,7 @@ def asset_shape(doc: Mapping[str, Any]) -> dict[str, Any]:
         for key in ("identifier", "schema_config", "database_config"):
             if key in relation:
                 out[key] = relation[key]
-    for key in ("materialized", "contract_enforced"):
+    for key in ("materialized", "contract_enforced", *ACCESS_KEYS):
         if key in dbt:
             out[key] = dbt[key]
     if dbt.get("model_version") is not None and "latest_version" in dbt:
@@ -68,8 +73,13 @@ def asset_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change
     a, b = asset_shape(old), asset_shape(new)
     common = a.keys() & b.keys()
     changes: list[Change] = []
-    moved = [k for k in ("database_config", "schema_config", "identifier")
-             if k in common and a[k] != b[k]]
+    configured = [k for k in ("database_config", "schema_config", "identifier")
+                  if k in common and a[k] != b[k]]
+    moved = [k for k in configured if not _configured_in_place(old, new, k)]
+    changes += [Change("META", f"relation.{k}", a[k], b[k], frozenset(),
+                       f"`{k.removesuffix('_config')}:` {a[k]!r} → {b[k]!r}, where the "
+                       "relation already is: nothing moved.")
+                for k in configured if k not in moved]
     if moved:
         before, after = _relation_text(old), _moved(old, new, a, b)
         what = ", ".join(f"{k.removesuffix('_config')} {a[k]!r} → {b[k]!r}" for k in moved)
@@ -91,6 +101,7 @@ def asset_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change
                    "it does not enforce are reported as removed guarantees.")
         changes.append(_change(rule, "materialized", a["materialized"], b["materialized"],
                                message))
+    changes += _access_changes(a, b, common, _relation_text(old))
     if "contract_enforced" in common and a["contract_enforced"] and not b["contract_enforced"]:
         changes.append(_change("TYPES_UNENFORCED", "contract.enforced", True, False,
                                "`contract.enforced` was turned off: dbt no longer checks the "
@@ -101,6 +112,45 @@ def asset_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change
                               "`contract.enforced` was turned on: dbt checks the declared "
                               "column types at build."))
     return changes
+
+
+def _configured_in_place(old: Mapping[str, Any], new: Mapping[str, Any], key: str) -> bool:
+    """A `database:`/`schema:` config set to (or unset from) the value the relation already
+    resolves to: the relation is where it was, so nothing moved."""
+    part = key.removesuffix("_config")
+    before = (old.get("x-dbt") or {}).get("relation") or {}
+    after = (new.get("x-dbt") or {}).get("relation") or {}
+    if before.get(part) is None or before.get(part) != after.get(part):
+        return False
+    return before.get(key) is None and after.get(key) == after.get(part) or \
+        after.get(key) is None and before.get(key) == before.get(part)
+
+
+def _access_changes(a: Mapping[str, Any], b: Mapping[str, Any], common: set[str],
+                    relation: str) -> list[Change]:
+    """Who may `ref` the model: narrower access, or a private model moved to another
+    group, cuts consumers off; wider access only adds readers."""
+    out: list[Change] = []
+    old_access, new_access = a.get("access"), b.get("access")
+    if "access" in common and old_access != new_access \
+            and {old_access, new_access} <= set(ACCESS_ORDER):
+        narrowed = ACCESS_ORDER.index(new_access) < ACCESS_ORDER.index(old_access)
+        out.append(_change(
+            "ACCESS_NARROWED" if narrowed else "ACCESS_WIDENED", "access", old_access,
+            new_access, f"Access {old_access} → {new_access}: " + (
+                f"models that `ref` {relation} from "
+                + ("other projects" if new_access == "protected" else "outside its group")
+                + " no longer resolve." if narrowed else "more models may `ref` it.")))
+    if "group" in common and a["group"] != b["group"]:
+        out.append(_change("GROUP_CHANGED", "group", a["group"], b["group"],
+                           f"A private model moved from group {a['group']!r} to "
+                           f"{b['group']!r}: models of {a['group']!r} may no longer `ref` "
+                           f"{relation}.") if new_access == "private" else
+                   _change("META", "group", a["group"], b["group"],
+                           f"Group {a['group']!r} → {b['group']!r}: a "
+                           f"{new_access or 'non-private'} model's group does not limit "
+                           "who may `ref` it."))
+    return out
 
 
 def _change(rule: str, path: str, old: Any, new: Any, message: str) -> Change:

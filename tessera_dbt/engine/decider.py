@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .asset_rules import ACCESS_KEYS
 from .changes import Change, Report
 from .compat import classify, classify_against_history, promises, same_document, suggest_bump
 from .proposal import Proposal
@@ -53,12 +54,15 @@ def fingerprint(doc: Mapping[str, Any]) -> str:
     return content_hash(promises(doc))
 
 
-def fingerprints(doc: Mapping[str, Any]) -> tuple[str, str]:
-    """The fingerprint, and the one tessera wrote before the asset's shape (`x-dbt`
-    relation, materialization, enforcement) was compared: a contract or proposal recorded
-    then still matches an unchanged document."""
-    shapeless = {k: v for k, v in promises(doc).items() if k != "x-dbt"}
-    return fingerprint(doc), content_hash(shapeless)
+def fingerprints(doc: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fingerprint, and those tessera wrote before the asset's shape (`x-dbt`
+    relation, materialization, enforcement) and then its access and group were compared:
+    a contract or proposal recorded then still matches an unchanged document."""
+    promised = promises(doc)
+    shapeless = {k: v for k, v in promised.items() if k != "x-dbt"}
+    shape = {k: v for k, v in (promised.get("x-dbt") or {}).items() if k not in ACCESS_KEYS}
+    before_access = {**shapeless, **({"x-dbt": shape} if shape else {})}
+    return fingerprint(doc), content_hash(shapeless), content_hash(before_access)
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,19 @@ RULES += (
          "comments): no promise did.", NONE, Level.PATCH,
          "Nothing changes for consumers; the version still moves, so the change is named.",
          "Nothing to do."),
+    Rule("ACCESS_NARROWED", "A model's access narrowed (public → protected → private).", BF,
+         Level.MINOR,
+         "Models that `ref` it from other projects (public → protected) or from outside its "
+         "group (→ private) fail to compile.",
+         "Keep the wider access until those consumers have moved; propose the change so "
+         "they can acknowledge."),
+    Rule("ACCESS_WIDENED", "A model's access widened (private → protected → public).", NONE,
+         Level.MINOR, "Nothing breaks: more models may `ref` it.",
+         "Nothing to do; a public model is a promise to other projects from now on."),
+    Rule("GROUP_CHANGED", "A private model moved to another group.", BF, Level.MINOR,
+         "Models of the old group that `ref` it fail to compile.",
+         "Make the model protected, or keep the group until its consumers have moved; "
+         "propose the change."),
     Rule("ASSET_REMOVED", "A published asset was deleted, disabled or taken out of contract.",
          BF, Level.MINOR, "Its consumers lose the asset.",
          "Propose its retirement (`tessera.propose` on it): its consumers acknowledge, and "
