@@ -1,11 +1,12 @@
 """Who consumes an asset, as the manifests say: the one consumer discovery.
 
 Consumers are found in four places (interfaces.md): the asset's declared
-`meta.tessera.consumers`; downstream models and snapshots of other teams and exposures
-(the frontier of `graph.Graph`); and, for a public model, models of other projects'
-manifests that ref it. Registrations (`tessera.register`) live in the warehouse and are
-added by the callers that read it. Contract documents list these as `consumers`; column
-lineage (`lineage.consumers`) asks each of them whether it reads a changed column.
+`meta.tessera.consumers`; downstream models, snapshots and semantic nodes (semantic
+models, metrics, saved queries) of other teams, and exposures (the frontier of
+`graph.Graph`); and, for a public model, models of other projects' manifests that ref it.
+Registrations (`tessera.register`) live in the warehouse and are added by the callers
+that read it. Contract documents list these as `consumers`; column lineage
+(`lineage.consumers`) asks each of them whether it reads a changed column.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.vocabulary import ConsumerSource
-from .graph import Graph
+from .graph import Graph, semantic_node
 from .meta_config import declared_consumers
 from .nodes import CONSUMING_TYPES, access_of, owner_of
 from .readers import Manifest
@@ -27,7 +28,9 @@ class Found:
 
     team: str
     source: ConsumerSource
-    via: str | None = None  # the reading node's name (a project's: its unique_id)
+    # the reading node's name (a semantic node's or a project's: its unique_id, as a
+    # semantic model, a metric and a model often share one name)
+    via: str | None = None
     node: str | None = None  # the reading node's unique_id (downstream, exposure, project)
     manifest: Manifest | None = None  # the other project's manifest (project)
     purpose: str | None = None
@@ -64,6 +67,10 @@ def discover(graph: Graph, unique_id: str, node: dict[str, Any], owner: str | No
             team = team_of(exposure_owner(exposure))
             if team:
                 yield Found(team, "exposure", via=exposure.get("name"), node=child)
+        elif semantic_node(manifest, child) is not None:
+            team = team_of(graph.owner(child))
+            if team:  # the vocabulary has no word of its own for the semantic layer
+                yield Found(team, "downstream", via=child, node=child)
         else:
             team = team_of(graph.owner(child))
             if team:

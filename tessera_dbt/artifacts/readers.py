@@ -56,6 +56,10 @@ class Manifest:
     exposures: dict[str, dict[str, Any]]
     groups: dict[str, dict[str, Any]]
     child_map: dict[str, list[str]] = field(repr=False)
+    # the semantic layer (manifest v10+; older manifests have legacy `metrics` only)
+    semantic_models: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    saved_queries: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -187,10 +191,12 @@ def load_manifest(path: str) -> Manifest:
         raise ArtifactError(f"{path}: the manifest has no `nodes`; it is incomplete",
                             _REGENERATE["manifest"])
     sources, exposures = _object(doc, "sources"), _object(doc, "exposures")
-    _check_nodes(path, {"nodes": nodes, "sources": sources, "exposures": exposures})
+    semantic = {key: _object(doc, key) for key in _SEMANTIC_KEYS}
+    _check_nodes(path, {"nodes": nodes, "sources": sources, "exposures": exposures,
+                        **semantic})
     child_map = doc.get("child_map")
     if not isinstance(child_map, dict):
-        child_map = _child_map_from_depends_on(nodes, _object(doc, "exposures"))
+        child_map = _child_map_from_depends_on(nodes, exposures, *semantic.values())
     return Manifest(
         path=path,
         schema_version=version,
@@ -202,9 +208,12 @@ def load_manifest(path: str) -> Manifest:
         exposures=exposures,
         groups=_object(doc, "groups"),
         child_map=child_map,
+        **semantic,
     )
 
 
+# The manifest's semantic-layer maps, named as the Manifest fields that hold them.
+_SEMANTIC_KEYS = ("semantic_models", "metrics", "saved_queries")
 # The keys of a node that tessera walks into, with the JSON type dbt writes them as.
 _NODE_SHAPE = {"columns": dict, "constraints": list, "meta": dict, "config": dict,
                "depends_on": dict, "tags": list}
@@ -246,12 +255,12 @@ def _guess_project_name(nodes: dict[str, dict[str, Any]]) -> str | None:
     return max(counts, key=counts.__getitem__) if counts else None
 
 
-def _child_map_from_depends_on(
-    nodes: dict[str, dict[str, Any]], exposures: dict[str, dict[str, Any]]
-) -> dict[str, list[str]]:
-    """Some manifests (dbt Fusion betas, trimmed fixtures) omit child_map: rebuild it."""
+def _child_map_from_depends_on(*sections: dict[str, dict[str, Any]]
+                               ) -> dict[str, list[str]]:
+    """Some manifests (dbt Fusion betas, trimmed fixtures) and dbt's live graph omit
+    child_map: rebuild it from every section's depends_on."""
     children: dict[str, list[str]] = {}
-    for unique_id, node in (*nodes.items(), *exposures.items()):
+    for unique_id, node in (item for section in sections for item in section.items()):
         for parent in (node.get("depends_on") or {}).get("nodes") or ():
             children.setdefault(parent, []).append(unique_id)
     return children
@@ -356,6 +365,7 @@ def manifest_from_graph(graph: dict[str, Any], project_name: str | None,
     node dicts as manifest.json, without child_map)."""
     nodes = _object(graph, "nodes")
     exposures = _object(graph, "exposures")
+    semantic = {key: _object(graph, key) for key in _SEMANTIC_KEYS}
     return Manifest(
         path="<dbt graph>",
         schema_version=MANIFEST_VERSIONS[-1],
@@ -366,5 +376,6 @@ def manifest_from_graph(graph: dict[str, Any], project_name: str | None,
         sources=_object(graph, "sources"),
         exposures=exposures,
         groups=_object(graph, "groups"),
-        child_map=_child_map_from_depends_on(nodes, exposures),
+        child_map=_child_map_from_depends_on(nodes, exposures, *semantic.values()),
+        **semantic,
     )

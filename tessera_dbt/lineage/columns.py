@@ -24,7 +24,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..artifacts.graph import Graph
+from ..artifacts.graph import Graph, semantic_node
 from ..artifacts.nodes import dialect_of, is_under_contract
 from ..artifacts.readers import Manifest
 from .cache import LINEAGE_VERSION, LineageCache
@@ -243,15 +243,18 @@ class Tracer:
         self.expanded: set[str] = {unique_id}
 
     def name(self, uid: str) -> str:
-        node = self.manifest.nodes.get(uid) or self.manifest.exposures.get(uid) or {}
+        m = self.manifest
+        node = m.nodes.get(uid) or m.exposures.get(uid) or semantic_node(m, uid) or {}
         return str(node.get("name") or uid)
 
     def trace(self) -> dict[str, list[str]]:
         """Every node reached → its parents on the way from the asset (expanded nodes are
-        walked through; the others end the walk)."""
+        walked through; the others end the walk). Only models and snapshots have columns
+        that derive from the asset's: the semantic nodes walked through read them
+        (`lineage.consumers.SemanticReads`)."""
         reached = self.graph.walk(self.asset, self.expand)
         self.expanded = {self.asset} | {uid for uid in reached
-                                        if not uid.startswith("exposure.") and self.expand(uid)}
+                                        if uid in self.manifest.nodes and self.expand(uid)}
         return reached
 
     def derive(self, reached: Mapping[str, list[str]]) -> None:

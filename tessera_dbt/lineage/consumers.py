@@ -14,9 +14,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
 from ..artifacts.consumers import discover
-from ..artifacts.graph import Graph
-from ..artifacts.nodes import node_meta, owner_of, tessera_meta
+from ..artifacts.graph import Graph, semantic_node
+from ..artifacts.nodes import dialect_of, node_meta, owner_of, tessera_meta
 from ..artifacts.readers import Manifest
 from ..engine.vocabulary import ConsumerSource
 from .cache import LineageCache
@@ -99,6 +103,7 @@ def affected_consumers(
         if missing:
             lineage.compiled.update(compile_sql(missing))
     tracer.derive(reached)
+    semantic = SemanticReads(tracer, reached)
     for found in discover(graph, unique_id, node, owner, tessera_meta(node) or {},
                           consumer_manifests):
         entry = team(found.team, found.source)
@@ -111,9 +116,11 @@ def affected_consumers(
         if found.source == "exposure":
             entry.reads.append(exposure_reads(tracer, str(found.node),
                                                manifest.exposures.get(str(found.node)) or {},
-                                               reached.get(str(found.node), [])))
+                                               reached.get(str(found.node), []), semantic))
         elif found.source == "project":
             entry.reads.append(tracer.reads(str(found.node), [unique_id], found.manifest))
+        elif semantic_node(manifest, str(found.node)) is not None:
+            entry.reads.append(semantic.reads(str(found.node)))
         else:
             entry.reads.append(tracer.reads(str(found.node), reached.get(str(found.node), [])))
     for name, cols in registered.items():
@@ -140,15 +147,23 @@ def _declared(team: str, how: str, columns: Any) -> NodeReads:
 
 
 def exposure_reads(tracer: Tracer, uid: str, exposure: Mapping[str, Any],
-                    parents: Sequence[str]) -> NodeReads:
+                   parents: Sequence[str], semantic: SemanticReads) -> NodeReads:
+    """An exposure reads what the semantic nodes it depends on read, and of its models the
+    columns it declares (meta.tessera.columns)."""
     name = str(exposure.get("name") or uid)
     reads = NodeReads(uid, name)
+    tables = [pid for pid in parents if semantic_node(tracer.manifest, pid) is None]
+    for pid in parents:
+        if pid not in tables:
+            semantic.built_on(reads, f"exposure {name}", pid)
+    if not tables:
+        return reads
     declared = _declared_columns(exposure)
     if not declared:
         reads.add(EVERYTHING, f"exposure {name} declares no columns (meta.tessera.columns); "
                               "counted as reading every column")
         return reads
-    for pid in parents:
+    for pid in tables:
         inner = tracer.derivations.get(pid, Derivation(everything="unknown"))
         for col in declared:
             for origin in inner.of(col):
@@ -158,6 +173,110 @@ def exposure_reads(tracer: Tracer, uid: str, exposure: Mapping[str, Any],
             reads.add(col, f"exposure {name} reads {tracer.name(pid)}, whose rows depend on "
                            f"{tracer.asset_name}.{col}")
     return reads
+
+
+_KINDS = {"semantic_model": "semantic model", "metric": "metric", "saved_query": "saved query"}
+# the parts of a semantic model that name a column of its model: (key, what one is called)
+_SEMANTIC_PARTS = (("entities", "entity"), ("dimensions", "dimension"), ("measures", "measure"))
+
+
+def expr_columns(expr: Any, name: str, dialect: str) -> set[str] | None:
+    """The columns an entity, dimension, measure or metric reads: those its `expr` names,
+    else the one its name is; None when the expr is not SQL sqlglot can read."""
+    if expr is None or str(expr).strip() == "":
+        return {name.lower()}
+    text = str(expr)
+    if "{{" in text or "{%" in text:
+        return None
+    try:
+        parsed = sqlglot.parse_one(text, read=None if dialect == "generic" else dialect)
+    except SqlglotError:
+        return None
+    return {column.name.lower() for column in parsed.find_all(exp.Column)}
+
+
+class SemanticReads:
+    """The asset columns the semantic nodes of one walk read (`reached`: node → its parents
+    on the walk). A semantic model reads the columns its entities, dimensions and measures
+    name (`expr`, else the name); a metric reads what the semantic models and metrics it is
+    built on read, as it may be grouped by any of their dimensions, plus the column its own
+    aggregation names (dbt 1.12's `agg` on a metric); a saved query reads what its metrics
+    read. A metric of dbt before 1.6, built on a model, reads every column."""
+
+    def __init__(self, tracer: Tracer, reached: Mapping[str, Sequence[str]]) -> None:
+        self.tracer, self.reached = tracer, reached
+        self.dialect = dialect_of(tracer.manifest.adapter_type)
+        self.memo: dict[str, NodeReads] = {}
+
+    def label(self, uid: str) -> str:
+        node = semantic_node(self.tracer.manifest, uid) or {}
+        return f"{_KINDS.get(str(node.get('resource_type')), 'node')} {self.tracer.name(uid)}"
+
+    def reads(self, uid: str) -> NodeReads:
+        if uid not in self.memo:
+            self.memo[uid] = NodeReads(uid, self.tracer.name(uid))  # a cycle stops here
+            self.memo[uid] = self._reads(uid)
+        return self.memo[uid]
+
+    def built_on(self, out: NodeReads, label: str, parent: str) -> None:
+        """`label` reads what the semantic node `parent` reads."""
+        inner, via = self.reads(parent), f"{label} is built on {self.label(parent)}"
+        if inner.everything:
+            out.add(EVERYTHING, f"{via}, which reads every column")
+        for col in inner.columns:
+            out.add(col, f"{via}, which reads {self.tracer.asset_name}.{col}")
+
+    def _reads(self, uid: str) -> NodeReads:
+        node = semantic_node(self.tracer.manifest, uid) or {}
+        label, parents = self.label(uid), self.reached.get(uid, ())
+        out = NodeReads(uid, self.tracer.name(uid))
+        models = [p for p in parents if semantic_node(self.tracer.manifest, p) is None]
+        if node.get("resource_type") == "semantic_model":
+            for key, what in _SEMANTIC_PARTS:
+                for part in node.get(key) or ():
+                    name = str(part.get("name"))
+                    self._columns(out, label, models, f"{what} {name}", part.get("expr"), name)
+            return out
+        if models:
+            out.add(EVERYTHING, f"{label} is a metric of dbt before 1.6, built on a model; "
+                                "its columns are not read, so it counts as reading every column")
+        aggregation = (node.get("type_params") or {}).get("metric_aggregation_params") or {}
+        for pid in parents:
+            if pid in models:
+                continue
+            self.built_on(out, label, pid)
+            on = semantic_node(self.tracer.manifest, pid) or {}
+            if aggregation and on.get("name") == aggregation.get("semantic_model"):
+                self._columns(out, label, self.reached.get(pid, ()), "its aggregation",
+                              (node.get("type_params") or {}).get("expr"),
+                              str(node.get("name")))
+        return out
+
+    def _columns(self, out: NodeReads, label: str, parents: Sequence[str], what: str,
+                 expr: Any, name: str) -> None:
+        """The asset columns that the columns `expr` (else `name`) reads of `parents` (the
+        models a semantic model is built on) derive from."""
+        tracer = self.tracer
+        columns = expr_columns(expr, name, self.dialect)
+        if columns is None:
+            out.add(EVERYTHING, f"{label}: the expr of its {what} is not {self.dialect} SQL "
+                                "sqlglot can read; counted as reading every column")
+            return
+        for pid in parents:
+            inner = tracer.derivations.get(pid, Derivation(everything="unknown"))
+            for col in sorted(columns):
+                for origin in inner.of(col):
+                    if pid == tracer.asset:
+                        out.add(origin, f"{label} reads {tracer.asset_name}.{col} ({what})")
+                    elif origin == EVERYTHING:
+                        out.add(origin, f"{label} reads {tracer.name(pid)}.{col}, whose lineage "
+                                        f"is unknown ({inner.everything}) ({what})")
+                    else:
+                        out.add(origin, f"{label} reads {tracer.name(pid)}.{col} (from "
+                                        f"{tracer.asset_name}.{origin}) ({what})")
+            for col in inner.rows if pid != tracer.asset else ():
+                out.add(col, f"{label} reads {tracer.name(pid)}, whose rows depend on "
+                             f"{tracer.asset_name}.{col}")
 
 
 def _verdict(entry: _Team, changed: frozenset[str] | None) -> AffectedConsumer:

@@ -1,5 +1,6 @@
-"""`tessera impact`: who is downstream of an asset (every model, snapshot and exposure,
-with depth and owner), and which of the asset's columns each of them reads."""
+"""`tessera impact`: who is downstream of an asset (every model, snapshot, exposure,
+semantic model, metric and saved query, with depth and owner), and which of the asset's
+columns each of them reads."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..artifacts.consumers import exposure_owner
-from ..artifacts.graph import Graph
+from ..artifacts.graph import Graph, semantic_node
 from ..artifacts.readers import Manifest
 from .cache import LineageCache
 from .columns import Lineage, NodeReads, Tracer
-from .consumers import exposure_reads
+from .consumers import SemanticReads, exposure_reads
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,12 @@ def downstream(manifest: Manifest, unique_id: str) -> list[Impacted]:
     for child, parents in graph.walk(unique_id, lambda uid: True).items():
         first = parents[0]
         depth[child] = depth[first] + 1
-        node = manifest.nodes.get(child) or manifest.exposures.get(child) or {}
+        node = (manifest.nodes.get(child) or manifest.exposures.get(child)
+                or semantic_node(manifest, child) or {})
         kind = str(node.get("resource_type") or child.split(".", 1)[0])
         team = exposure_owner(node) if kind == "exposure" else graph.owner(child)
-        parent = manifest.nodes.get(first) or manifest.sources.get(first) or {}
+        parent = (manifest.nodes.get(first) or manifest.sources.get(first)
+                  or semantic_node(manifest, first) or {})
         out.append(Impacted(child, str(node.get("name") or child), kind, depth[child], team,
                             str(parent.get("name") or first)))
     return out
@@ -43,17 +46,20 @@ def downstream(manifest: Manifest, unique_id: str) -> list[Impacted]:
 
 def column_reads(manifest: Manifest, unique_id: str, compiled: Mapping[str, str] | None = None,
                  cache: LineageCache | None = None) -> dict[str, NodeReads]:
-    """For `tessera impact --column`: every downstream model, snapshot and exposure and
-    the asset columns it reads, through every model in between."""
+    """For `tessera impact --column`: every downstream model, snapshot, exposure and
+    semantic node and the asset columns it reads, through every model in between."""
     lineage = Lineage(manifest, cache, compiled)
     tracer = Tracer(lineage, Graph(manifest), unique_id, lambda uid: True)
     reached = tracer.trace()
     tracer.derive(reached)
+    semantic = SemanticReads(tracer, reached)
     out: dict[str, NodeReads] = {}
     for child, parents in reached.items():
         if child.startswith("exposure."):
             out[child] = exposure_reads(tracer, child, manifest.exposures.get(child) or {},
-                                        parents)
+                                        parents, semantic)
+        elif semantic_node(manifest, child) is not None:
+            out[child] = semantic.reads(child)
         else:
             out[child] = tracer.reads(child, parents)
     lineage.cache.save()
