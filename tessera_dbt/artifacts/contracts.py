@@ -175,6 +175,10 @@ class Extractor:
         doc["guarantees"] = builder.document()
         doc["consumers"] = self.consumers(unique_id, node, doc["owner"], tessera)
         doc["x-dbt"] = self._provenance(unique_id, node)
+        if node.get("resource_type") == "model":
+            # prevented by an enforced constraint, not only detected by a test: compared
+            # (engine.asset_rules, GUARANTEE_LOOSENED when a constraint gives way to a test)
+            doc["x-dbt"]["constraints_enforced"] = sorted(builder.prevented)
         if builder.not_enforced:
             # declared in dbt, not enforced by this warehouse (nor a guarantee unless a
             # test checks it): provenance, never compared

@@ -81,6 +81,8 @@ class GuaranteeBuilder:
         self.tests: dict[str, list[str]] = {}
         # declared constraints the warehouse does not enforce: said, never guarantees
         self.not_enforced: list[dict[str, Any]] = []
+        # the guarantees an enforced constraint prevents (a test only detects): their keys
+        self.prevented: set[str] = set()
 
     def _record_test(self, key: str, test_id: str | None) -> None:
         if test_id:
@@ -164,6 +166,10 @@ class GuaranteeBuilder:
                 entry["kwargs"] = kwargs
             self.add_custom({**entry, **options}, test_id)
 
+    def _add_prevented(self, entry: dict[str, Any]) -> None:
+        self.add_custom(entry)
+        self.prevented.add(guarantee_key(entry))
+
     def add_constraints(self, column: str | None, constraints: Iterable[dict[str, Any]],
                         enforced: frozenset[str] | None = None) -> None:
         """dbt model contract constraints (1.5+), on a column or on the model; with
@@ -184,20 +190,21 @@ class GuaranteeBuilder:
                     # (warn, where, error_if): one promise, at its strongest
                     self.nullability[name] = "never"
                     self.custom.pop(f"nullability.{name}", None)
+                    self.prevented.add(f"nullability.{name}")
             if kind in ("unique", "primary_key") and columns:
                 entry: dict[str, Any] = {"type": kind}
                 if len(columns) == 1:
                     entry["column"] = columns[0]
                 else:
                     entry["columns"] = columns
-                self.add_custom(entry)
+                self._add_prevented(entry)
             elif kind == "check":
                 entry = {"type": "check", "expression": constraint.get("expression")}
                 if constraint.get("name"):
                     entry["name"] = constraint["name"]
                 if column:
                     entry["column"] = column
-                self.add_custom(entry)
+                self._add_prevented(entry)
             elif kind == "foreign_key":
                 entry = {"type": "foreign_key", "to": relation_target(constraint.get("to")),
                          "to_columns": list(constraint.get("to_columns") or [])}
@@ -207,7 +214,7 @@ class GuaranteeBuilder:
                     entry["columns"] = columns
                 elif constraint.get("expression"):
                     entry["expression"] = constraint["expression"]
-                self.add_custom(entry)
+                self._add_prevented(entry)
 
     def set_freshness(self, freshness: Any, loaded_at_field: str | None = None) -> None:
         if not isinstance(freshness, dict):

@@ -14,15 +14,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from .changes import Change
+from .guarantee_diff import normalise_guarantees
 from .rules import RULES_BY_ID
 
 # materializations that leave no relation to query
 UNQUERYABLE = frozenset({"ephemeral"})
 # dbt model access, narrowest first: who may `ref` the model
 ACCESS_ORDER = ("private", "protected", "public")
-# compared since access and groups were: a contract fingerprinted before without them
-# still matches (engine.decider.fingerprints)
+# compared since access, groups and enforced constraints were: a contract fingerprinted
+# before without them still matches (engine.decider.fingerprints)
 ACCESS_KEYS = ("access", "group")
+LATER_KEYS = (*ACCESS_KEYS, "constraints_enforced")
 
 
 def asset_shape(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -36,7 +38,7 @@ def asset_shape(doc: Mapping[str, Any]) -> dict[str, Any]:
         for key in ("identifier", "schema_config", "database_config"):
             if key in relation:
                 out[key] = relation[key]
-    for key in ("materialized", "contract_enforced", *ACCESS_KEYS):
+    for key in ("materialized", "contract_enforced", *LATER_KEYS):
         if key in dbt:
             out[key] = dbt[key]
     if dbt.get("model_version") is not None and "latest_version" in dbt:
@@ -102,6 +104,9 @@ def asset_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change
         changes.append(_change(rule, "materialized", a["materialized"], b["materialized"],
                                message))
     changes += _access_changes(a, b, common, _relation_text(old))
+    if "constraints_enforced" in common:
+        changes += _enforcement_changes(a["constraints_enforced"], b["constraints_enforced"],
+                                        set(normalise_guarantees(new)))
     if "contract_enforced" in common and a["contract_enforced"] and not b["contract_enforced"]:
         changes.append(_change("TYPES_UNENFORCED", "contract.enforced", True, False,
                                "`contract.enforced` was turned off: dbt no longer checks the "
@@ -150,6 +155,27 @@ def _access_changes(a: Mapping[str, Any], b: Mapping[str, Any], common: set[str]
                            f"Group {a['group']!r} → {b['group']!r}: a "
                            f"{new_access or 'non-private'} model's group does not limit "
                            "who may `ref` it."))
+    return out
+
+
+def _enforcement_changes(before: Any, after: Any, kept: set[str]) -> list[Change]:
+    """A guarantee an enforced constraint prevented that only a test detects now (the
+    constraint removed, or contract enforcement turned off, while the test stays):
+    loosened, since bad rows can now be written and are only found afterwards. One
+    removed altogether is GUARANTEE_REMOVED (guarantee_diff); a new constraint is verified
+    by the build that applies it."""
+    old, new = set(before or ()), set(after or ())
+    out = []
+    for key in sorted(old - new):
+        normalised = "not_null" + key[len("nullability"):] if key.startswith("nullability.") \
+            else key
+        if normalised in kept:
+            out.append(_change("GUARANTEE_LOOSENED", key, "constraint", "test",
+                               f"{key} was prevented by an enforced constraint; now a test "
+                               "only detects violations after they are written."))
+    out += [Change("GUARANTEE_TIGHTENED", key, "test", "constraint", frozenset(),
+                   f"{key} is now prevented by an enforced constraint (the build that "
+                   "applies it verifies it).") for key in sorted(new - old)]
     return out
 
 

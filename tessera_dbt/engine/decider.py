@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .asset_rules import ACCESS_KEYS
+from .asset_rules import LATER_KEYS
 from .changes import Change, Report
 from .compat import classify, classify_against_history, promises, same_document, suggest_bump
 from .proposal import Proposal
@@ -56,11 +56,12 @@ def fingerprint(doc: Mapping[str, Any]) -> str:
 
 def fingerprints(doc: Mapping[str, Any]) -> tuple[str, ...]:
     """The fingerprint, and those tessera wrote before the asset's shape (`x-dbt`
-    relation, materialization, enforcement) and then its access and group were compared:
+    relation, materialization, enforcement) and then its access, group and enforced
+    constraints were compared:
     a contract or proposal recorded then still matches an unchanged document."""
     promised = promises(doc)
     shapeless = {k: v for k, v in promised.items() if k != "x-dbt"}
-    shape = {k: v for k, v in (promised.get("x-dbt") or {}).items() if k not in ACCESS_KEYS}
+    shape = {k: v for k, v in (promised.get("x-dbt") or {}).items() if k not in LATER_KEYS}
     before_access = {**shapeless, **({"x-dbt": shape} if shape else {})}
     return fingerprint(doc), content_hash(shapeless), content_hash(before_access)
 

@@ -72,6 +72,22 @@ def guarantee_key(entry: dict[str, Any]) -> str:
     return f"{kind}.{subject}" if subject is not None else kind
 
 
+_QUOTED = re.compile(r"^'((?:[^']|'')*)'$", re.S)
+
+
+def accepted_predicate(values: list[Any], quote: bool) -> dict[str, Any]:
+    """accepted_values as the predicate dbt compiles (`col in (...)`): each value quoted
+    as text (`quote: true`, the default) or written as SQL. `quote: false` with every value
+    a quoted literal ('a') is the same predicate as `quote: true` with a."""
+    if quote:
+        return {"values": [str(v) for v in values], "quote": True}
+    literals = [_QUOTED.match(v) if isinstance(v, str) else None for v in values]
+    if values and all(literals):
+        return {"values": [m.group(1).replace("''", "'") for m in literals if m],
+                "quote": True}
+    return {"values": values, "quote": False}
+
+
 def normalise_guarantees(doc: Mapping[str, Any]) -> dict[str, Guarantee]:
     """Every guarantee of a document by identity."""
     raw = doc.get("guarantees") or {}
@@ -93,7 +109,7 @@ def normalise_guarantees(doc: Mapping[str, Any]) -> dict[str, Guarantee]:
     for column, values in (raw.get("accepted_values") or {}).items():
         out[f"accepted_values.{column}"] = Guarantee(
             f"accepted_values.{column}", "accepted_values", column,
-            {"values": list(values or []), "quote": True}, "error", None,
+            accepted_predicate(list(values or []), True), "error", None,
             ids(f"accepted_values.{column}"))
     freshness = raw.get("freshness")
     if isinstance(freshness, Mapping) and freshness:
@@ -105,7 +121,8 @@ def normalise_guarantees(doc: Mapping[str, Any]) -> dict[str, Guarantee]:
         kind = str(entry["type"])
         args = {k: v for k, v in entry.items() if k not in _ENTRY_FIELDS}
         if kind == "accepted_values":
-            args.setdefault("quote", True)
+            args.update(accepted_predicate(list(args.get("values") or []),
+                                           args.get("quote", True) is not False))
         if kind in ("not_null", "accepted_values") and entry.get("column"):
             key = f"{kind}.{entry['column']}"
         else:
@@ -201,6 +218,12 @@ def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str],
         for arg in ("to", "field"):
             if a.pop(arg, None) != b.pop(arg, None):
                 loose.append(f"relationships target changed ({arg})")
+    elif old.kind in RANGE_TESTS:
+        before, after = dict(a.pop("kwargs", None) or {}), dict(b.pop("kwargs", None) or {})
+        range_loose, range_tight, range_replaced = _compare_range(old.kind, before, after)
+        loose += range_loose
+        tight += range_tight
+        replaced = replaced or range_replaced
     elif old.kind == "singular":
         before, after = str(a.pop("sql", "") or ""), str(b.pop("sql", "") or "")
         if before != after and _strip_sql(before) != _strip_sql(after):
@@ -208,6 +231,48 @@ def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str],
     if a != b:
         replaced = True
     return loose, tight, replaced
+
+
+# range tests: their bounds' arguments and the one that excludes the bounds, with its
+# default (dbt_utils.accepted_range is inclusive unless told; expect_..._between is not
+# strict unless told)
+RANGE_TESTS: dict[str, tuple[str, bool]] = {
+    "dbt_utils.accepted_range": ("inclusive", True),
+    "dbt_expectations.expect_column_values_to_be_between": ("strictly", False),
+}
+
+
+def _bound(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(value)
+    return float(value)
+
+
+def _compare_range(kind: str, before: dict[str, Any], after: dict[str, Any]
+                   ) -> tuple[list[str], list[str], bool]:
+    """A range widened is loosened, narrowed is tightened (each bound on its own); bounds
+    that are not numbers (a date, an expression) are replaced when they differ."""
+    loose: list[str] = []
+    tight: list[str] = []
+    for name, widens in (("min_value", lambda x, y: y < x), ("max_value", lambda x, y: y > x)):
+        a, b = before.pop(name, None), after.pop(name, None)
+        if a == b:
+            continue
+        if a is None or b is None:
+            (tight if a is None else loose).append(
+                f"{name} {'added' if a is None else 'removed'}")
+            continue
+        try:
+            wider = widens(_bound(a), _bound(b))
+        except ValueError:
+            return [], [], True
+        (loose if wider else tight).append(f"{name} {a} → {b}")
+    flag, default = RANGE_TESTS[kind]
+    a, b = before.pop(flag, default), after.pop(flag, default)
+    if bool(a) != bool(b):
+        excludes = (flag == "inclusive") != bool(b)  # the bounds are excluded now
+        (tight if excludes else loose).append(f"{flag} {a} → {b}")
+    return loose, tight, before != after
 
 
 def _compare_failure(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str]]:
