@@ -16,6 +16,7 @@ from typing import Any
 
 from ..engine.asset_errors import AssetError
 from ..engine.errors import ConfigError, TesseraError
+from ..engine.grain_rules import SEMANTICS, TRACKING
 from ..engine.json_schema import to_json_schema
 from ..engine.vocabulary import DEFAULT_MODE, MODES
 from ..engine.warehouse_types import parse_type
@@ -209,6 +210,7 @@ class Extractor:
             out["materialized"] = config.get("materialized") or node.get("resource_type")
             out["contract_enforced"] = bool(((config.get("contract") or {}).get("enforced"))
                                             or (node.get("contract") or {}).get("enforced"))
+        out.update(grain_provenance(node))
         if node.get("deprecation_date"):
             out["deprecation_date"] = str(node["deprecation_date"])
         for key in ("access", "group"):
@@ -286,3 +288,19 @@ def extract_contracts(
                           "check the name with `dbt ls`")
     documents.sort(key=lambda d: d["asset"])
     return documents
+
+
+def grain_provenance(node: dict[str, Any]) -> dict[str, Any]:
+    """What says which rows are one entity (engine.grain_rules): `grain` of an incremental
+    model or a snapshot, and a snapshot's `snapshot` semantics; only what is set."""
+    config = node.get("config") or {}
+    kind = node.get("resource_type")
+    if kind == "snapshot" or config.get("materialized") == "incremental":
+        out: dict[str, Any] = {"grain": {k: config[k] for k in (
+            "unique_key", "incremental_strategy") if config.get(k) not in (None, "", [])}}
+        if kind == "snapshot":
+            out["grain"].pop("incremental_strategy", None)
+            out["snapshot"] = {k: config[k] for k in (*SEMANTICS, *TRACKING)
+                               if config.get(k) not in (None, "", [], {})}
+        return out
+    return {}

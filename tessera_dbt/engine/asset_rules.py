@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .changes import Change
+from .grain_rules import grain_changes, snapshot_changes
 from .guarantee_diff import normalise_guarantees
 from .rules import RULES_BY_ID
 
@@ -24,7 +25,7 @@ ACCESS_ORDER = ("private", "protected", "public")
 # compared since access, groups and enforced constraints were: a contract fingerprinted
 # before without them still matches (engine.decider.fingerprints)
 ACCESS_KEYS = ("access", "group")
-LATER_KEYS = (*ACCESS_KEYS, "constraints_enforced")
+LATER_KEYS = (*ACCESS_KEYS, "constraints_enforced", "grain", "snapshot")
 
 
 def asset_shape(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,6 +105,10 @@ def asset_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change
         changes.append(_change(rule, "materialized", a["materialized"], b["materialized"],
                                message))
     changes += _access_changes(a, b, common, _relation_text(old))
+    if "grain" in common:
+        changes += grain_changes(a["grain"], b["grain"], "snapshot" in b)
+    if "snapshot" in common:
+        changes += snapshot_changes(a["snapshot"], b["snapshot"])
     if "constraints_enforced" in common:
         changes += _enforcement_changes(a["constraints_enforced"], b["constraints_enforced"],
                                         set(normalise_guarantees(new)))

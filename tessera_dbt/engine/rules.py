@@ -144,6 +144,24 @@ RULES += (
          "Models of the old group that `ref` it fail to compile.",
          "Make the model protected, or keep the group until its consumers have moved; "
          "propose the change."),
+    Rule("GRAIN_CHANGED", "The grain loosened: an incremental model's or a snapshot's "
+         "`unique_key` dropped or changed, or a strategy that appends duplicates.", BF,
+         Level.MINOR,
+         "Consumers join and count on one row per key: re-runs append duplicates, or a "
+         "renamed entity gets two current rows.",
+         "Keep the key; ship the new grain as a new model version and propose the move."),
+    Rule("GRAIN_TIGHTENED", "The grain tightened: a `unique_key` added or narrowed.", NONE,
+         Level.MINOR, "Nothing breaks: each entity is written once.", "Nothing to do."),
+    Rule("SNAPSHOT_SEMANTICS_CHANGED", "What a snapshot's current row is changed: its meta "
+         "column names, `dbt_valid_to_current` or hard-delete handling.", BF, Level.MINOR,
+         "Consumers filter on `dbt_valid_to is null` or on the meta columns: the filter "
+         "returns nothing, or deleted rows stay current.",
+         "Keep the snapshot's configuration; snapshot into a new relation and propose the "
+         "move."),
+    Rule("SNAPSHOT_TRACKING_CHANGED", "When a snapshot records a new version changed "
+         "(`strategy`, `check_cols`, `updated_at`).", NONE, Level.MINOR,
+         "Rows keep their meaning; history is recorded on other changes from now on.",
+         "Tell consumers who read the history."),
     Rule("ASSET_REMOVED", "A published asset was deleted, disabled or taken out of contract.",
          BF, Level.MINOR, "Its consumers lose the asset.",
          "Propose its retirement (`tessera.propose` on it): its consumers acknowledge, and "
