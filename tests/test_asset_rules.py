@@ -87,3 +87,17 @@ def test_an_approved_retirement_unblocks_a_removed_asset():
     pending = removed(DOC["asset"], head, False, affected,
                       [Proposal(**{**retire.__dict__, "status": "pending"})])
     assert pending.blocking and "waits for: finance" in pending.reason
+
+
+def test_a_removal_blocks_whatever_is_known_of_consumers():
+    """Issue 22: consumers outside the project are invisible, so a removal waits for a
+    retirement even when no consumer is known (a proposal nobody must answer is approved
+    at once); under `none` it never blocks."""
+    head = {**DOC, "version": "1.2.0"}
+    unknown = removed(DOC["asset"], head, False, ())
+    assert unknown.blocking and "approved at once" in (unknown.next_step or "")
+    assert "tessera.propose" in unknown.next_commands[0]
+    retire = Proposal("p_1", DOC["asset"], "approved", None, "retire:x", [], None, None, None,
+                      [], {}, retire=True)
+    assert not removed(DOC["asset"], head, False, (), [retire]).blocking
+    assert not removed(DOC["asset"], {**head, "compatibility": "none"}, False, ()).blocking

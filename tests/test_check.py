@@ -146,8 +146,11 @@ def test_every_status_against_each_baseline(scenario, capsys, kind):
         assert customers["next_commands"] == [
             "dbt run-operation tessera.propose --args '{model: dim_customers}'"]
         assert customers["published_version"] is None
-        assert not removed["blocking"], "no consumer known to a manifest"
-        assert payload["blocking"] == ["dim_customers", "dim_products", "fct_orders"]
+        # a removal is breaking whatever is known of consumers: it waits for a retirement
+        assert removed["blocking"] and removed["next_commands"] == [
+            "dbt run-operation tessera.propose --args '{model: hostile_names}'"]
+        assert payload["blocking"] == ["dim_customers", "dim_products", "fct_orders",
+                                       "hostile_names"]
         return
     assert customers["next_commands"] == [
         "dbt run-operation tessera.propose --args '{model: dim_customers}' --target prod"]

@@ -55,8 +55,11 @@ class AssetCheck:
     def blocking(self) -> bool:
         """Whether this asset stops the change from shipping (exit code 1)."""
         if self.status == "removed":
+            # breaking whatever is known of consumers (those of other projects, BI tools
+            # and notebooks are invisible here): it waits for an approved retirement,
+            # which a proposal nobody must answer gets at once
             approved = self.proposal is not None and self.proposal.status == "approved"
-            return bool(self.affected) and not approved
+            return not approved and any(c.breaks(self.mode) for c in self.changes)
         return self.status in BLOCKING_STATUSES
 
     @property
@@ -181,7 +184,9 @@ def removed(asset: str, head: Mapping[str, Any], present: bool,
     reason = ("no longer under contract" if present else "deleted or disabled") + (
         "; its consumers lose it" if affected else "; nobody consumes it")
     step = ("keep the contract until its consumers have migrated (tell "
-            + ", ".join(sorted({c["team"] for c in affected})) + ")") if affected else None
+            + ", ".join(sorted({c["team"] for c in affected})) + ")") if affected else \
+        "propose its retirement: with no known consumer it is approved at once, and the " \
+        "record says who retired it (consumers outside the project are invisible)"
     report = removal_report(head, how="no longer under contract" if present
                             else "deleted or disabled")
     covering = next((p for p in proposals if p.retire and p.status in OPEN_STATUSES), None)
@@ -193,8 +198,9 @@ def removed(asset: str, head: Mapping[str, Any], present: bool,
         reason += f"; retirement proposal {covering.proposal_id} waits for: {waiting}"
         step = f"each waiting team answers ({waiting})"
     commands: tuple[str, ...] = ()
-    if affected and covering is None:
-        step = (step or "") + "; or propose its retirement so they can acknowledge it"
+    if covering is None:
+        if affected:
+            step = (step or "") + "; or propose its retirement so they can acknowledge it"
         commands = (operation_line("propose", f"model: {dbt_name(head)}", target),)
     return AssetCheck(asset, dbt_name(head), uid, "removed",
                       str(head.get("compatibility")), reason, bump="major",
