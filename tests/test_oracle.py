@@ -43,6 +43,7 @@ models:
     description: Orders.
     config:
       materialized: table
+      access: public
       contract: {enforced: true}
       meta: {tessera: {owner: commerce, consumers: [{team: finance}]}}
     constraints:
@@ -82,6 +83,18 @@ models:
         data_tests: [not_null]
       - name: name
         data_type: varchar
+""",
+    "models/fct_events.sql": "select 1 as event_id\n",
+    "models/fct_events.yml": """\
+models:
+  - name: fct_events
+    config:
+      materialized: incremental
+      unique_key: event_id
+      meta: {tessera: {owner: commerce}}
+    columns:
+      - name: event_id
+        data_type: integer
 """,
     "seeds/payments.csv": "payment_id,amount\n1,10.50\n",
     "seeds/payments.yml": """\
@@ -238,6 +251,20 @@ CASES = [
          ("ASSET_REMOVED",)),
     Case("model_disabled", sub(D, "materialized: table", "materialized: table\n      "
                                "enabled: false"), 1, ("ASSET_REMOVED",)),
+    # issue 22: everything a consumer depends on
+    Case("access_narrowed", sub(F, "access: public", "access: protected"), 1,
+         ("ACCESS_NARROWED",)),
+    Case("not_null_constraint_replaced_by_test",
+         sub(F, "          - not_null: {config: {severity: warn}}\n        constraints: "
+                "[{type: not_null}]\n", "          - not_null\n"), 1, ("GUARANTEE_LOOSENED",)),
+    Case("accepted_values_quote_false_same_predicate",
+         sub(F, "values: [placed, shipped]", "values: [\"'placed'\", \"'shipped'\"], "
+                "quote: false"), 0),
+    Case("incremental_unique_key_removed", sub("models/fct_events.yml",
+                                               "      unique_key: event_id\n", ""), 1,
+         ("GRAIN_CHANGED",)),
+    Case("model_deleted_no_known_consumer",
+         delete("models/fct_events.sql", "models/fct_events.yml"), 1, ("ASSET_REMOVED",)),
     Case("left_contract", sub(D, "      meta: {tessera: {owner: crm, consumers: "
                               "[{team: marketing}]}}\n", ""), 1, ("ASSET_REMOVED",)),
 ]

@@ -65,6 +65,19 @@ DBT_DIFFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("unique_test_removed", "not checked (tests are not part of dbt's contract)",
      "GUARANTEE_REMOVED: breaking", "consumers rely on tested promises too (compatibility.md, "
      "Guarantees)."),
+    ("access_narrowed", "not breaking (access is not part of the contract)",
+     "ACCESS_NARROWED: breaking except under `none`",
+     "a public model refed from another project stops resolving there."),
+    ("not_null_constraint_replaced_by_test", "breaking (constraint removed)",
+     "GUARANTEE_LOOSENED: breaking", "the same verdict: a test only detects nulls after they "
+     "are written, a constraint prevents them."),
+    ("incremental_unique_key_removed", "not checked (no enforced contract; config is not "
+     "compared)", "GRAIN_CHANGED: breaking except under `none`",
+     "without the key a re-run appends duplicates: consumers' joins and counts break."),
+    ("model_deleted_no_known_consumer", "not breaking (the model has no enforced contract)",
+     "ASSET_REMOVED: breaking until its retirement is approved",
+     "consumers in other projects, BI tools and notebooks are invisible to a manifest; a "
+     "retirement with no known consumer is approved at once, and recorded."),
 )
 
 
