@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bounds import RANGE_TESTS, compare_check, compare_range
 from .changes import Change
 from .rules import RULES_BY_ID
 from .thresholds import FAILURE_CONFIGS, is_default, never_fails, tolerated
@@ -220,10 +221,17 @@ def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str],
                 loose.append(f"relationships target changed ({arg})")
     elif old.kind in RANGE_TESTS:
         before, after = dict(a.pop("kwargs", None) or {}), dict(b.pop("kwargs", None) or {})
-        range_loose, range_tight, range_replaced = _compare_range(old.kind, before, after)
+        range_loose, range_tight, range_replaced = compare_range(old.kind, before, after)
         loose += range_loose
         tight += range_tight
         replaced = replaced or range_replaced
+    elif old.kind == "check":
+        before, after = a.pop("expression", None), b.pop("expression", None)
+        if before != after:
+            check_loose, check_tight, check_replaced = compare_check(before, after)
+            loose += check_loose
+            tight += check_tight
+            replaced = replaced or check_replaced
     elif old.kind == "singular":
         before, after = str(a.pop("sql", "") or ""), str(b.pop("sql", "") or "")
         if before != after and _strip_sql(before) != _strip_sql(after):
@@ -231,48 +239,6 @@ def _compare_args(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str],
     if a != b:
         replaced = True
     return loose, tight, replaced
-
-
-# range tests: their bounds' arguments and the one that excludes the bounds, with its
-# default (dbt_utils.accepted_range is inclusive unless told; expect_..._between is not
-# strict unless told)
-RANGE_TESTS: dict[str, tuple[str, bool]] = {
-    "dbt_utils.accepted_range": ("inclusive", True),
-    "dbt_expectations.expect_column_values_to_be_between": ("strictly", False),
-}
-
-
-def _bound(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(value)
-    return float(value)
-
-
-def _compare_range(kind: str, before: dict[str, Any], after: dict[str, Any]
-                   ) -> tuple[list[str], list[str], bool]:
-    """A range widened is loosened, narrowed is tightened (each bound on its own); bounds
-    that are not numbers (a date, an expression) are replaced when they differ."""
-    loose: list[str] = []
-    tight: list[str] = []
-    for name, widens in (("min_value", lambda x, y: y < x), ("max_value", lambda x, y: y > x)):
-        a, b = before.pop(name, None), after.pop(name, None)
-        if a == b:
-            continue
-        if a is None or b is None:
-            (tight if a is None else loose).append(
-                f"{name} {'added' if a is None else 'removed'}")
-            continue
-        try:
-            wider = widens(_bound(a), _bound(b))
-        except ValueError:
-            return [], [], True
-        (loose if wider else tight).append(f"{name} {a} → {b}")
-    flag, default = RANGE_TESTS[kind]
-    a, b = before.pop(flag, default), after.pop(flag, default)
-    if bool(a) != bool(b):
-        excludes = (flag == "inclusive") != bool(b)  # the bounds are excluded now
-        (tight if excludes else loose).append(f"{flag} {a} → {b}")
-    return loose, tight, before != after
 
 
 def _compare_failure(old: Guarantee, new: Guarantee) -> tuple[list[str], list[str]]:
