@@ -293,5 +293,11 @@ def spark_env(tmp_path_factory) -> dict[str, str]:
         "appender.console.type = Console\nappender.console.name = console\n"
         "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n"
         "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n\n")
+    # one JVM serves the whole session: keep its UI bookkeeping (every query's plan) small,
+    # or a long session fills the driver's heap (docs/spark.md, "Long sessions")
+    (conf / "spark-defaults.conf").write_text(
+        "spark.driver.memory 2g\nspark.ui.enabled false\n"
+        "spark.sql.ui.retainedExecutions 20\nspark.ui.retainedJobs 50\n"
+        "spark.ui.retainedStages 50\nspark.ui.retainedTasks 1000\n")
     return {"TESSERA_SPARK_DIR": str(root), "SPARK_CONF_DIR": str(conf),
             "SPARK_LOCAL_IP": "127.0.0.1", "TESSERA_SPARK_SCHEMA": "tessera_it"}
