@@ -67,7 +67,7 @@ def _render(model: str, relations: dict[str, str]) -> str:
     env = jinja2.Environment()
     return env.from_string(path.read_text(encoding="utf-8")).render(
         ref=lambda name: relations.get(name, name), config=lambda **_: "", tessera=_Tessera(),
-        dbt=_Dbt())
+        dbt=_Dbt(), target={"type": "duckdb"})
 
 
 def _log(seed: int) -> list[dict]:

@@ -4,6 +4,9 @@
     withdrawal or the forcing is ignored, and so is one from a team not asked, and one whose
     actor was no member of the team (int_tessera__authority; shown in ignored_why). -#}
 {{ config(schema=tessera.setting("schema")) }}
+{%- if target.type in ("spark", "databricks") %}
+{{ tessera.spark_recorded_acknowledgments() }}
+{%- else %}
 with events as (
 
     select * from {{ ref("stg_tessera__events") }}
@@ -125,3 +128,4 @@ from teams
 left join asked on teams.proposal_id = asked.proposal_id and teams.team = asked.team
 left join latest on teams.proposal_id = latest.proposal_id and teams.team = latest.team
 left join ignored on teams.proposal_id = ignored.proposal_id and teams.team = ignored.team
+{%- endif %}

@@ -3,6 +3,9 @@
     could forge), counted withdrawals and forcings, its publication; a pending proposal
     past the deadline the brain recorded shows as expired. -#}
 {{ config(schema=tessera.setting("schema")) }}
+{%- if target.type in ("spark", "databricks") %}
+{{ tessera.spark_recorded_proposals() }}
+{%- else %}
 with events as (
 
     select * from {{ ref("stg_tessera__events") }}
@@ -214,3 +217,4 @@ left join required on created.proposal_id = required.proposal_id
 left join received on created.proposal_id = received.proposal_id
 left join forced on created.proposal_id = forced.proposal_id
 left join deadlines on created.proposal_id = deadlines.proposal_id
+{%- endif %}
