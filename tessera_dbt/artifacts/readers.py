@@ -85,6 +85,8 @@ class RunResults:
     generated_at: str | None
     command: str | None
     results: tuple[TestResult, ...]
+    # fields no result carries (dbt 2.x writes no `message`, `failures`, `compiled_code`)
+    missing: tuple[str, ...] = ()
 
     def status_by_id(self) -> dict[str, str]:
         return {r.unique_id: r.status for r in self.results}
@@ -285,9 +287,11 @@ def load_run_results(path: str) -> RunResults:
         raise ArtifactError(f"{path}: the run results have no `results` list; it is incomplete",
                             _REGENERATE["run_results"])
     results = []
+    present: set[str] = set()
     for raw in raw_results:
         if not isinstance(raw, dict) or not isinstance(raw.get("unique_id"), str):
             continue
+        present.update(raw)
         failures = raw.get("failures")
         results.append(
             TestResult(
@@ -308,7 +312,12 @@ def load_run_results(path: str) -> RunResults:
         generated_at=metadata.get("generated_at"),
         command=args.get("which"),
         results=tuple(results),
+        missing=tuple(f for f in _RESULT_FIELDS if results and f not in present),
     )
+
+
+# what a result of dbt 1.x carries that the audit and the lineage use
+_RESULT_FIELDS = ("message", "failures", "compiled_code")
 
 
 @dataclass(frozen=True)

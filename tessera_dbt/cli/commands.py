@@ -9,11 +9,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .parser import EXIT_ERROR, EXIT_FAIL, EXIT_OK, operation_argv
-
-
-def write(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+from .dbt_operation import dbt_operation
+from .doctor import cmd_doctor
+from .parser import EXIT_ERROR, EXIT_FAIL, EXIT_OK, write
+from .plugin_free import cmd_gate, cmd_record
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
@@ -160,25 +159,9 @@ def cmd_operation(args: argparse.Namespace) -> int:
 
     op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
                if getattr(args, name) is not None}
-    for line in _dbt_operation(args, f"tessera.{args.operation}", op_args):
+    for line in dbt_operation(args, f"tessera.{args.operation}", op_args):
         write(line)
     return EXIT_OK
-
-
-def _dbt_operation(args: argparse.Namespace, macro: str, op_args: dict[str, Any]) -> list[str]:
-    """Run `dbt run-operation` in-process with dbt's own logging off and a private target
-    path (the user's target/ is never touched); return the lines the operation printed, or
-    raise its error as one plain line."""
-
-    from ..engine.errors import ConfigError
-    from ..runtime.runner import invoke
-
-    run = invoke(operation_argv(args, macro, op_args, "--log-level", "none"),
-                 capture_stdout=True, private_paths=True)
-    if not run.success:
-        detail = run.operation_error(f"dbt run-operation {macro} failed")
-        raise ConfigError(detail.removeprefix("tessera: "))
-    return run.printed
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -204,7 +187,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "sources": [os.path.abspath(p) for p in args.sources]}
         if args.manifest:
             op_args["manifest"] = os.path.abspath(args.manifest)
-        lines = _dbt_operation(args, "tessera.audit_ingest", op_args)
+        lines = dbt_operation(args, "tessera.audit_ingest", op_args)
     else:
         if args.run_results or args.sources or args.manifest:
             raise ConfigError("--run-results, --sources and --manifest belong to "
@@ -214,7 +197,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         op_args = {"days": args.days, "format": args.format}
         if args.model:
             op_args["model"] = args.model
-        lines = _dbt_operation(args, "tessera.audit", op_args)
+        lines = dbt_operation(args, "tessera.audit", op_args)
     for line in lines:
         write(line)
     return EXIT_OK
@@ -249,7 +232,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         write(f"Wrote {args.out}: {len(data['contracts'])} contract(s), "
               f"{len(data['proposals'])} open proposal(s).")
         return EXIT_OK
-    for line in _dbt_operation(args, "tessera.report", {"out": out, "days": args.days}):
+    for line in dbt_operation(args, "tessera.report", {"out": out, "days": args.days}):
         write(line)
     return EXIT_OK
 
@@ -258,7 +241,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """The event log against the invocation records (docs/security.md), read-only."""
     from .verify import render
 
-    text, code = render(_dbt_operation(args, "tessera.verify", {"format": "json"}),
+    text, code = render(dbt_operation(args, "tessera.verify", {"format": "json"}),
                         args.format)
     write(text)
     return code
@@ -271,7 +254,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
     op_args: dict[str, Any] = {"format": "json"}
     if args.model:
         op_args["model"] = args.model
-    lines = _dbt_operation(args, "tessera.drift", op_args)
+    lines = dbt_operation(args, "tessera.drift", op_args)
     try:
         report = json.loads(lines[0])
     except (IndexError, ValueError):
@@ -291,6 +274,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "gate": cmd_gate,
+    "record": cmd_record,
+    "doctor": cmd_doctor,
     "drift": cmd_drift,
     "report": cmd_report,
     "verify": cmd_verify,

@@ -16,6 +16,10 @@ EXIT_FAIL = 1  # an unapproved breaking change (tessera check)
 EXIT_ERROR = 2  # bad input or configuration
 
 
+def write(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2 like every other bad input."""
 
@@ -243,9 +247,57 @@ def build_parser() -> argparse.ArgumentParser:
     add_dbt_location(drift)
     add_format(drift, ("text", "json"))
 
+    add_plugin_free(commands)
+    add_doctor(commands)
+
     demo = commands.add_parser(
         "demo", help="the end-to-end story on an embedded DuckDB warehouse",
         description="Build a multi-team example project with dbt on DuckDB (in a temporary "
                     "directory) and walk through contracts and changes.")
     demo.add_argument("--keep", action="store_true", help="keep the temporary directory")
     return parser
+
+
+def add_plugin_free(commands: Any) -> None:
+    gate = commands.add_parser(
+        "gate", help="the on-run-start gate, before a build where dbt loads no plugin",
+        description="Would the assets a build selects change their contract in a breaking "
+                    "way without an approved proposal? The same verdict as the package's "
+                    "on-run-start gate, for dbt Core v2 (`tessera gate && dbt build`). "
+                    "Exit 0 when none would, 1 when one would or cannot be judged, 2 on "
+                    "bad input.")
+    gate.add_argument("-s", "--select", nargs="+", default=[],
+                      help="dbt's node selection, as `dbt build` will get it (default: "
+                           "every model, seed and snapshot under contract)")
+    gate.add_argument("--exclude", nargs="+", default=[], help="dbt's --exclude")
+    gate.add_argument("--selector", help="a selector of selectors.yml")
+    add_dbt_location(gate)
+    add_format(gate, ("text", "json"))
+
+    record = commands.add_parser(
+        "record", help="the on-run-end hook's job, after a build where dbt loads no plugin",
+        description="Record the audit rows and publish the contracts of a finished dbt run "
+                    "from its run_results.json, exactly as the package's on-run-end hook "
+                    "would have (dbt Core v2: `dbt build; tessera record`). Rows already "
+                    "recorded are skipped: recording twice writes nothing new. Exit 0 when "
+                    "recorded, 1 when an asset could not be, 2 on bad input.")
+    record.add_argument("--run-results", metavar="PATH",
+                        help="run_results.json of the run (default: "
+                             "<project>/target/run_results.json)")
+    record.add_argument("--manifest", metavar="PATH",
+                        help="manifest.json of the run (default: the project as the dbt "
+                             "beside this CLI parses it now)")
+    add_dbt_location(record)
+
+
+def add_doctor(commands: Any) -> None:
+    doctor = commands.add_parser(
+        "doctor", help="which path this project is on (plugin or plugin-free) and what "
+                       "it can do",
+        description="Say which dbt and adapters this CLI found, which `dbt` a shell runs, "
+                    "whether that dbt loads the tessera plugin (the plugin path) or not "
+                    "(the plugin-free path of dbt Core v2: `tessera gate` and `tessera "
+                    "record`), and what each path can and cannot do. Exit 1 when something "
+                    "the path needs is missing.")
+    doctor.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
+    add_format(doctor, ("text", "json"))

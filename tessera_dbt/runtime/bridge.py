@@ -42,6 +42,8 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "verify": ("verify", "verify"),
     "drift": ("drift", "drift_operation"),
     "served_columns": ("live", "served_operation"),
+    "record": ("record", "record"),
+    "gate_check": ("record", "gate_check"),
 }
 
 

@@ -76,7 +76,7 @@ def guard(payload: dict[str, Any]) -> dict[str, Any]:
     judged on what its compiled SQL serves now that this run built its parents (the gate
     saw them as they were before the run). Under `block` the model fails before its
     relation is replaced, and dbt skips its children."""
-    mode = _mode(payload.get("settings") or {})
+    mode = gate_mode(payload.get("settings") or {})
     uid = str(payload.get("unique_id") or "")
     if mode == "off" or not uid:
         return {"messages": []}
@@ -86,7 +86,7 @@ def guard(payload: dict[str, Any]) -> dict[str, Any]:
     blocked = gate.unapproved()
     if not blocked and not gate.errors:
         return {"messages": []}
-    lines = [*(_line(d) for d in blocked), *(e.line("the guard cannot judge it")
+    lines = [*(blocked_line(d) for d in blocked), *(e.line("the guard cannot judge it")
                                             for e in gate.errors)]
     if mode == "block":
         return {"messages": [], "error": (
@@ -96,7 +96,7 @@ def guard(payload: dict[str, Any]) -> dict[str, Any]:
                          "nothing for it" for line in lines]}
 
 
-def _mode(settings: Mapping[str, Any]) -> str:
+def gate_mode(settings: Mapping[str, Any]) -> str:
     mode = str(settings.get("gate") or default("gate")).lower()
     if mode not in GATE_MODES:
         raise ConfigError(f"vars.tessera.gate is {mode!r}",
@@ -104,7 +104,7 @@ def _mode(settings: Mapping[str, Any]) -> str:
     return mode
 
 
-def _line(decision: Decision, verb: str = "changes") -> str:
+def blocked_line(decision: Decision, verb: str = "changes") -> str:
     rules = ", ".join(f"{c.rule} at {c.path}" for c in decision.breaking_changes)
     name = decision.contract.get("x-dbt", {}).get("name", "<model>")
     return (f"{decision.asset} {verb} in a breaking way ({rules}) without an approved "
@@ -113,7 +113,7 @@ def _line(decision: Decision, verb: str = "changes") -> str:
 
 
 def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
-    mode = _mode(payload.get("settings") or {})
+    mode = gate_mode(payload.get("settings") or {})
     if mode == "off":
         return {"messages": []}
     try:
@@ -134,12 +134,12 @@ def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
     if mode == "block":  # an asset the gate cannot judge fails closed, as check does
         return {"messages": [], "error": (
             "tessera: the gate stopped this run before any node was built: "
-            + "; ".join([*(_line(d) for d in blocked),
+            + "; ".join([*(blocked_line(d) for d in blocked),
                          *(e.line("the gate cannot judge it") for e in gate.errors)])
             + " (or set vars.tessera.gate: warn to build anyway and publish nothing)")}
     return {"messages": [
         *gate.findings,
-        *(f"tessera: WARNING (gate): {_line(d, 'would change')}; the build goes on and "
+        *(f"tessera: WARNING (gate): {blocked_line(d, 'would change')}; the build goes on and "
           "publishes nothing for it" for d in blocked),
         *(f"tessera: WARNING (gate): {e.line('the build goes on and publishes nothing for it')}"
           for e in gate.errors)]}

@@ -230,10 +230,19 @@ def error_line(error: AssetError) -> str:
 def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
     """Audit and publish; fails soft unless `strict`: an error is reported loudly but does
     not turn a green build red."""
-    settings = payload.get("settings") or {}
     invocation_id = str(payload.get("invocation_id") or "")
     if invocation_id and invocation_id in _RECORDED:
         return {"messages": []}
+    result = record_run(payload)
+    if invocation_id and "published" in result:  # it ran to the end (errors or not)
+        _RECORDED.add(invocation_id)
+    return result
+
+
+def record_run(payload: dict[str, Any]) -> dict[str, Any]:
+    """The hook's job for the `results` in `payload` (live, or read from run_results.json
+    by `tessera record`): rows already recorded are skipped by their ids."""
+    settings = payload.get("settings") or {}
     try:
         hook = Hook(payload)
         outcome = hook.run()
@@ -257,10 +266,9 @@ def on_run_end(payload: dict[str, Any]) -> dict[str, Any]:
         return {"messages": [
             f"tessera: ERROR in on-run-end, {recorded}: {detail}. The build's "
             "result is unchanged (set vars.tessera.strict: true to fail the run instead)."]}
-    if invocation_id:
-        _RECORDED.add(invocation_id)
     result: dict[str, Any] = {"messages": outcome.messages,
-                              "published": [d.asset for d in outcome.published]}
+                              "published": [d.asset for d in outcome.published],
+                              "audit_rows": outcome.audit_rows}
     if outcome.errors and settings.get("strict"):
         result["error"] = (
             f"tessera: on-run-end failed (strict): {len(outcome.errors)} asset(s) with an "

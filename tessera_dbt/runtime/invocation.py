@@ -51,7 +51,8 @@ class Invocation:
         target = payload.get("target") or {}
         self.target_name = str(target.get("name") or "")
         self.invocation_id = str(payload.get("invocation_id") or "")
-        self.manifest = manifest_from_graph(
+        # the live graph, or the manifest.json of a run being recorded (runtime.record)
+        self.manifest = payload.get("manifest") or manifest_from_graph(
             dict(payload.get("graph") or {}), payload.get("project_name"),
             str(payload.get("dbt_version") or ""), target.get("type"))
         # column types of the latest `dbt docs generate` in this invocation's target path

@@ -90,6 +90,9 @@ def invoke(argv: Sequence[str], *, capture_stdout: bool = False,
                           capture_stdout=capture_stdout)
     from dbt.cli.main import dbtRunner
 
+    from .bridge import install
+
+    install()  # modules.tessera without dbt's plugin discovery (a dbt v2 user's CLI venv)
     run = DbtRun(False, None, None)
 
     def listen(event: Any) -> None:
