@@ -68,3 +68,17 @@ def test_no_macro_is_looked_up_by_name():
         for node in template.find_all((nodes.Getitem, nodes.Getattr)):
             assert not (isinstance(node.node, nodes.Name) and node.node.name == "context"), \
                 f"{path}:{node.lineno} looks a macro up in `context`"
+
+
+def test_pip_never_resolves_the_plugin_path_to_dbt_v2():
+    """dbt-core 2.x loads no plugin: the package's dependency bound keeps pip on 1.x."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = next(Requirement(d) for d in project["dependencies"]
+                if Requirement(d).name == "dbt-core")
+    assert not core.specifier.contains("2.0.0", prereleases=True)
+    assert not core.specifier.contains("2.0.0rc9", prereleases=True)
+    assert core.specifier.contains("1.11.2") and core.specifier.contains("1.8.0")
