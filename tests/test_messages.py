@@ -6,6 +6,8 @@ next step after a rejection, the report's file mode and the lineage hint."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import json
 
 import pytest
 
@@ -13,6 +15,10 @@ from tessera_dbt.engine.compat import diff_documents, same_document
 from tessera_dbt.engine.decider import fingerprint, fingerprints
 from tessera_dbt.engine.proposal import Proposal
 from tessera_dbt.engine.publish import Published, decide
+from tessera_dbt.engine.text import human_time, proposal_lines, unapproved_step
+from tessera_dbt.runtime.notify import slack_text
+from tessera_dbt.state.export import PublishedState, write_export
+from tessera_dbt.state.folds import fold_proposals
 
 DOC = {
     "asset": "db.core.fct_orders", "compatibility": "backward", "owner": "commerce",
@@ -41,6 +47,70 @@ def _proposal(doc, status="pending", acks=None, **extra):
 
 def _published(doc=DOC):
     return Published(doc["asset"], "1.0.0", fingerprint(doc), doc)
+
+
+def test_a_pending_proposal_is_named_with_the_teams_it_waits_on():
+    new = _without_note()
+    pending = _proposal(new, acks={"finance": {"response": "approved"}})
+    decision = decide(new, _published(), (), proposals=[pending])
+    assert decision.action == "unapproved"
+    step = unapproved_step(decision)
+    assert "propose it" not in step
+    assert "p_0123456789abcdef is pending and waits for: marketing" in step
+    assert "tessera.acknowledge" in step
+    unproposed = unapproved_step(decide(new, _published(), ()))
+    assert unproposed.startswith("propose it with `dbt run-operation tessera.propose --args "
+                                 "'{model: fct_orders}'`")
+    # a pending proposal made for another contract: withdraw it, then propose this one
+    other = _proposal(DOC)
+    stale = unapproved_step(decide(new, _published(), (), proposals=[other]))
+    assert "covers a different contract" in stale and "tessera.withdraw" in stale
+
+
+def test_a_forced_publication_is_labelled_forced():
+    new = _without_note()
+    rows = [
+        {"event_id": "e1", "event_type": "proposal_created", "proposal_id": "p_1",
+         "asset": new["asset"], "version": "2.0.0", "fingerprint": fingerprint(new),
+         "recorded_at": "2026-12-07 10:00:00", "payload": json.dumps(
+             {"required_acks": ["finance"], "contract": new})},
+        {"event_id": "e2", "event_type": "proposal_acknowledged", "proposal_id": "p_1",
+         "asset": new["asset"], "team": "finance", "status": "blocked",
+         "recorded_at": "2026-12-07 11:00:00", "payload": "{}"},
+        {"event_id": "e3", "event_type": "proposal_forced", "proposal_id": "p_1",
+         "asset": new["asset"], "status": "approved", "actor": "alice",
+         "reason": "incident 42", "recorded_at": "2026-12-07 12:00:00", "payload": "{}"},
+    ]
+    proposals = fold_proposals(rows, dt.datetime(2026, 12, 8))
+    assert (proposals["p_1"].forced_by, proposals["p_1"].forced_reason) == ("alice",
+                                                                             "incident 42")
+    forced = decide(new, _published(), (), proposals=list(proposals.values()))
+    assert forced.action == "publish"
+    assert "approved by" not in forced.reason
+    assert forced.reason.startswith("breaking change force-published by alice")
+    assert "p_1" in forced.reason and forced.reason.endswith(": incident 42")
+    approved = decide(new, _published(), (), proposals=[_proposal(new, "approved")])
+    assert approved.reason == "breaking change approved by proposal p_0123456789abcdef"
+
+
+def test_diff_of_published_versions_says_how_it_shipped(tmp_path, cli):
+    new = {**_without_note(), "version": "2.0.0"}
+    answered = {"finance": {"response": "approved"}, "marketing": {"response": "migrating"}}
+    published = _proposal(new, "published", answered)
+    write_export(str(tmp_path / "export"), PublishedState(
+        {DOC["asset"]: [{**DOC, "version": "1.0.0"}, new]}, {published.proposal_id: published}))
+    out = cli("diff", "--asset", "fct_orders", "--from", "1.0.0", "--to", "2.0.0",
+              "--baseline", tmp_path / "export").out
+    assert "COLUMN_REMOVED" in out
+    assert "must acknowledge" not in out and "next step" not in out, out
+    assert ("already published: 2.0.0 was published through proposal p_0123456789abcdef, "
+            "approved (finance approved, marketing migrating); nothing is left to do") in out
+    # two files: nothing is published, the next step stays
+    old_file, new_file = tmp_path / "old.json", tmp_path / "new.json"
+    old_file.write_text(json.dumps({**DOC, "version": "1.0.0"}))
+    new_file.write_text(json.dumps(new))
+    assert "next step: dbt run-operation tessera.propose" in cli("diff", old_file,
+                                                                  new_file).out
 
 
 @pytest.mark.parametrize("before,after", [("served", "catalog"), ("catalog", None),
@@ -87,5 +157,23 @@ def test_type_change_wording_says_it_once():
     wider["schema"]["properties"]["order_id"]["x-data-type"] = "hugeint"
     widened = next(c for c in diff_documents(DOC, wider).changes if c.path == "order_id")
     assert widened.rule == "TYPE_WIDENED" and "(widened" in widened.message
+
+
+def test_times_are_shown_to_the_second():
+    assert human_time("2026-12-07T02:39:15.195765") == "2026-12-07 02:39:15"
+    assert human_time("not a time") == "not a time"
+    text = slack_text({"event": "proposal_created", "asset": "a", "required_teams": ["x"],
+                       "waiting_on": ["x"], "deadline": "2026-12-14T02:39:15.195765"})
+    assert "deadline 2026-12-14 02:39:15 UTC" in text and ".195765" not in text
+
+
+def test_a_rejected_proposal_names_the_next_step():
+    blocked = {"finance": {"response": "blocked", "comment": "we read note"}}
+    lines = "\n".join(proposal_lines(_proposal(_without_note(), "rejected", blocked)))
+    assert "status: rejected" in lines
+    assert "next: rejected by finance" in lines
+    assert "tessera.propose --args '{model: fct_orders" in lines
+    assert "tessera.force_publish --args '{proposal_id: p_0123456789abcdef" in lines
+    assert "tessera.withdraw" not in lines, "a rejected proposal cannot be withdrawn"
 
 
