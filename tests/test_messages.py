@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
+import stat
 
 import pytest
 
@@ -17,6 +19,7 @@ from tessera_dbt.engine.proposal import Proposal
 from tessera_dbt.engine.publish import Published, decide
 from tessera_dbt.engine.text import human_time, proposal_lines, unapproved_step
 from tessera_dbt.runtime.notify import slack_text
+from tessera_dbt.runtime.report_data import write_atomically
 from tessera_dbt.state.export import PublishedState, write_export
 from tessera_dbt.state.folds import fold_proposals
 
@@ -175,5 +178,18 @@ def test_a_rejected_proposal_names_the_next_step():
     assert "tessera.propose --args '{model: fct_orders" in lines
     assert "tessera.force_publish --args '{proposal_id: p_0123456789abcdef" in lines
     assert "tessera.withdraw" not in lines, "a rejected proposal cannot be withdrawn"
+
+
+def test_the_report_file_respects_the_umask(tmp_path):
+    out = tmp_path / "report.html"
+    previous = os.umask(0o022)
+    try:
+        write_atomically(str(out), "<html></html>")
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        os.umask(0o077)
+        write_atomically(str(out), "<html></html>")
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)
 
 
