@@ -18,6 +18,7 @@ from tessera_dbt.engine.decider import fingerprint, fingerprints
 from tessera_dbt.engine.proposal import Proposal
 from tessera_dbt.engine.publish import Published, decide
 from tessera_dbt.engine.text import human_time, proposal_lines, unapproved_step
+from tessera_dbt.lineage.sql import Parent, analyse
 from tessera_dbt.runtime.notify import slack_text
 from tessera_dbt.runtime.report_data import write_atomically
 from tessera_dbt.state.export import PublishedState, write_export
@@ -193,3 +194,8 @@ def test_the_report_file_respects_the_umask(tmp_path):
         os.umask(previous)
 
 
+def test_the_lineage_hint_names_the_command_that_writes_sql():
+    edge = analyse(None, "duckdb", {"a": Parent(("db", "s", "customers"))})["a"]
+    assert edge.reads_everything
+    assert "written by `dbt parse`" in edge.unresolved
+    assert "run `dbt compile` (or `dbt build`)" in edge.unresolved
