@@ -331,6 +331,24 @@ def test_github_annotations_point_at_the_yaml_line(scenario, capsys):
 
 
 @pytest.mark.dbt
+def test_junit_has_a_testcase_per_asset_and_a_failure_per_blocking_one(scenario, capsys):
+    import xml.etree.ElementTree as ET
+
+    code, out, _ = check(scenario, capsys, "export", "--format", "junit")
+    assert code == 1
+    suite = ET.fromstring(out.encode("utf-8")).find("testsuite")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert set(EXPECTED) <= set(cases) and int(suite.get("tests")) == len(cases)
+    failed = {n for n, c in cases.items() if c.find("failure") is not None}
+    assert failed == {"fct_orders", "dim_customers", "hostile_names"}
+    assert suite.get("failures") == "3"
+    failure = cases["dim_customers"].find("failure")
+    assert "COLUMN_REMOVED" in failure.get("message") and "signed_up_at" in failure.text
+    assert cases["dim_customers"].get("file") == "models/commerce/dim_customers.yml"
+    assert cases["stg_orders"].get("classname") == "tessera.unchanged"
+
+
+@pytest.mark.dbt
 def test_state_target_and_publish_targets(scenario, capsys):
     ci = scenario.ci
     # a developer's build on their own target publishes nothing to any state

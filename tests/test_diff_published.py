@@ -35,6 +35,9 @@ def test_diff_of_published_versions(published, capsys, cli):
         text = cli("diff", "--asset", "fct_orders", "--from", "1.0.0", "--to", "2.0.0",
                    *where).out
         assert "fct_orders: 1.0.0 → 2.0.0" in text and "COLUMN_REMOVED" in text
+        # already shipped: how it was approved, and nothing left to do
+        assert "must acknowledge" not in text and "next step" not in text, text
+        assert f"2.0.0 was force-published through proposal {pid} by " in text
         breaking = cli("diff", "--asset", "fct_orders", "--exit-code", *where, expect=1)
         assert "COLUMN_REMOVED" in breaking.out, "default: the newest against the one before"
         cli("export", "--out", export, *where)

@@ -90,9 +90,14 @@ def test_rejected_withdrawn_forced_expired_and_no_consumer(project, capsys):
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    waiting = " ".join(project.run(*BUILD).messages)  # the gate (warn) and the hook
+    assert "propose it" not in waiting.lower(), "a proposal is already pending"
+    assert f"its proposal {pid} is pending and waits for: data_platform, finance, " \
+        "marketing" in waiting, waiting
     blocked = op(project, capsys, "acknowledge",
                  f"{{proposal_id: {pid}, team: finance, response: blocked}}")
     assert "status: rejected" in blocked
+    assert "next: rejected by finance" in blocked and "tessera.force_publish" in blocked
     project.run(*BUILD)
     assert _version(project, "%.fct_orders") == "1.0.0", "a rejected change does not ship"
 
@@ -103,7 +108,9 @@ def test_rejected_withdrawn_forced_expired_and_no_consumer(project, capsys):
     assert "already forced" in op(project, capsys, "force_publish",
                                   f"{{proposal_id: {pid}, reason: 'incident 42, again'}}")
     assert _events(project) == events, "re-running force_publish records nothing"
-    project.run(*BUILD)
+    shipped = " ".join(project.run(*BUILD).messages)
+    assert "approved by" not in shipped and "breaking change force-published by " in shipped
+    assert "incident 42, consumers informed" in shipped, shipped
     assert _version(project, "%.fct_orders") == "2.0.0"
     assert _status(project, pid)[0] == "published" and _status(project, pid)[3] is True
 

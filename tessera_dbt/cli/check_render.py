@@ -1,6 +1,6 @@
 """`tessera check` in the formats CI systems read: text (a terminal), json (scripts; keys
 documented in docs/ci.md), markdown (a pull-request comment), github (workflow commands
-that annotate the model's YAML line)."""
+that annotate the model's YAML line), junit (a test report: `check_junit`)."""
 
 from __future__ import annotations
 

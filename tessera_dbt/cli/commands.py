@@ -123,6 +123,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..engine.errors import ConfigError
     from . import baseline
     from .check import run as run_check
+    from .check_junit import junit
     from .check_render import error_lines, render
 
     if args.baseline and args.target:
@@ -144,7 +145,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                        block_unverified=args.block_unverified,
                        live=None if args.live is None else lambda: baseline.live_served(
                            args.project_dir, args.profiles_dir, args.live or None))
-    write(render(run, args.format))
+    write(junit(run) if args.format == "junit" else render(run, args.format))
     if run.errors:  # a broken config never passes CI, whatever else the check found
         for line in error_lines(run):
             sys.stderr.write(f"tessera check: {line}\n")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..artifacts.documents import load_document, parse_document_text, validation_errors
+from ..engine.decider import fingerprints
 from ..engine.errors import ConfigError, DocumentError
+from ..engine.proposal import Proposal
 from ..engine.suggest import did_you_mean
 
 
@@ -89,9 +91,30 @@ def _find_asset(histories: dict[str, list[dict[str, Any]]], name: str, source: s
                       "list them with `tessera status`")
 
 
-def documents_from_state(args: argparse.Namespace
-                         ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
-    """Two published versions of --asset, from --baseline DIR or the warehouse."""
+def how_published(asset: str, doc: Mapping[str, Any],
+                  proposals: Mapping[str, Proposal]) -> str:
+    """How a published version was approved, naming the proposal that carried it (pure)."""
+    version = doc.get("version")
+    fps = fingerprints({**doc, "asset": asset})
+    found = [p for p in proposals.values() if p.asset == asset
+             and p.status in ("approved", "published") and not p.retire
+             and (p.fingerprint in fps or (p.proposed_version and p.proposed_version == version))]
+    if not found:
+        return f"{version} is published (no proposal of it is recorded)"
+    p = found[-1]
+    if p.forced:
+        return (f"{version} was force-published through proposal {p.proposal_id} by "
+                f"{p.forced_by or 'an unrecorded actor'}: {p.forced_reason or 'no reason'}")
+    answers = ", ".join(f"{team} {p.acks[team].get('response')}" for team in p.required
+                        if team in p.acks)
+    return (f"{version} was published through proposal {p.proposal_id}, approved ("
+            + (answers or "no consumer team had to answer") + ")")
+
+
+def documents_from_state(args: argparse.Namespace) -> tuple[
+        dict[str, Any], dict[str, Any], list[dict[str, Any]], str | None]:
+    """Two published versions of --asset, from --baseline DIR or the warehouse, and how
+    the newer was approved when it is the later of the two (None otherwise)."""
     from . import baseline
 
     if args.baseline:
@@ -108,7 +131,8 @@ def documents_from_state(args: argparse.Namespace
                           ", nothing to compare it with", "pass --from and --to")
     at = _pick(versions, args.from_version, "--from", asset) if args.from_version \
         else to - 1
-    return versions[at], versions[to], list(versions[:at])
+    shipped = how_published(asset, versions[to], state.state.proposals) if to > at else None
+    return versions[at], versions[to], list(versions[:at]), shipped
 
 
 def run_diff(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool]:
@@ -121,7 +145,7 @@ def run_diff(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool]:
         if args.old or args.new:
             raise ConfigError("--asset compares two published versions; OLD and NEW files "
                               "are the other way", "pass either --asset or OLD NEW")
-        old, new, history = documents_from_state(args)
+        old, new, history, shipped = documents_from_state(args)
     else:
         if not (args.old and args.new):
             raise ConfigError("tessera diff needs OLD and NEW files, or --asset NAME "
@@ -129,6 +153,7 @@ def run_diff(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool]:
         if args.baseline or args.state_from_warehouse:
             raise ConfigError("--baseline and --state-from-warehouse go with --asset")
         old, new, history = documents_from_files(args)
+        shipped = None
     passed: frozenset[str] = frozenset()
     if args.run_results:
         results = load_run_results(args.run_results)
@@ -138,8 +163,8 @@ def run_diff(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool]:
     payload: dict[str, Any] = report.to_json()
     if args.asset:
         payload.update({"asset": old.get("asset"), "from": old.get("version"),
-                        "to": new.get("version")})
-    text = diff_text(report, model=(new.get("x-dbt") or {}).get("name"))
+                        "to": new.get("version"), "published": shipped})
+    text = diff_text(report, model=(new.get("x-dbt") or {}).get("name"), shipped=shipped)
     if args.asset:
         text = f"{old.get('asset')}: {old.get('version')} → {new.get('version')}\n{text}"
     return payload, text, bool(payload.get("breaking"))

@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="judge what the assets' relations serve now, read through your "
                             "dbt profile (the CI target that built them; default: the "
                             "profile's target)")
-    add_format(check, ("text", "json", "markdown", "github"))
+    add_format(check, ("text", "json", "markdown", "github", "junit"))
 
     from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS
 

@@ -17,6 +17,7 @@ from .errors import ConfigError
 from .guarantee_diff import guarantee_changes, normalise_guarantees
 from .rules import Level
 from .semver import parse_version
+from .served import without_provenance
 from .structure import Column, columns_of, required_by_guarantee, structure_changes
 from .vocabulary import MODES
 
@@ -77,6 +78,8 @@ def promises(doc: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: doc[k] for k in doc if k in keys}
     if "guarantees" in out:
         out["guarantees"] = _without_test_ids(out["guarantees"])
+    if "schema" in out:  # where a type was read is no promise (served.PROVENANCE_KEYS)
+        out["schema"] = without_provenance(out["schema"])
     shape = asset_shape(doc)
     if shape:
         out["x-dbt"] = shape
@@ -109,6 +112,8 @@ def same_document(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
         a, b = old[key], new[key]
         if a == b:
             continue
+        if key == "schema" and without_provenance(a) == without_provenance(b):
+            continue
         if key != "guarantees" or _without_test_ids(a) != _without_test_ids(b):
             return False
     schema = old.get("schema")
@@ -120,7 +125,8 @@ def _changed_columns(old: Mapping[str, Any], new: Mapping[str, Any]) -> set[str]
     whose JSON Schema and `required` membership are equal cannot change by itself."""
     if old.get("dialect") != new.get("dialect"):
         return None
-    a, b = old.get("schema") or {}, new.get("schema") or {}
+    a = without_provenance(old.get("schema") or {})
+    b = without_provenance(new.get("schema") or {})
     pa, pb = a.get("properties") or {}, b.get("properties") or {}
     if not isinstance(pa, Mapping) or not isinstance(pb, Mapping):
         return None

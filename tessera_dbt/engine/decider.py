@@ -57,13 +57,20 @@ def fingerprint(doc: Mapping[str, Any]) -> str:
 def fingerprints(doc: Mapping[str, Any]) -> tuple[str, ...]:
     """The fingerprint, and those tessera wrote before the asset's shape (`x-dbt`
     relation, materialization, enforcement) and then its access, group and enforced
-    constraints were compared:
+    constraints were compared, and before where a type was read was left out:
     a contract or proposal recorded then still matches an unchanged document."""
     promised = promises(doc)
-    shapeless = {k: v for k, v in promised.items() if k != "x-dbt"}
-    shape = {k: v for k, v in (promised.get("x-dbt") or {}).items() if k not in LATER_KEYS}
-    before_access = {**shapeless, **({"x-dbt": shape} if shape else {})}
-    return fingerprint(doc), content_hash(shapeless), content_hash(before_access)
+    readings = [promised]
+    if "schema" in promised and promised["schema"] != doc["schema"]:
+        # before where a type was read (x-type-source) was left out of the fingerprint
+        readings.append({**promised, "schema": doc["schema"]})
+    out = [fingerprint(doc)]
+    for reading in readings:
+        shapeless = {k: v for k, v in reading.items() if k != "x-dbt"}
+        shape = {k: v for k, v in (reading.get("x-dbt") or {}).items() if k not in LATER_KEYS}
+        before_access = {**shapeless, **({"x-dbt": shape} if shape else {})}
+        out += [content_hash(reading), content_hash(shapeless), content_hash(before_access)]
+    return tuple(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)

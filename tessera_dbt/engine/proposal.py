@@ -36,6 +36,8 @@ class Proposal:
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     resolved_at: Any = None
     forced: bool = False
+    forced_by: str | None = None  # who forced it (the acting user) ...
+    forced_reason: str | None = None  # ... and why, as recorded by force_publish
     retire: bool = False  # a proposal to retire the asset (deleted or out of contract)
     # the event that settled it (the answer that completed or blocked it, or its creation
     # when nobody must answer): later answers are ignored, and readers record it

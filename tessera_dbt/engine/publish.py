@@ -110,8 +110,16 @@ def decide(
                     published_version=published.version if published is not None else None)
     action = action_of(verdict)
     reason = verdict.reason
-    if verdict.outcome == "breaking_approved" and verdict.approval == "proposal":
-        reason = "breaking change approved by its proposal"
+    if verdict.outcome == "breaking_approved" and verdict.approval == "proposal" \
+            and verdict.proposal is not None and verdict.proposal.forced:
+        p = verdict.proposal
+        reason = (f"breaking change force-published by {p.forced_by or 'an unrecorded actor'}"
+                  f" without every acknowledgment (proposal {p.proposal_id}): "
+                  f"{p.forced_reason or 'no reason recorded'}")
+    elif verdict.outcome == "breaking_approved" and verdict.approval == "proposal":
+        reason = "breaking change approved by " + (
+            f"proposal {verdict.proposal.proposal_id}" if verdict.proposal is not None
+            else "its proposal")
     elif action == "unapproved":
         reason = "breaking change without an approved proposal"
     elif verdict.outcome == "pending_verification":

@@ -30,6 +30,11 @@ from .warehouse_types import CanonicalType, parse_type, type_to_text
 SERVED = "x-served"
 UNDOCUMENTED = "x-undocumented"
 TYPE_SOURCE = "x-type-source"
+# Column annotations that say only where tessera read a type (the YAML, catalog.json, the
+# served relation), never what is promised: not compared, not fingerprinted. Only such
+# keys belong here: x-data-type is the type itself, and x-undocumented (whether the YAML
+# documents a served column) stays compared, as META.
+PROVENANCE_KEYS = frozenset({TYPE_SOURCE})
 ServedColumns = Sequence[tuple[str, str]]  # (column name, warehouse type) in relation order
 
 
@@ -44,6 +49,23 @@ class Finding:
     def line(self, asset: str) -> str:
         where = f" at `{self.path}`" if self.path else ""
         return f"{self.rule}{where} ({asset}): {self.message}"
+
+
+def without_provenance(fragment: Any) -> Any:
+    """A JSON Schema fragment (a document's `schema`, a column) without the provenance
+    annotations at any depth; anything else as it is."""
+    if not isinstance(fragment, Mapping):
+        return fragment
+    out: dict[str, Any] = {}
+    for key, value in fragment.items():
+        if key in PROVENANCE_KEYS:
+            continue
+        if key == "properties" and isinstance(value, Mapping):
+            value = {name: without_provenance(prop) for name, prop in value.items()}
+        elif key in ("items", "additionalProperties"):
+            value = without_provenance(value)
+        out[key] = value
+    return out
 
 
 def means_same(declared: str, served: CanonicalType, dialect: str) -> bool:

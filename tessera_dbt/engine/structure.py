@@ -14,6 +14,7 @@ from typing import Any
 from .changes import Change
 from .domains import domain_changes
 from .rules import RULES_BY_ID
+from .served import PROVENANCE_KEYS
 from .type_lattice import TypeRelation, compare_canonical, compare_types
 from .warehouse_types import CanonicalType, parse_type, type_to_text
 
@@ -30,6 +31,15 @@ _TYPE_RULES = {
     TypeRelation.NARROWED: "TYPE_NARROWED",
     TypeRelation.CHANGED: "TYPE_CHANGED",
 }
+# what the message adds to "changed type from A to B" (nothing for a plain change: the
+# rule id already says it)
+_RELATION_WORDS = {
+    TypeRelation.SYNONYM: ", another spelling of the same type",
+    TypeRelation.WIDENED: " (widened: every old value fits)",
+    TypeRelation.NARROWED: " (narrowed: some old values no longer fit)",
+}
+
+
 @dataclass(frozen=True)
 class Column:
     """A column or nested field of a contract, flattened to its path."""
@@ -275,8 +285,8 @@ def _compare_scalar_types(d: _Differ, path: str, old: Column, new: Column) -> No
         rule = _TYPE_RULES.get(relation)
         if rule:
             d.emit(rule, path, old.type_text, new.type_text,
-                   f"`{path}` changed type from {old.type_text} to {new.type_text} "
-                   f"({relation.name.lower()}).")
+                   f"`{path}` changed type from {old.type_text} to {new.type_text}"
+                   f"{_RELATION_WORDS.get(relation, '')}.")
         return
     before, after = old.json_types, new.json_types
     if before == after and old.fmt == new.fmt:
@@ -308,7 +318,8 @@ def _compare_annotations(d: _Differ, path: str, old: Column, new: Column) -> Non
     if old.fragment.get("description") != new.fragment.get("description"):
         d.emit("DESCRIPTION", path, old.fragment.get("description"),
                new.fragment.get("description"), f"The description of `{path}` changed.")
-    keys = [k for k in (*old.fragment, *new.fragment) if k not in _KNOWN_KEYS]
+    keys = [k for k in (*old.fragment, *new.fragment)
+            if k not in _KNOWN_KEYS and k not in PROVENANCE_KEYS]
     changed = sorted({k for k in keys if old.fragment.get(k) != new.fragment.get(k)})
     if changed:
         d.emit("META", path, None, None, f"`{path}` metadata changed: {', '.join(changed)}.")

@@ -109,10 +109,15 @@ class _ScopeInfo:
         return found
 
 
+# a manifest from `dbt parse` holds no compiled SQL: `dbt compile` (or `dbt build`) writes it
+NO_COMPILED_SQL = ("has no compiled SQL: the manifest was written by `dbt parse`; run `dbt "
+                   "compile` (or `dbt build`) before tessera to read its column lineage")
+
+
 def analyse(sql: str | None, dialect: str, parents: Mapping[str, Parent]) -> dict[str, EdgeReads]:
     """Per parent id: the columns `sql` reads from it, with clause and line."""
     if not sql or not sql.strip():
-        return unresolved(parents, "has no compiled SQL (run `dbt compile`)")
+        return unresolved(parents, NO_COMPILED_SQL)
     if "{{" in sql or "{%" in sql:
         return unresolved(parents, "its compiled SQL still holds Jinja")
     try:

@@ -21,6 +21,7 @@ from ..engine.asset_errors import AssetError
 from ..engine.errors import ConfigError, TesseraError, brief
 from ..engine.publish import Decision, fingerprint
 from ..engine.settings import GATE_MODES, default
+from ..engine.text import unapproved_step
 from ..state.store import EVENTS
 from .hook import finding_lines
 from .invocation import Invocation
@@ -106,10 +107,8 @@ def gate_mode(settings: Mapping[str, Any]) -> str:
 
 def blocked_line(decision: Decision, verb: str = "changes") -> str:
     rules = ", ".join(f"{c.rule} at {c.path}" for c in decision.breaking_changes)
-    name = decision.contract.get("x-dbt", {}).get("name", "<model>")
     return (f"{decision.asset} {verb} in a breaking way ({rules}) without an approved "
-            f"proposal: propose it with `dbt run-operation tessera.propose --args "
-            f"'{{model: {name}}}'`")
+            f"proposal: {unapproved_step(decision)}")
 
 
 def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from ..engine.asset_errors import AssetError
 from ..engine.errors import TesseraError
 from ..engine.publish import Decision
 from ..engine.served import drift, served_findings
+from ..engine.text import unapproved_step
 from ..engine.vocabulary import FAILED_STATUSES
 from ..state.audit import audit_rows, failed_guarantees, from_live
 from ..state.events import (
@@ -207,12 +208,15 @@ class Hook(Invocation):
             rules = ", ".join(f"{c.rule} at {c.path}" for c in decision.breaking_changes)
             outcome.messages.append(
                 f"tessera: WARNING: {decision.asset} changed in a breaking way ({rules}) "
-                "without an approved proposal; nothing was published. Propose it with "
-                "`dbt run-operation tessera.propose --args '{model: "
-                f"{decision.contract.get('x-dbt', {}).get('name', '<model>')}}}'`")
+                "without an approved proposal; nothing was published. "
+                f"{_capitalised(unapproved_step(decision))}")
         elif decision.action == "held":
             outcome.messages.append(f"tessera: {decision.asset} not published: "
                                     f"{decision.reason}")
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def finding_lines(doc: Mapping[str, Any]) -> list[str]:

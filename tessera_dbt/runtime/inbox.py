@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.proposal import parse_time
+from ..engine.text import acknowledge_command, human_time
 from ..engine.vocabulary import REGISTRATION_EVENTS
 from ..state.folds import fold_registrations
 from .teams import known_teams, unknown_team_error
 
 
 def answer_command(proposal_id: str, team: str) -> str:
-    return ("dbt run-operation tessera.acknowledge --args "
-            f"'{{proposal_id: {proposal_id}, team: {team}, response: approved}}'")
+    return acknowledge_command(proposal_id, team)
 
 
 def _deadline(expires_at: Any, now: Any) -> str:
@@ -44,7 +44,7 @@ def inbox(ops: Any, team: str) -> list[str]:
     for p in waiting:
         others = [t for t in p.missing if t != team]
         lines.append(f"- {p.proposal_id}: {p.asset} → {p.proposed_version}, proposed "
-                     f"{parse_time(p.created_at) or p.created_at}; "
+                     f"{human_time(p.created_at)}; "
                      f"{_deadline(p.expires_at, ops.now)}")
         if p.reason:
             lines.append(f"  reason: {p.reason}")

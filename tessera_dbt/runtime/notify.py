@@ -30,6 +30,7 @@ from typing import Any
 
 from ..engine.proposal import parse_time
 from ..engine.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify_signature
+from ..engine.text import human_time
 
 __all__ = ["NOTIFIED", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Delivery", "deliver",
            "redact", "verify_signature"]
@@ -167,7 +168,7 @@ def slack_text(body: Mapping[str, Any]) -> str:
         if body.get("waiting_on") is not None and body["waiting_on"] != body["required_teams"]:
             tail += " (waiting on: " + (", ".join(body["waiting_on"]) or "nobody") + ")"
         if body.get("deadline"):
-            tail += f" · deadline {body['deadline']} UTC"
+            tail += f" · deadline {human_time(body['deadline'])} UTC"
         lines.append(tail)
     return "\n".join(lines)
 

@@ -21,6 +21,7 @@ from ..engine.errors import ConfigError
 from ..engine.matching import published_name
 from ..engine.proposal import DEFAULT_EXPIRY_DAYS, Proposal, open_proposal
 from ..engine.publish import fingerprint
+from ..engine.text import proposal_lines
 from ..engine.vocabulary import (
     PROPOSAL_EVENTS,
     REGISTRATION_EVENTS,
@@ -34,7 +35,6 @@ from ..state.events import proposal_id as new_proposal_id
 from ..state.folds import fold_proposals, fold_registrations
 from .compile import compile_nodes
 from .delivery import due_reminders
-from .inbox import answer_command
 from .invocation import Invocation
 from .judging import Judge
 
@@ -238,23 +238,5 @@ class Proposing(Invocation):
         return asked.teams, dict(asked.exempt), failure
 
     def _describe(self, p: Proposal) -> list[str]:
-        lines = [f"  status: {p.status}"]
-        for change in p.breaking_changes:
-            lines.append(f"  ✗ {change['rule']} at `{change['path']}`: {change['message']}")
-        if p.required:
-            lines.append("  required acknowledgments: " + ", ".join(
-                f"{t} ({p.acks[t]['response']})" if t in p.acks else f"{t} (waiting)"
-                for t in p.required))
-        elif p.status == "approved":
-            lines.append("  no consumer team to acknowledge: approved at once")
-        else:
-            lines.append("  no consumer team to acknowledge; this project requires "
-                         "`tessera.force_publish` with a reason")
-        if p.status == "pending":
-            lines.append(f"  next: each team runs `{answer_command(p.proposal_id, '<team>')}`")
-        elif p.status == "approved" and p.retire:
-            lines.append("  next: the next `dbt build` without the asset records it retired")
-        elif p.status == "approved":
-            lines.append("  next: the next `dbt build` publishes it")
-        return lines
+        return proposal_lines(p)
 

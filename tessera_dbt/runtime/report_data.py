@@ -90,6 +90,13 @@ def _proposal(p: Proposal) -> dict[str, Any]:
                                  for c in p.breaking_changes if isinstance(c, Mapping)]}
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(out: str, text: str) -> None:
     """All or nothing: a temporary file beside `out`, renamed over it once complete."""
     folder = os.path.dirname(os.path.abspath(out))
@@ -99,6 +106,9 @@ def write_atomically(out: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        # mkstemp makes the file private (0600); a report is written as any file the user
+        # creates, e.g. 0644 under umask 022
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, out)
     except BaseException:
         if os.path.exists(temporary):

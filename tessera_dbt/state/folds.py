@@ -92,6 +92,7 @@ def fold_proposals(events: Iterable[Mapping[str, Any]], now: dt.datetime,
             proposal.status, proposal.resolved_at = "withdrawn", row.get("recorded_at")
         elif kind == "proposal_forced" and proposal.status in ("pending", "rejected"):
             proposal.status, proposal.forced = "approved", True
+            proposal.forced_by, proposal.forced_reason = acting_user(row), row.get("reason")
             proposal.resolved_at = row.get("recorded_at")
         elif kind == "proposal_published" and proposal.status == "approved":
             proposal.status, proposal.resolved_at = "published", row.get("recorded_at")
