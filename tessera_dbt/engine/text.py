@@ -134,7 +134,7 @@ def rejected_next_steps(p: Proposal) -> list[str]:
                   f"{who} and propose its retirement again with `dbt run-operation "
                   f"tessera.propose --args '{{model: {name}, reason: \"...\"}}'`")
     else:
-        revise = (f"revise the change so it keeps what {who} rely on (or agree a migration "
+        revise = (f"revise the change (keep what it breaks for {who}, or agree a migration "
                   "with them), then propose the revised change with `dbt run-operation "
                   f"tessera.propose --args '{{model: {name}, reason: \"...\"}}'`")
     return [f"  next: rejected by {who}; it does not ship as it stands. The owner team can "
