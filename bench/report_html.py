@@ -5,7 +5,7 @@ The state is made from a synthetic manifest (bench.synthetic_manifest): every as
 contract published twice (1.0.0, then 1.1.0 with a column added), one asset in 20 with an
 open proposal waiting on two teams, 30 days of audit runs per asset (one to three a day,
 some failing). The timed step is what `tessera report` does after reading the warehouse:
-`runtime.report_data.report_data` then `runtime.report_html.render_report`, best of N in
+`render.report_data.report_data` then `render.report_html.render_report`, best of N in
 process, against a baseline measured in the same process: `json.dumps` of the same state
 (histories and audit rows), the cost of merely serialising what the report shows.
 Acceptance target: the report of the 3,000-model project in at most 5.0 s.
@@ -27,8 +27,8 @@ from typing import Any, TextIO
 from tessera_dbt.artifacts.contracts import extract_contracts
 from tessera_dbt.artifacts.readers import load_manifest
 from tessera_dbt.engine.proposal import Proposal
-from tessera_dbt.runtime.report_data import report_data
-from tessera_dbt.runtime.report_html import render_report
+from tessera_dbt.render.report_data import report_data
+from tessera_dbt.render.report_html import render_report
 from tessera_dbt.state.export import PublishedState
 
 from ._common import Figure, best_of, table, workdir

@@ -22,8 +22,9 @@ LAYERS = {
     "artifacts": {"engine", "artifacts"},
     "lineage": {"engine", "artifacts", "lineage"},
     "state": {"engine", "artifacts", "lineage", "state"},
-    "runtime": {"engine", "artifacts", "lineage", "state", "runtime"},
-    "cli": {"engine", "artifacts", "lineage", "state", "runtime", "cli"},
+    "render": {"engine", "artifacts", "lineage", "state", "render"},
+    "runtime": {"engine", "artifacts", "lineage", "state", "render", "runtime"},
+    "cli": {"engine", "artifacts", "lineage", "state", "render", "runtime", "cli"},
 }
 DBT_CORE = ("dbt", "dbt_common", "dbt_adapters")
 

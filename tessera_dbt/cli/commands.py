@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .changelog import cmd_changelog
 from .dbt_operation import dbt_operation
 from .doctor import cmd_doctor
 from .parser import EXIT_ERROR, EXIT_FAIL, EXIT_OK, write
@@ -216,19 +217,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {args.out}: the directory {os.path.dirname(out)} does "
                           "not exist")
     if args.export:
+        from ..render.report_data import report_data
+        from ..render.report_html import render_report
         from ..runtime.invocation import utc_now
-        from ..runtime.report_data import report_data, write_atomically
-        from ..runtime.report_html import render_report
+        from ..runtime.report_data import write_atomically
         from ..state.export import is_export, read_export
 
         if not is_export(args.export):
             raise ConfigError(f"--export {args.export}: not a directory written by "
                               "`tessera export`", "export with `tessera export --out DIR`")
         now = utc_now()
-        data = report_data(read_export(args.export, now), {}, [], days=args.days,
+        state = read_export(args.export, now)
+        data = report_data(state, {}, [], days=args.days,
                            today=now.date(), generated_at=now.isoformat(sep=" ",
                                                                         timespec="minutes"),
-                           source=f"export {args.export}")
+                           source=f"export {args.export}", publications=state.publications)
         write_atomically(out, render_report(data))
         write(f"Wrote {args.out}: {len(data['contracts'])} contract(s), "
               f"{len(data['proposals'])} open proposal(s).")
@@ -275,6 +278,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "changelog": cmd_changelog,
     "gate": cmd_gate,
     "record": cmd_record,
     "doctor": cmd_doctor,

@@ -73,7 +73,7 @@ def documents_from_files(args: argparse.Namespace
     return old, new, history
 
 
-def _find_asset(histories: dict[str, list[dict[str, Any]]], name: str, source: str) -> str:
+def find_asset(histories: dict[str, list[dict[str, Any]]], name: str, source: str) -> str:
     if name in histories:
         return name
     lowered = name.lower()
@@ -123,7 +123,7 @@ def documents_from_state(args: argparse.Namespace) -> tuple[
         target = baseline.state_target(args.project_dir, args.target)
         state = baseline.baseline_from_warehouse(args.project_dir, args.profiles_dir, target)
     histories = state.state.histories
-    asset = _find_asset(histories, args.asset, state.source)
+    asset = find_asset(histories, args.asset, state.source)
     versions = histories[asset]
     to = _pick(versions, args.to_version, "--to", asset)
     if args.from_version is None and to == 0:

@@ -124,6 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
                            "oldest first; OLD is the newest)")
     add_format(diff, ("text", "json"))
 
+    changelog = commands.add_parser(
+        "changelog", help="one asset's versions: when, by whom, why, what changed",
+        description="Every published version of one asset, newest first: when and by whom "
+                    "it was published, why (the proposal and its reason, or a forced "
+                    "publication), and what changed against the version before, rule by "
+                    "rule; read through your dbt profile (or --baseline DIR).")
+    changelog.add_argument("--asset", metavar="NAME", required=True,
+                           help="the asset (model name or asset name)")
+    changelog.add_argument("--baseline", metavar="DIR",
+                           help="read the published versions from a directory written by "
+                                "`tessera export`")
+    add_dbt_location(changelog, target_help="the dbt target whose published state counts "
+                                            "(default: vars.tessera.state_target)")
+    add_format(changelog, ("text", "markdown", "json"))
+
     impact = commands.add_parser(
         "impact", help="everything downstream of a model, with depth and owners",
         description="List the models, snapshots and exposures downstream of MODEL, "

@@ -17,7 +17,7 @@ from ..engine.proposal import Proposal
 from ..engine.suggest import did_you_mean
 from ..engine.vocabulary import PROPOSAL_EVENTS, REGISTRATION_EVENTS, RESPONSES
 from ..state.events import acknowledgment_event, forced_event, withdrawal_event
-from ..state.export import PublishedState, write_export
+from ..state.export import PublishedState, publication_rows, write_export
 from ..state.folds import current_drift, fold_proposals, fold_registrations
 from ..state.store import EVENTS
 from .delivery import deliver_written
@@ -141,14 +141,16 @@ class Operations(Proposing):
         histories: dict[str, list[dict[str, Any]]] = {}
         proposals: dict[str, Proposal] = {}
         registrations: dict[str, dict[str, str | None]] = {}
+        publications: dict[str, list[dict[str, Any]]] = {}
         if self.store.relations[EVENTS].get("exists"):
             histories = self.store.contract_histories(list(self.store.published_heads()))
+            publications = publication_rows(self.store.events(("contract_published",)))
             proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now,
                                        self.membership)
             registrations = fold_registrations(self.store.events(REGISTRATION_EVENTS))
         write_export(out, PublishedState(histories, proposals, registrations,
                                          self.manifest.project_name, self.target_name,
-                                         self.now.isoformat()))
+                                         self.now.isoformat(), publications))
         return [f"Exported {len(histories)} published contract(s) and {len(proposals)} "
                 f"proposal(s) of target {self.target_name} to {out}."]
 

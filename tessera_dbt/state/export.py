@@ -51,6 +51,22 @@ class PublishedState:
     project: str | None = None
     target: str | None = None
     exported_at: str | None = None
+    # asset → how each version was published (when, by whom, why, the proposal): the
+    # contract_published events without their documents (PUBLICATION_FIELDS)
+    publications: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+PUBLICATION_FIELDS = ("version", "recorded_at", "actor", "status", "reason", "proposal_id",
+                      "event_id")
+
+
+def publication_rows(events: list[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """contract_published events by asset, as an export keeps them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in events:
+        out.setdefault(str(row.get("asset")), []).append(
+            {k: row.get(k) for k in PUBLICATION_FIELDS})
+    return out
 
 
 def _file_name(asset: str) -> str:
@@ -74,7 +90,9 @@ def export_files(state: PublishedState) -> dict[str, Any]:
             "registrations": state.registrations},
     }
     for asset, versions in sorted(state.histories.items()):
-        files[f"contracts/{_file_name(asset)}"] = {"asset": asset, "versions": versions}
+        files[f"contracts/{_file_name(asset)}"] = {
+            "asset": asset, "versions": versions,
+            "publications": state.publications.get(asset) or []}
     return files
 
 
@@ -151,6 +169,7 @@ def read_export(path: str, now: dt.datetime) -> PublishedState:
                           f"{index.get('format_version')!r}, this tessera reads "
                           f"{FORMAT_VERSION}", "export again with this tessera version")
     histories: dict[str, list[dict[str, Any]]] = {}
+    publications: dict[str, list[dict[str, Any]]] = {}
     for file in _contract_files(root, index):
         body = _read(file)
         if not (isinstance(body, Mapping) and isinstance(body.get("asset"), str)
@@ -166,6 +185,9 @@ def read_export(path: str, now: dt.datetime) -> PublishedState:
                 raise ConfigError(f"{file}: {exc.message}",
                                   "export again with `tessera export --out DIR`") from None
         histories[body["asset"]] = list(body["versions"])
+        kept = body.get("publications")  # absent from exports before tessera 0.1's changelog
+        if isinstance(kept, list):
+            publications[body["asset"]] = [p for p in kept if isinstance(p, dict)]
     body = _read(root / "proposals.json")
     if not isinstance(body, Mapping) or not isinstance(body.get("proposals"), list):
         raise ConfigError(f"{root / 'proposals.json'}: no `proposals` list",
@@ -180,4 +202,5 @@ def read_export(path: str, now: dt.datetime) -> PublishedState:
         expire(proposal, now)
         proposals[proposal.proposal_id] = proposal
     return PublishedState(histories, proposals, dict(body.get("registrations") or {}),
-                          index.get("project"), index.get("target"), index.get("exported_at"))
+                          index.get("project"), index.get("target"), index.get("exported_at"),
+                          publications)

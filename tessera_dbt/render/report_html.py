@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from . import report_history
+
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;
 background:#f6f7f9}
@@ -27,6 +29,8 @@ background:#eef0f3}.waiting{background:#fff3cd;color:#7a5b00}
 .approved,.migrating{background:#d9f2e3;color:#17603a}.blocked{background:#fbe0e0;
 color:#8a1f1f}.muted{color:#8a93a3}code{font-size:12px}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:12px}
+ol.changelog{margin:6px 0 10px;padding-left:22px}ol.changelog li{margin:0 0 8px}
+details{margin:0 0 6px}summary{cursor:pointer}
 .chart{border:1px solid #eef0f3;border-radius:6px;padding:8px}.chart h3{font-size:13px;
 margin:0 0 4px;word-break:break-all}.rate{float:right;font-weight:600;margin-left:8px}
 """
@@ -102,10 +106,16 @@ def _contracts(data: Mapping[str, Any]) -> str:
 def _proposals(data: Mapping[str, Any]) -> str:
     rows = []
     for p in data["proposals"]:
-        answered = "".join(f'<span class="tag {_e(r)}">{_e(t)}: {_e(r)}</span>'
-                           for t, r in sorted((p.get("answers") or {}).items()))
+        comments = p.get("comments") or {}
+        answered = "".join(
+            f'<span class="tag {_e(r)}">{_e(t)}: {_e(r)}</span>'
+            + (f' <span class="muted">“{_e(comments[t]["comment"])}”</span>'
+               if (comments.get(t) or {}).get("comment") else "")
+            for t, r in sorted((p.get("answers") or {}).items()))
         changes = "<br>".join(f"<code>{_e(c['rule'])}</code> at <code>{_e(c['path'])}</code>"
                               f": {_e(c['message'])}" for c in p["breaking_changes"])
+        if p.get("reason"):
+            changes = f"<i>{_e(p['reason'])}</i><br>{changes}"
         rows.append(
             f"<tr><td><code>{_e(p['proposal_id'])}</code></td><td><code>{_e(p['asset'])}"
             f"</code> → {_e(p['proposed_version'])}</td><td>{_e(p['status'])}</td>"
@@ -176,7 +186,8 @@ def render_report(data: Mapping[str, Any]) -> str:
     waiting = sorted({t for p in data["proposals"] for t in p["waiting"]})
     cards = [("contracts", len(data["contracts"])), ("open proposals", len(data["proposals"])),
              ("teams waited on", len(waiting)), ("audited assets", len(data.get("audit") or {})),
-             ("drifted relations", len(data.get("drift") or {}))]
+             ("drifted relations", len(data.get("drift") or {})),
+             ("failing guarantees", len(data.get("failing") or ()))]
     return "".join([
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
@@ -187,8 +198,15 @@ def render_report(data: Mapping[str, Any]) -> str:
         '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{_e(label)}</div>'
                                         for label, n in cards) + "</div>",
         f'<section id="proposals"><h2>Open proposals</h2>{_proposals(data)}</section>',
+        f'<section id="teams"><h2>Per team</h2>{report_history.teams(data)}</section>',
+        f'<section id="failing"><h2>Failing guarantees</h2>{report_history.failing(data)}'
+        "</section>",
         f'<section id="drift"><h2>Drift</h2>{_drift(data)}</section>',
         f'<section id="audit"><h2>Audit pass rate per asset</h2>{_audit(data)}</section>',
         f'<section id="contracts"><h2>Contracts and versions</h2>{_contracts(data)}</section>',
+        f'<section id="changelog"><h2>Changelog</h2>{report_history.changelogs(data)}'
+        "</section>",
+        f'<section id="history"><h2>Closed proposals</h2>'
+        f"{report_history.closed_proposals(data)}</section>",
         f'<section id="consumers"><h2>Consumers per asset</h2>{_consumers(data)}</section>',
         "</main></body></html>\n"])
