@@ -68,6 +68,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_FAIL if breaking and args.exit_code else EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """One ODCS document in, one tessera contract document out (pure, no dbt)."""
+    from ..artifacts.documents import dump_json, dump_yaml
+    from ..artifacts.odcs_files import read_odcs
+    from ..engine.errors import ConfigError
+
+    document = read_odcs(args.odcs)
+    text = dump_json(document) if args.format == "json" else dump_yaml(document)
+    if not args.out:
+        write(text)
+        return EXIT_OK
+    try:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise ConfigError(f"--out {args.out}: cannot be written ({exc.strerror})") from None
+    write(f"Wrote {args.out}: the contract of {document['asset']} "
+          f"{document.get('version') or ''}".rstrip() + ".")
+    return EXIT_OK
+
+
 def cmd_impact(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -298,6 +319,7 @@ COMMANDS = {
     "contracts": cmd_contracts,
     "diff": cmd_diff,
     "impact": cmd_impact,
+    "import": cmd_import,
     "audit": cmd_audit,
 }
 

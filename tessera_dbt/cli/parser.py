@@ -120,6 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
                            "oldest first; OLD is the newest)")
     add_format(diff, ("text", "json"))
 
+    odcs = commands.add_parser(
+        "import", help="read an ODCS v3.1.0 document as a tessera contract document",
+        description="Validate one ODCS v3.1.0 data contract against the standard's JSON "
+                    "Schema and print (or write) the tessera contract document it describes "
+                    "(docs/contracts.md, ODCS). `tessera diff` and `tessera publish` read "
+                    "the result; documents written by `tessera export --format odcs` come "
+                    "back equal.")
+    odcs.add_argument("--odcs", required=True, metavar="FILE",
+                      help="the ODCS document (.odcs.yaml, YAML or JSON)")
+    odcs.add_argument("--out", metavar="PATH",
+                      help="write the contract document here instead of printing it")
+    odcs.add_argument("--format", choices=("yaml", "json"), default="yaml",
+                      help="output format (default: yaml)")
+
     impact = commands.add_parser(
         "impact", help="everything downstream of a model, with depth and owners",
         description="List the models, snapshots and exposures downstream of MODEL, "

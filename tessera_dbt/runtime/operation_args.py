@@ -20,7 +20,7 @@ OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "register": {"model": (str, True), "team": (str, True), "purpose": (str, False)},
     "unregister": {"model": (str, True), "team": (str, True)},
     "status": {"model": (str, False)},
-    "export": {"out": (str, True)},
+    "export": {"out": (str, True), "format": (str, False)},
     "inbox": {"team": (str, True)},
 }
 
@@ -36,6 +36,8 @@ ARG_HELP: dict[str, str] = {
     "migration_deadline": "when the team's migration is due (free text, e.g. 2025-07-01)",
     "purpose": "what the team uses the asset for",
     "out": "the directory to write the export to",
+    "format": "tessera (default: what `tessera check --baseline` reads) or odcs (one ODCS "
+              "v3.1.0 document per contract, docs/contracts.md)",
 }
 
 
