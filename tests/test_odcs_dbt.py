@@ -6,6 +6,7 @@ tessera published."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -118,3 +119,88 @@ def test_export_refuses_an_unknown_format_and_a_foreign_directory(exported, cli,
     assert "use one of: tessera, odcs" in bad.err
     assert "not an ODCS export" in foreign.err and (tmp_path / "notes.txt").exists()
     assert "ODCS v3.1.0 document(s)" in again.out
+
+
+EXTERNAL = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: warehouse.partners.partner_orders
+name: partner_orders
+version: 1.0.0
+status: active
+team:
+  name: data_platform
+schema:
+  - name: partner_orders
+    physicalType: table
+    properties:
+      - name: order_id
+        logicalType: integer
+        physicalType: bigint
+        required: true
+        primaryKey: true
+      - name: channel
+        logicalType: string
+        physicalType: varchar
+customProperties:
+  - property: compatibility
+    value: backward
+  - property: consumers
+    value: [{team: finance, purpose: partner revenue}]
+"""
+
+
+def _current(project, asset):
+    return project.query("select version from {state}.tessera_contracts "
+                         f"where is_current and asset = '{asset}'")
+
+
+def test_a_hand_written_contract_publishes_an_external_asset_under_the_same_rules(
+        exported, cli, tmp_path):
+    project, tmp, _, _ = exported
+    asset = "warehouse.partners.partner_orders"
+    where = ("--project-dir", project.path, "--profiles-dir", project.path)
+    path = tmp_path / "partner_orders.odcs.yaml"
+    path.write_text(EXTERNAL)
+    with environment(project.env):
+        first = cli("publish", path, *where)
+        assert f"Published {asset} 1.0.0" in first.out
+        assert _current(project, asset) == [("1.0.0",)]
+        assert "already published" in cli("publish", path, *where).out
+
+        # a breaking edit: refused until a proposal is approved
+        path.write_text(EXTERNAL.replace(
+            "      - name: channel\n        logicalType: string\n        physicalType: "
+            "varchar\n", ""))
+        held = cli("publish", path, *where)
+        assert "COLUMN_REMOVED" in held.out and "needs an approved proposal" in held.out
+        assert f"tessera publish {path} --propose" in held.out
+        assert _current(project, asset) == [("1.0.0",)]
+        proposed = cli("publish", path, "--propose", "--reason", "channel is gone", *where)
+        assert f"Proposed {asset} 1.0.0 → 2.0.0" in proposed.out, proposed.out
+        assert "finance" in proposed.out
+        pid = re.search(r"\b(p_[0-9a-f]{16})\b", proposed.out).group(1)
+        waiting = cli("publish", path, *where)
+        assert pid in waiting.out and _current(project, asset) == [("1.0.0",)]
+        cli("acknowledge", "--proposal-id", pid, "--team", "finance", "--response",
+            "approved", *where)
+        published = cli("publish", path, *where)
+        assert f"Published {asset} 2.0.0" in published.out, published.out
+        assert _current(project, asset) == [("2.0.0",)]
+
+        # a tessera contract document works the same: a compatible edit is a minor bump
+        document = read_odcs(str(path))
+        document["schema"]["properties"]["note"] = {"type": ["string", "null"],
+                                                    "x-data-type": "varchar"}
+        tessera_yaml = tmp_path / "partner_orders.yml"
+        tessera_yaml.write_text(yaml.safe_dump(document, sort_keys=False))
+        minor = cli("publish", tessera_yaml, *where)
+        assert f"Published {asset} 2.1.0" in minor.out, minor.out
+
+        # an asset the project builds is the hook's to publish
+        built = cli("publish", tmp / "odcs" / "warehouse.main.fct_orders.odcs.yaml", *where,
+                    expect=2)
+        assert "is built by this dbt project" in built.err
+        bad = tmp_path / "bad.odcs.yaml"
+        bad.write_text(EXTERNAL.replace("status: active", "status: 3"))
+        assert cli("publish", bad, *where, expect=2).err.count("\n") == 1

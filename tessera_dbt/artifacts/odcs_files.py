@@ -78,3 +78,19 @@ def read_odcs(path: str) -> dict[str, Any]:
         raise DocumentError(f"{path}: reads as no valid contract document: {problems[0]}",
                             "see the ODCS mapping in docs/contracts.md")
     return document
+
+
+def read_contract(path: str) -> dict[str, Any]:
+    """A hand-written contract: an ODCS document (`apiVersion` and `kind: DataContract`)
+    or a tessera contract document, each checked against its format."""
+    from .documents import load_document
+
+    try:
+        text = read_text(path, "a contract", "pass an .odcs.yaml or a contract document")
+    except ConfigError as exc:
+        raise DocumentError(exc.message, exc.hint) from None
+    parsed = parse_document_text(text, path) if text.strip() else None
+    if isinstance(parsed, dict) and parsed.get("kind") == "DataContract" \
+            and "apiVersion" in parsed:
+        return read_odcs(path)
+    return load_document(path)

@@ -181,6 +181,11 @@ def cmd_operation(args: argparse.Namespace) -> int:
 
     op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
                if getattr(args, name) is not None}
+    if args.operation == "publish_contract":  # read where the user stands, not dbt's cwd
+        from ..artifacts.odcs_files import read_contract
+
+        read_contract(args.file)  # a bad file is one line before dbt starts
+        op_args["file"] = os.path.abspath(args.file)
     for line in _dbt_operation(args, f"tessera.{args.operation}", op_args):
         write(line)
     return EXIT_OK

@@ -183,9 +183,24 @@ def build_parser() -> argparse.ArgumentParser:
                             "profile's target)")
     add_format(check, ("text", "json", "markdown", "github"))
 
-    from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS
+    from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS, OWN_COMMANDS
+
+    publish = commands.add_parser(
+        "publish", help="publish a hand-written contract of an asset dbt does not build",
+        description="Publish FILE, an ODCS v3.1.0 document or a tessera contract document of "
+                    "an asset dbt does not build (a loader's table, an external share), "
+                    "under the same rules and proposals as dbt assets: `dbt run-operation "
+                    "tessera.publish_contract`, through your dbt profile. The first "
+                    "publication is 1.0.0; a breaking edit needs an approved proposal.")
+    publish.add_argument("file", metavar="FILE", help=ARG_HELP["file"])
+    publish.add_argument("--propose", action="store_true", help=ARG_HELP["propose"])
+    publish.add_argument("--reason", help=ARG_HELP["reason"] + " (optional)")
+    add_dbt_location(publish)
+    publish.set_defaults(operation="publish_contract")
 
     for name, spec in OPERATION_ARGS.items():
+        if name in OWN_COMMANDS:
+            continue
         sub = commands.add_parser(
             name.replace("_", "-"),
             help=f"dbt run-operation tessera.{name}, through your dbt profile",

@@ -291,4 +291,11 @@ def from_odcs(odcs: Mapping[str, Any], *, strict: bool = True) -> dict[str, Any]
         guarantees["freshness"] = freshness
     doc["guarantees"] = apply_residual(
         guarantees, custom_property(obj.get("customProperties"), GUARANTEES))
+    consumers = custom_property(custom, "consumers")
+    if isinstance(consumers, list):  # hand-written: team names or {team, purpose}
+        doc["consumers"] = [
+            {"team": str(c["team"] if isinstance(c, Mapping) else c), "source": "declared",
+             **({"purpose": str(c["purpose"])} if isinstance(c, Mapping)
+                and c.get("purpose") else {})}
+            for c in consumers if not isinstance(c, Mapping) or c.get("team")]
     return apply_residual(doc, custom_property(custom, DOCUMENT))

@@ -1,5 +1,5 @@
 """`dbt run-operation tessera.<op>`: propose, acknowledge, withdraw, force_publish,
-register, unregister, status, export.
+register, unregister, status, export, inbox, publish_contract (runtime.external).
 
 Each operation checks every argument before it writes anything (a malformed `--args` is
 one line naming the argument), records events with deterministic ids (re-running an
@@ -22,6 +22,7 @@ from ..state.folds import current_drift, fold_proposals, fold_registrations
 from ..state.odcs import write_odcs_export
 from ..state.store import EVENTS
 from .delivery import deliver_written
+from .external import publish_contract
 from .inbox import inbox as _inbox
 from .operation_args import OPERATION_ARGS, check_args, check_choice, raw_args
 from .proposing import Proposing
@@ -164,6 +165,7 @@ class Operations(Proposing):
                 f"proposal(s) of target {self.target_name} to {out}."]
 
     inbox = _inbox
+    publish_contract = publish_contract
 
 
 _HANDLERS: dict[str, Callable[..., list[str]]] = {
