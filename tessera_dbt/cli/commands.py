@@ -68,6 +68,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_FAIL if breaking and args.exit_code else EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """One ODCS document in, one tessera contract document out (pure, no dbt)."""
+    from ..artifacts.documents import dump_json, dump_yaml
+    from ..artifacts.odcs_files import read_odcs
+    from ..engine.errors import ConfigError
+
+    document = read_odcs(args.odcs)
+    text = dump_json(document) if args.format == "json" else dump_yaml(document)
+    if not args.out:
+        write(text)
+        return EXIT_OK
+    try:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise ConfigError(f"--out {args.out}: cannot be written ({exc.strerror})") from None
+    write(f"Wrote {args.out}: the contract of {document['asset']} "
+          f"{document.get('version') or ''}".rstrip() + ".")
+    return EXIT_OK
+
+
 def cmd_impact(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -161,6 +182,11 @@ def cmd_operation(args: argparse.Namespace) -> int:
 
     op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
                if getattr(args, name) is not None}
+    if args.operation == "publish_contract":  # read where the user stands, not dbt's cwd
+        from ..artifacts.odcs_files import read_contract
+
+        read_contract(args.file)  # a bad file is one line before dbt starts
+        op_args["file"] = os.path.abspath(args.file)
     for line in dbt_operation(args, f"tessera.{args.operation}", op_args):
         write(line)
     return EXIT_OK
@@ -289,6 +315,7 @@ COMMANDS = {
     "contracts": cmd_contracts,
     "diff": cmd_diff,
     "impact": cmd_impact,
+    "import": cmd_import,
     "audit": cmd_audit,
 }
 

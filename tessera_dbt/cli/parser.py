@@ -139,6 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
                                             "(default: vars.tessera.state_target)")
     add_format(changelog, ("text", "markdown", "json"))
 
+    odcs = commands.add_parser(
+        "import", help="read an ODCS v3.1.0 document as a tessera contract document",
+        description="Validate one ODCS v3.1.0 data contract against the standard's JSON "
+                    "Schema and print (or write) the tessera contract document it describes "
+                    "(docs/contracts.md, ODCS). `tessera diff` and `tessera publish` read "
+                    "the result; documents written by `tessera export --format odcs` come "
+                    "back equal.")
+    odcs.add_argument("--odcs", required=True, metavar="FILE",
+                      help="the ODCS document (.odcs.yaml, YAML or JSON)")
+    odcs.add_argument("--out", metavar="PATH",
+                      help="write the contract document here instead of printing it")
+    odcs.add_argument("--format", choices=("yaml", "json"), default="yaml",
+                      help="output format (default: yaml)")
+
     impact = commands.add_parser(
         "impact", help="everything downstream of a model, with depth and owners",
         description="List the models, snapshots and exposures downstream of MODEL, "
@@ -188,9 +202,24 @@ def build_parser() -> argparse.ArgumentParser:
                             "profile's target)")
     add_format(check, ("text", "json", "markdown", "github", "junit"))
 
-    from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS
+    from ..runtime.operation_args import ARG_HELP, OPERATION_ARGS, OWN_COMMANDS
+
+    publish = commands.add_parser(
+        "publish", help="publish a hand-written contract of an asset dbt does not build",
+        description="Publish FILE, an ODCS v3.1.0 document or a tessera contract document of "
+                    "an asset dbt does not build (a loader's table, an external share), "
+                    "under the same rules and proposals as dbt assets: `dbt run-operation "
+                    "tessera.publish_contract`, through your dbt profile. The first "
+                    "publication is 1.0.0; a breaking edit needs an approved proposal.")
+    publish.add_argument("file", metavar="FILE", help=ARG_HELP["file"])
+    publish.add_argument("--propose", action="store_true", help=ARG_HELP["propose"])
+    publish.add_argument("--reason", help=ARG_HELP["reason"] + " (optional)")
+    add_dbt_location(publish)
+    publish.set_defaults(operation="publish_contract")
 
     for name, spec in OPERATION_ARGS.items():
+        if name in OWN_COMMANDS:
+            continue
         sub = commands.add_parser(
             name.replace("_", "-"),
             help=f"dbt run-operation tessera.{name}, through your dbt profile",

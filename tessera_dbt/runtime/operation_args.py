@@ -20,9 +20,13 @@ OPERATION_ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "register": {"model": (str, True), "team": (str, True), "purpose": (str, False)},
     "unregister": {"model": (str, True), "team": (str, True)},
     "status": {"model": (str, False)},
-    "export": {"out": (str, True)},
+    "export": {"out": (str, True), "format": (str, False)},
     "inbox": {"team": (str, True)},
+    "publish_contract": {"file": (str, True), "propose": (bool, False),
+                         "reason": (str, False)},
 }
+# operations whose `tessera` command is written by hand (cli/parser.py), not generated
+OWN_COMMANDS = frozenset({"publish_contract"})
 
 # The help of each argument, shown by `tessera <operation> --help`.
 ARG_HELP: dict[str, str] = {
@@ -36,6 +40,10 @@ ARG_HELP: dict[str, str] = {
     "migration_deadline": "when the team's migration is due (free text, e.g. 2025-07-01)",
     "purpose": "what the team uses the asset for",
     "out": "the directory to write the export to",
+    "file": "a hand-written contract: an ODCS v3.1.0 document or a tessera contract document",
+    "propose": "when the edit is breaking, propose it to the consumer teams",
+    "format": "tessera (default: what `tessera check --baseline` reads) or odcs (one ODCS "
+              "v3.1.0 document per contract, docs/contracts.md)",
 }
 
 

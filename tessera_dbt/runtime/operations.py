@@ -1,5 +1,5 @@
 """`dbt run-operation tessera.<op>`: propose, acknowledge, withdraw, force_publish,
-register, unregister, status, export.
+register, unregister, status, export, inbox, publish_contract (runtime.external).
 
 Each operation checks every argument before it writes anything (a malformed `--args` is
 one line naming the argument), records events with deterministic ids (re-running an
@@ -19,12 +19,16 @@ from ..engine.vocabulary import PROPOSAL_EVENTS, REGISTRATION_EVENTS, RESPONSES
 from ..state.events import acknowledgment_event, forced_event, withdrawal_event
 from ..state.export import PublishedState, publication_rows, write_export
 from ..state.folds import current_drift, fold_proposals, fold_registrations
+from ..state.odcs import write_odcs_export
 from ..state.store import EVENTS
 from .delivery import deliver_written
+from .external import publish_contract
 from .inbox import inbox as _inbox
-from .operation_args import OPERATION_ARGS, check_args, raw_args
+from .operation_args import OPERATION_ARGS, check_args, check_choice, raw_args
 from .proposing import Proposing
 from .teams import check_new_team, known_teams, registry_applies
+
+EXPORT_FORMATS = ("tessera", "odcs")
 
 
 class Operations(Proposing):
@@ -135,9 +139,11 @@ class Operations(Proposing):
                               f"by {i.get('actor')!r}: {i['why']}" for i in p.ignored]
         return lines or ["No published contract yet."]
 
-    def export(self, out: str) -> list[str]:
-        """Read-only: production's published state as files for `tessera check --baseline`
-        (nothing is created or recorded, not even a missing state table)."""
+    def export(self, out: str, format: str = "tessera") -> list[str]:
+        """Read-only: production's published state as files for `tessera check --baseline`,
+        or as ODCS documents (nothing is created or recorded, not even a missing state
+        table)."""
+        check_choice("export", "format", format, EXPORT_FORMATS)
         histories: dict[str, list[dict[str, Any]]] = {}
         proposals: dict[str, Proposal] = {}
         registrations: dict[str, dict[str, str | None]] = {}
@@ -148,13 +154,20 @@ class Operations(Proposing):
             proposals = fold_proposals(self.store.events(PROPOSAL_EVENTS), self.now,
                                        self.membership)
             registrations = fold_registrations(self.store.events(REGISTRATION_EVENTS))
-        write_export(out, PublishedState(histories, proposals, registrations,
-                                         self.manifest.project_name, self.target_name,
-                                         self.now.isoformat(), publications))
+        state = PublishedState(histories, proposals, registrations,
+                               self.manifest.project_name, self.target_name,
+                               self.now.isoformat(), publications)
+        if format == "odcs":
+            written = write_odcs_export(out, state, self.now.date())
+            return [f"Exported {written} ODCS v3.1.0 document(s) ({len(histories)} published "
+                    f"contract(s), open proposals as status proposed) of target "
+                    f"{self.target_name} to {out}."]
+        write_export(out, state)
         return [f"Exported {len(histories)} published contract(s) and {len(proposals)} "
                 f"proposal(s) of target {self.target_name} to {out}."]
 
     inbox = _inbox
+    publish_contract = publish_contract
 
 
 _HANDLERS: dict[str, Callable[..., list[str]]] = {
