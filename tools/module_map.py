@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tessera_dbt"
 OUT = ROOT / "docs" / "architecture.md"
 COMMAND = "python -m tools.module_map"
-ORDER = ("engine", "artifacts", "lineage", "state", "runtime", "cli")
+ORDER = ("engine", "artifacts", "lineage", "state", "render", "runtime", "cli")
 BEGIN, END = "<!-- module-map: generated -->", "<!-- /module-map -->"
 
 
