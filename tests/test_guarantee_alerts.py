@@ -42,8 +42,15 @@ def _row(status: str, guarantee: str = "nullability.amount", asset: str | None =
             "message": None}
 
 
+# the columns StateStore.events reads back, the payload as JSON text
+READ_BACK = ("event_id", "event_type", "asset", "version", "fingerprint", "proposal_id",
+             "team", "status", "reason", "actor", "recorded_at", "payload")
+
+
 def _run(log: list[dict], audit: list[dict], invocation: str) -> list[dict]:
     """One run of the hook's step, purely: the events it records given the log."""
+    log = [{c: json.dumps(r[c]) if c == "payload" else r.get(c) for c in READ_BACK}
+           for r in log]
     change = transitions(fold_episodes(log), run_verdicts(audit))
     context = {**CONTEXT, "invocation_id": invocation}
     out = [guarantee_recovered_event(e.asset, e.guarantee, e.number, "1.0.0", e.owner,
@@ -73,6 +80,7 @@ def test_an_episode_opens_once_closes_once_and_a_new_one_is_numbered_next():
     assert [e["event_type"] for e in recovered] == ["guarantee_recovered"]
     assert recovered[0]["payload"]["failed_event_id"] == first[0]["event_id"]
     assert recovered[0]["payload"]["notify_teams"] == ["commerce", "finance"]
+    assert recovered[0]["owner"] == "commerce"
     log += recovered
     assert _run(log, [_row("pass")], "i6") == [], "recovery is told once"
     again = _run(log, [_row("fail")], "i7")
@@ -250,6 +258,8 @@ def test_failing_guarantees_reach_owner_and_relying_consumers_once_per_episode(
             assert body["failed"] == []
             assert [f["guarantee"] for f in body["recovered"]] == [
                 "accepted_values.status", "nullability.amount"]
+            assert {f["role"] for f in body["recovered"]} == \
+                {"owner" if team == "commerce" else "consumer"}
             assert all(f["failing_since"] for f in body["recovered"])
         assert _received("/marketing") == []
 

@@ -57,7 +57,9 @@ def guarantee_events(inv: Invocation, audit: Sequence[Mapping[str, Any]],
 def _relying(inv: Invocation, asset: str, unique_id: str | None,
              guarantees: Sequence[str]) -> tuple[str | None, dict[str, list[str]]]:
     """The owner team of `asset` and, per guarantee, the consumer teams that rely on it:
-    of the contract in force and of the manifest's contract, and registered teams."""
+    of the contract in force and of the manifest's contract, and registered teams. Should
+    column lineage fail, every consumer is told (the run's audit rows are never lost to
+    it)."""
     history = inv.store.contract_histories([asset]).get(asset) or []
     published = history[-1] if history else None
     document: Mapping[str, Any] = published or {"asset": asset}
@@ -72,7 +74,10 @@ def _relying(inv: Invocation, asset: str, unique_id: str | None,
     def compile_sql(ids: list[str]) -> dict[str, str]:
         return compile_nodes(inv.payload.get("adapter"), ids)[0]
 
-    teams = relying_teams(inv.manifest, unique_id, document, guarantees, registered,
-                          published, compile_sql)
+    try:
+        teams = relying_teams(inv.manifest, unique_id, document, guarantees, registered,
+                              published, compile_sql)
+    except Exception:  # noqa: BLE001 (lineage never costs the run its audit: tell everyone)
+        teams = relying_teams(None, None, document, guarantees, registered, published)
     owner = document.get("owner") or (published or {}).get("owner")
     return (str(owner) if owner else None), teams

@@ -100,7 +100,8 @@ def fold_episodes(events: Iterable[Mapping[str, Any]]) -> dict[Key, Episode]:
         row = numbers[number]
         out[key] = Episode(key[0], key[1], number, number not in closed.get(key, set()),
                            tuple(str(t) for t in body(row).get("notify_teams") or ()),
-                           row.get("owner"), str(row.get("event_id")), row.get("recorded_at"))
+                           body(row).get("owner") or row.get("owner"),
+                           str(row.get("event_id")), row.get("recorded_at"))
     return out
 
 
