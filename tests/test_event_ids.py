@@ -24,6 +24,8 @@ from tessera_dbt.state.events import (
     drift_event,
     event,
     forced_event,
+    guarantee_failed_event,
+    guarantee_recovered_event,
     membership_events,
     proposal_events,
     retirement_events,
@@ -72,6 +74,13 @@ def _every_builder(asset: str, team: str, comment: str, column: str) -> list[dic
                       status="approved", reason="e1"))
     rows.append(event("proposal_reminder", **context, asset=asset, proposal_id="p_1",
                       payload={"days_before": 3.0}))
+    check = {"test_unique_id": "test.p.t", "test_name": comment, "status": "fail",
+             "failures": 2, "message": comment}
+    rows.append(guarantee_failed_event(asset, f"nullability.{column}", 1, "1.0.0", "commerce",
+                                       [team], [check], context))
+    rows.append(guarantee_recovered_event(asset, f"nullability.{column}", 1, "1.0.0",
+                                          "commerce", [team], "e1", context["recorded_at"],
+                                          [{**check, "status": "pass"}], context))
     rows += membership_events(Membership({team: (comment,)}, (column,)), context)
     rows += membership_events(Membership(), context)
     rows += invocation_records(rows, EVENT_COLUMNS, context, "session_user", "build",

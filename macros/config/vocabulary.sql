@@ -12,7 +12,8 @@
       "notification_failed",
       "proposal_reminder", "notification_sent", "contract_retired",
       "invocation_recorded",
-      "asset_error", "drift_detected", "membership_recorded"
+      "asset_error", "drift_detected", "membership_recorded",
+      "guarantee_failed", "guarantee_recovered"
     ],
     "proposal_status": ["pending", "approved", "rejected", "withdrawn", "expired", "published"],
     "response": ["approved", "migrating", "blocked"],

@@ -77,6 +77,7 @@ EventType = Literal[
     "proposal_reminder", "notification_sent", "contract_retired",
     "invocation_recorded",
     "asset_error", "drift_detected", "membership_recorded",
+    "guarantee_failed", "guarantee_recovered",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 # The events whose fold is a proposal's life (engine.proposal, state.folds).

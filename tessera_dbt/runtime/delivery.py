@@ -1,4 +1,5 @@
-"""Notifications as recorded facts: deliver what an invocation just wrote, then record
+"""Notifications as recorded facts: deliver what an invocation just wrote (proposal
+events one by one, guarantee alerts grouped per team and run), then record
 each delivery (`notification_sent`) and failure (`notification_failed`), URLs redacted;
 and reminders (`proposal_reminder`) of proposals about to expire, due
 `reminder_days_before_expiry` days before the deadline and recorded, with a deterministic
@@ -13,9 +14,10 @@ from typing import Any
 from ..engine.proposal import Proposal, parse_time
 from ..engine.settings import default
 from ..engine.vocabulary import PROPOSAL_EVENTS
+from ..state.alert_messages import alert_messages
 from ..state.events import event
 from ..state.folds import fold_proposals
-from .notify import NOTIFIED, deliver
+from .notify import NOTIFIED, Delivery, deliver, deliver_alerts
 
 
 def reminder_days(settings: Mapping[str, Any]) -> float | None:
@@ -52,7 +54,7 @@ def deliver_written(inv: Any) -> list[str]:
     writer lock (StateStore.exclusive) released: a slow webhook never holds other writers
     up, and nothing rolled back is ever announced. One line per failed delivery."""
     written, inv.undelivered = inv.undelivered, []
-    return notify_and_record(inv, written)
+    return notify_and_record(inv, written) + alert_and_record(inv, written)
 
 
 def notify_and_record(inv: Any, written: Sequence[Mapping[str, Any]],
@@ -64,7 +66,17 @@ def notify_and_record(inv: Any, written: Sequence[Mapping[str, Any]],
     if proposals is None:
         proposals = fold_proposals(inv.store.events(PROPOSAL_EVENTS), inv.now,
                                    inv.membership)
-    deliveries = deliver(inv.settings, written, proposals)
+    return _record(inv, deliver(inv.settings, written, proposals))
+
+
+def alert_and_record(inv: Any, written: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The guarantee alerts among `written` (`guarantee_failed`, `guarantee_recovered`),
+    one message per team and run (state.alert_messages); every outcome recorded."""
+    messages = alert_messages(written)
+    return _record(inv, deliver_alerts(inv.settings, messages)) if messages else []
+
+
+def _record(inv: Any, deliveries: Sequence[Delivery]) -> list[str]:
     recorded = [event("notification_failed" if d.error else "notification_sent",
                       (d.event.get("event_id"), index, d.url), **inv.event_context,
                       asset=d.event.get("asset"), proposal_id=d.event.get("proposal_id"),

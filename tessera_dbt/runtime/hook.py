@@ -32,6 +32,7 @@ from ..state.events import (
 )
 from ..state.integrity import RESTORE, StateDamaged
 from ..state.store import EVENTS, PartialWrite
+from .alerts import guarantee_events
 from .delivery import deliver_written, due_reminders
 from .drift import teams_of
 from .invocation import Invocation
@@ -132,6 +133,8 @@ class Hook(Invocation):
             versions = {a: h["version"] for a, h in self.store.published_heads().items()}
         for row in audit:  # the version in force after this invocation
             row["contract_version"] = versions.get(row["asset"]) if row["asset"] else None
+        if audit and self.publishes_here():  # a failure episode starts or ends: alerts
+            events += guarantee_events(self, audit, versions)
         events += [asset_error_event(e, self.event_context) for e in outcome.errors]
         outcome.messages += [error_line(e) for e in outcome.errors]
         reminders, _ = due_reminders(self, judge.proposals or None)

@@ -1,9 +1,11 @@
-"""Notifications of proposal events: JSON webhooks signed with HMAC-SHA256 over a
-timestamp and the body, and Slack incoming webhooks (global and per team). Sent after the
-event is recorded, with a short timeout and retries; a failed delivery is reported and
-recorded (`notification_failed`), a delivered one recorded too (`notification_sent`),
-never raised (a dbt run does not fail for it). Webhook URLs are secrets (Slack's carry
-the token): every message and event shows them redacted.
+"""Notifications of proposal events and guarantee alerts: JSON webhooks signed with
+HMAC-SHA256 over a timestamp and the body, and Slack incoming webhooks (global and per
+team). A guarantee alert (state.alert_messages) is one message per team and run, sent to
+that team's channels, and one per run to the global ones. Sent after the event is
+recorded, with a short timeout and retries; a failed delivery is reported and recorded
+(`notification_failed`), a delivered one recorded too (`notification_sent`), never raised
+(a dbt run does not fail for it). Webhook URLs are secrets (Slack's carry the token):
+every message and event shows them redacted.
 
     vars:
       tessera:
@@ -31,9 +33,10 @@ from typing import Any
 from ..engine.proposal import parse_time
 from ..engine.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify_signature
 from ..engine.text import human_time
+from ..state.alert_messages import ALERT, AlertMessage, alert_text
 
 __all__ = ["NOTIFIED", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Delivery", "deliver",
-           "redact", "verify_signature"]
+           "deliver_alerts", "redact", "verify_signature"]
 
 NOTIFIED = ("proposal_created", "proposal_acknowledged", "proposal_resolved",
             "proposal_withdrawn", "proposal_forced", "proposal_published", "proposal_reminder",
@@ -82,15 +85,19 @@ def _webhook(w: Mapping[str, Any]) -> Target:
     return Target(str(w["url"]), secret, False)
 
 
-def _targets(settings: Mapping[str, Any], teams: Iterable[str]) -> list[Target]:
+def _targets(settings: Mapping[str, Any], teams: Iterable[str],
+             every_team: bool = True) -> list[Target]:
+    """The channels of `teams` (`team_webhooks`, `team_slack`), after those that hear
+    every team (`webhooks`, `slack_webhooks`) unless `every_team` is false."""
     teams = list(teams)
     out = [_webhook(w) for w in settings.get("webhooks") or ()
-           if isinstance(w, Mapping) and w.get("url")]
+           if isinstance(w, Mapping) and w.get("url")] if every_team else []
     per_team = settings.get("team_webhooks") or {}
     for team in teams:
         out += [_webhook(w) for w in per_team.get(team) or ()
                 if isinstance(w, Mapping) and w.get("url")]
-    out += [Target(str(url), None, True) for url in settings.get("slack_webhooks") or ()]
+    if every_team:
+        out += [Target(str(url), None, True) for url in settings.get("slack_webhooks") or ()]
     slack_teams = settings.get("team_slack") or {}
     for team in teams:
         urls = slack_teams.get(team) or ()
@@ -173,8 +180,8 @@ def slack_text(body: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _post(target: Target, body: Mapping[str, Any]) -> None:
-    payload = {"text": slack_text(body)} if target.slack else body
+def _post(target: Target, body: Mapping[str, Any], text: str | None = None) -> None:
+    payload = {"text": text or slack_text(body)} if target.slack else body
     data = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     headers = {"Content-Type": "application/json", "User-Agent": "tessera-dbt"}
     if target.secret:
@@ -206,17 +213,35 @@ def deliver(settings: Mapping[str, Any], events: Iterable[Mapping[str, Any]],
             teams.add(str(event["team"]))
         teams.update(str(t) for t in _payload(event).get("notify_teams") or ())
         body = _body(event, proposal)
-        for target in _targets(settings, sorted(teams)):
-            error: Exception | None = None
-            for attempt in range(ATTEMPTS):
-                try:
-                    _post(target, body)
-                    error = None
-                    break
-                except (OSError, urllib.error.URLError, ValueError) as exc:
-                    error = exc
-                    time.sleep(0.2 * (attempt + 1))
-            reason = None if error is None else str(error).replace(target.url,
-                                                                   redact(target.url))
-            out.append(Delivery(event, body["event"], redact(target.url), reason))
+        out += [Delivery(event, body["event"], redact(target.url), _send(target, body))
+                for target in _targets(settings, sorted(teams))]
+    return out
+
+
+def _send(target: Target, body: Mapping[str, Any], text: str | None = None) -> str | None:
+    """Post with retries; why it failed (the URL redacted), or None."""
+    error: Exception | None = None
+    for attempt in range(ATTEMPTS):
+        try:
+            _post(target, body, text)
+            return None
+        except (OSError, urllib.error.URLError, ValueError) as exc:
+            error = exc
+            time.sleep(0.2 * (attempt + 1))
+    return str(error).replace(target.url, redact(target.url))
+
+
+def deliver_alerts(settings: Mapping[str, Any], messages: Iterable[AlertMessage]
+                   ) -> list[Delivery]:
+    """Send each guarantee alert (state.alert_messages) to its team's channels only (a
+    message of no team to the channels of every team), signed as every notification;
+    one Delivery per target tried, its `event` naming the message."""
+    out: list[Delivery] = []
+    for message in messages:
+        targets = _targets(settings, [message.team], every_team=False) if message.team \
+            else _targets(settings, ())
+        shown = {"event_id": message.message_id, "event_type": ALERT, "team": message.team}
+        out += [Delivery(shown, ALERT, redact(t.url), _send(t, message.body,
+                                                            alert_text(message.body)))
+                for t in targets]
     return out

@@ -60,6 +60,10 @@ IDENTITY: dict[str, Identity] = {
     "drift_detected": lambda r: (r.get("asset"), r.get("version"), body(r).get("missing"),
                                  body(r).get("dropped"), body(r).get("retyped"),
                                  body(r).get("added")),
+    # one per failure episode of a guarantee (`reason`), numbered per (asset, guarantee):
+    # a guarantee that keeps failing records nothing more until it recovers (state.episodes)
+    **{kind: lambda r: (r.get("asset"), r.get("reason"), body(r).get("episode"))
+       for kind in ("guarantee_failed", "guarantee_recovered")},
     # one record per batch of a write (state.records): who wrote, each event's hash, and
     # the record before it in the log (the chain `tessera verify` walks)
     "invocation_recorded": lambda r: (r.get("invocation_id"), r.get("actor"), r.get("status"),
@@ -186,6 +190,42 @@ def drift_event(drift: Drift, version: str, teams: Sequence[str],
                  payload={"dropped": list(drift.dropped), "added": list(drift.added),
                           "retyped": [list(r) for r in drift.retyped],
                           "missing": drift.missing, "notify_teams": list(teams)})
+
+
+def _check(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What a notification says of one check (an audit row)."""
+    return {"test_unique_id": row.get("test_unique_id"), "test_name": row.get("test_name"),
+            "status": row.get("status"), "failures": row.get("failures"),
+            "message": row.get("message")}
+
+
+def guarantee_failed_event(asset: str, guarantee: str, episode: int, version: str | None,
+                           owner: str | None, consumers: Sequence[str],
+                           checks: Sequence[Mapping[str, Any]], context: Mapping[str, Any]
+                           ) -> dict[str, Any]:
+    """A guarantee of `asset` started failing in this run: failure episode `episode`,
+    notified to the owner team and the `consumers` that rely on it (state.episodes)."""
+    teams = sorted({*consumers, *([owner] if owner else [])})
+    return event("guarantee_failed", asset=asset, version=version, owner=owner,
+                 status="failed", reason=guarantee, **context,
+                 payload={"guarantee": guarantee, "episode": episode, "owner": owner,
+                          "consumers": sorted(consumers), "notify_teams": teams,
+                          "checks": [_check(c) for c in checks]})
+
+
+def guarantee_recovered_event(asset: str, guarantee: str, episode: int,
+                              version: str | None, owner: str | None,
+                              teams: Sequence[str], failed_event_id: str, failed_at: Any,
+                              checks: Sequence[Mapping[str, Any]],
+                              context: Mapping[str, Any]) -> dict[str, Any]:
+    """The guarantee of failure episode `episode` held again in this run: told once to the
+    teams its failure was told to."""
+    return event("guarantee_recovered", asset=asset, version=version, owner=owner,
+                 status="recovered", reason=guarantee, **context,
+                 payload={"guarantee": guarantee, "episode": episode, "owner": owner,
+                          "notify_teams": sorted(teams), "failed_event_id": failed_event_id,
+                          "failing_since": None if failed_at is None else str(failed_at),
+                          "checks": [_check(c) for c in checks]})
 
 
 def membership_fingerprint(membership: Membership) -> str:
