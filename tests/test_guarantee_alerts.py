@@ -13,10 +13,10 @@ import json
 import pytest
 
 from tessera_dbt.engine.membership import Membership
+from tessera_dbt.render import alert_messages as messages_module
+from tessera_dbt.render.alert_messages import alert_messages, alert_text
 from tessera_dbt.runtime.notify import deliver_alerts, verify_signature
-from tessera_dbt.state import alert_messages as messages_module
 from tessera_dbt.state import episodes as episodes_module
-from tessera_dbt.state.alert_messages import alert_messages, alert_text
 from tessera_dbt.state.episodes import (
     fold_episodes,
     relying_teams,

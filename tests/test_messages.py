@@ -19,7 +19,7 @@ from tessera_dbt.engine.proposal import Proposal
 from tessera_dbt.engine.publish import Published, decide
 from tessera_dbt.engine.text import human_time, proposal_lines, unapproved_step
 from tessera_dbt.lineage.sql import Parent, analyse
-from tessera_dbt.runtime.notify import slack_text
+from tessera_dbt.render.notifications import slack_text
 from tessera_dbt.runtime.report_data import write_atomically
 from tessera_dbt.state.export import PublishedState, write_export
 from tessera_dbt.state.folds import fold_proposals

@@ -14,7 +14,7 @@ from typing import Any
 from ..engine.proposal import Proposal, parse_time
 from ..engine.settings import default
 from ..engine.vocabulary import PROPOSAL_EVENTS
-from ..state.alert_messages import alert_messages
+from ..render.alert_messages import alert_messages
 from ..state.events import event
 from ..state.folds import fold_proposals
 from .notify import NOTIFIED, Delivery, deliver, deliver_alerts
@@ -71,7 +71,7 @@ def notify_and_record(inv: Any, written: Sequence[Mapping[str, Any]],
 
 def alert_and_record(inv: Any, written: Sequence[Mapping[str, Any]]) -> list[str]:
     """The guarantee alerts among `written` (`guarantee_failed`, `guarantee_recovered`),
-    one message per team and run (state.alert_messages); every outcome recorded."""
+    one message per team and run (render.alert_messages); every outcome recorded."""
     messages = alert_messages(written)
     return _record(inv, deliver_alerts(inv.settings, messages)) if messages else []
 

@@ -1,6 +1,6 @@
 """Notifications of proposal events and guarantee alerts: JSON webhooks signed with
 HMAC-SHA256 over a timestamp and the body, and Slack incoming webhooks (global and per
-team). A guarantee alert (state.alert_messages) is one message per team and run, sent to
+team). A guarantee alert (render.alert_messages) is one message per team and run, sent to
 that team's channels, and one per run to the global ones. Sent after the event is
 recorded, with a short timeout and retries; a failed delivery is reported and recorded
 (`notification_failed`), a delivered one recorded too (`notification_sent`), never raised
@@ -30,10 +30,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.proposal import parse_time
 from ..engine.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify_signature
-from ..engine.text import human_time
-from ..state.alert_messages import ALERT, AlertMessage, alert_text
+from ..render.alert_messages import ALERT, AlertMessage, alert_text
+from ..render.notifications import event_payload, notification_body, slack_text
 
 __all__ = ["NOTIFIED", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Delivery", "deliver",
            "deliver_alerts", "redact", "verify_signature"]
@@ -109,77 +108,6 @@ def _targets(settings: Mapping[str, Any], teams: Iterable[str],
     return list(unique.values())
 
 
-def event_name(event: Mapping[str, Any]) -> str:
-    """The public name: `proposal_approved` rather than `proposal_resolved`."""
-    if event["event_type"] == "proposal_resolved":
-        return f"proposal_{event.get('status')}"
-    return str(event["event_type"])
-
-
-def _payload(event: Mapping[str, Any]) -> dict[str, Any]:
-    raw = event.get("payload")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raw = None
-    return raw if isinstance(raw, dict) else {}
-
-
-def _body(event: Mapping[str, Any], proposal: Any) -> dict[str, Any]:
-    """What a receiver needs to act without a second lookup: the asset, the proposed
-    version, each breaking change, the teams that must answer (and those still waiting)
-    and the deadline."""
-    payload = _payload(event)
-    required = list(getattr(proposal, "required", None) or payload.get("required_acks") or [])
-    changes = getattr(proposal, "breaking_changes", None) or payload.get("breaking_changes") \
-        or []
-    deadline = getattr(proposal, "expires_at", None) or payload.get("expires_at")
-    waiting = payload.get("waiting_on")
-    if waiting is None and proposal is not None:
-        waiting = list(getattr(proposal, "missing", required))
-    return {
-        "event": event_name(event), "event_id": event.get("event_id"),
-        "asset": event.get("asset"), "proposal_id": event.get("proposal_id"),
-        "version": event.get("version"),
-        "proposed_version": getattr(proposal, "proposed_version", None)
-        or (event.get("version") if event.get("event_type") == "proposal_created" else None),
-        "team": event.get("team"), "status": event.get("status"),
-        # a settlement's reason is the id of the event that settled it, not a person's words
-        "reason": None if event.get("event_type") == "proposal_resolved"
-        else event.get("reason"), "actor": event.get("actor"),
-        "recorded_at": str(event.get("recorded_at")),
-        "breaking_changes": [{k: c.get(k) for k in ("rule", "path", "message")}
-                             for c in changes if isinstance(c, Mapping)],
-        "required_teams": required,
-        "waiting_on": waiting if waiting is not None else required,
-        "deadline": str(parse_time(deadline).isoformat()) if parse_time(deadline) else None,
-    }
-
-
-def slack_text(body: Mapping[str, Any]) -> str:
-    head = [f"tessera: {body['event'].replace('_', ' ')}", f"{body['asset']}"]
-    if body.get("proposal_id"):
-        head.append(f"proposal {body['proposal_id']}")
-    if body.get("proposed_version"):
-        head.append(f"proposed version {body['proposed_version']}")
-    if body.get("team"):
-        head.append(f"team {body['team']}: {body.get('status')}")
-    if body.get("reason"):
-        head.append(f"reason: {body['reason']}")
-    lines = [" · ".join(head)]
-    lines += [f"• {c['rule']} at `{c['path']}`: {c['message']}"
-              for c in body.get("breaking_changes") or ()]
-    if body.get("required_teams"):
-        tail = "must answer: " + ", ".join(body["required_teams"])
-        if body.get("waiting_on") is not None and body["waiting_on"] != body["required_teams"]:
-            tail += " (waiting on: " + (", ".join(body["waiting_on"]) or "nobody") + ")"
-        if body.get("deadline"):
-            tail += f" · deadline {human_time(body['deadline'])} UTC"
-        lines.append(tail)
-    return "\n".join(lines)
-
-
 def _post(target: Target, body: Mapping[str, Any], text: str | None = None) -> None:
     payload = {"text": text or slack_text(body)} if target.slack else body
     data = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
@@ -211,8 +139,8 @@ def deliver(settings: Mapping[str, Any], events: Iterable[Mapping[str, Any]],
             teams = set(getattr(proposal, "required", None) or ())
         if event.get("team"):
             teams.add(str(event["team"]))
-        teams.update(str(t) for t in _payload(event).get("notify_teams") or ())
-        body = _body(event, proposal)
+        teams.update(str(t) for t in event_payload(event).get("notify_teams") or ())
+        body = notification_body(event, proposal)
         out += [Delivery(event, body["event"], redact(target.url), _send(target, body))
                 for target in _targets(settings, sorted(teams))]
     return out
@@ -233,7 +161,7 @@ def _send(target: Target, body: Mapping[str, Any], text: str | None = None) -> s
 
 def deliver_alerts(settings: Mapping[str, Any], messages: Iterable[AlertMessage]
                    ) -> list[Delivery]:
-    """Send each guarantee alert (state.alert_messages) to its team's channels only (a
+    """Send each guarantee alert (render.alert_messages) to its team's channels only (a
     message of no team to the channels of every team), signed as every notification;
     one Delivery per target tried, its `event` naming the message."""
     out: list[Delivery] = []

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .episodes import EPISODE_EVENTS
-from .events import body, stable_id
+from ..state.episodes import EPISODE_EVENTS
+from ..state.events import body, stable_id
 
 ALERT = "guarantee_alert"
 
