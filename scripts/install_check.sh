@@ -13,4 +13,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$work/venv/bin/tessera" demo > demo.log 2>&1 || { tail -n 40 demo.log; exit 1; }
 tail -n 2 demo.log
+# the data files the wheel must carry: the ODCS JSON Schema every export is validated against
+"$work/venv/bin/python" -c "from tessera_dbt.artifacts.odcs_files import odcs_errors; \
+assert odcs_errors({}), 'an empty document validates'"
 echo "install_check.sh: pip install $repo[duckdb], then tessera demo from $work: passed"
