@@ -83,7 +83,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     try:
         lines = dbt_operation(args, "tessera.record", op_args)
     except ConfigError as exc:
-        if str(exc).startswith("record failed"):  # an asset could not be recorded
+        if "record failed" in str(exc):  # an asset could not be recorded (dbt may prefix it)
             write(str(exc))
             return EXIT_FAIL
         raise
