@@ -191,3 +191,16 @@ def test_doctor_names_the_path(tmp_path):
         assert report["path"] == expected, done.stdout
         assert report["dbt_beside_cli"].startswith("1.")
         assert report["can"] and (expected == "plugin" or report["cannot"])
+
+
+def test_an_asset_that_cannot_be_recorded_exits_1_saying_why(twins):
+    _, bare = twins
+    bare.edit("models/commerce/fct_orders.yml", "- team: finance", "- team: fiannce")
+    dbt(bare, "build", "--select", "fct_orders")
+    done = tessera(bare, "record", expect=1)
+    lines = done.stdout.splitlines()
+    assert any("names team 'fiannce'" in line and "did you mean 'finance'" in line
+               for line in lines), done.stdout
+    assert lines[-1].startswith("tessera: record failed: 1 asset(s)") and \
+        "fct_orders" in lines[-1], done.stdout
+    assert "Compilation Error" not in done.stdout

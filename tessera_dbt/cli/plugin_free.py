@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine.errors import ConfigError
-from .dbt_operation import dbt_operation
+from .dbt_operation import OperationFailed, dbt_operation
 from .parser import EXIT_FAIL, EXIT_OK, write
 
 
@@ -82,11 +82,17 @@ def cmd_record(args: argparse.Namespace) -> int:
         op_args["manifest"] = os.path.abspath(args.manifest)
     try:
         lines = dbt_operation(args, "tessera.record", op_args)
-    except ConfigError as exc:
-        if "record failed" in str(exc):  # an asset could not be recorded (dbt may prefix it)
-            write(str(exc))
-            return EXIT_FAIL
-        raise
+    except OperationFailed as exc:
+        text = str(exc)
+        if "record failed" not in text:
+            raise
+        # an asset could not be recorded: what was printed (each asset's error), then the
+        # error alone, without dbt's "Compilation Error in macro ..." around it
+        for line in exc.printed:
+            write(line)
+        end = text.find(" > in macro")
+        write("tessera: " + text[text.index("record failed"):end if end > 0 else None])
+        return EXIT_FAIL
     for line in lines:
         write(line)
     return EXIT_OK
