@@ -29,11 +29,16 @@ def _validator() -> Any:
 
 def validation_errors(document: Any) -> list[str]:
     """Every way `document` departs from the contract format, as `path: problem` lines."""
+    return schema_errors(_validator(), document, "a contract document")
+
+
+def schema_errors(validator: Any, value: Any, what: str) -> list[str]:
+    """Every way `value` departs from `validator`'s JSON Schema, as `path: problem` lines,
+    in path order; `what` names the kind of document for the one that nests too deeply."""
     try:
-        errors = sorted(_validator().iter_errors(document),
-                        key=lambda e: list(e.absolute_path))
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
     except RecursionError:
-        return ["<root>: nested too deeply to be a contract document"]
+        return [f"<root>: nested too deeply to be {what}"]
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
             for e in errors]
 

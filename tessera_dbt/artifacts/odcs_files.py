@@ -12,7 +12,7 @@ from typing import Any
 
 from ..engine.errors import ConfigError, DocumentError
 from ..engine.odcs import from_odcs
-from .documents import parse_document_text, validation_errors
+from .documents import parse_document_text, schema_errors, validation_errors
 from .files import read_text
 
 ODCS_SCHEMA = "schemas/odcs-json-schema-v3.1.0.json"
@@ -36,12 +36,7 @@ def _validator() -> Any:
 
 def odcs_errors(odcs: Any) -> list[str]:
     """Every way `odcs` departs from ODCS v3.1.0, as `path: problem` lines."""
-    try:
-        errors = sorted(_validator().iter_errors(odcs), key=lambda e: list(e.absolute_path))
-    except RecursionError:
-        return ["<root>: nested too deeply to be an ODCS document"]
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
-            for e in errors]
+    return schema_errors(_validator(), odcs, "an ODCS document")
 
 
 def check_odcs(odcs: Any, label: str) -> None:

@@ -104,21 +104,34 @@ def write_export(out: str, state: PublishedState) -> int:
                                                      and not (target / INDEX).is_file())):
         raise ConfigError(f"{out}: exists and is not a tessera export",
                           "pass a new or empty directory")
-    target.parent.mkdir(parents=True, exist_ok=True)
     files = export_files(state)
-    staging = Path(tempfile.mkdtemp(prefix=".tessera_export.", dir=target.parent))
+    return replace_directory(target, {relative: json.dumps(value, indent=2, ensure_ascii=False,
+                                                           default=str) + "\n"
+                                      for relative, value in files.items()}, ".tessera_export.",
+                             folders=("contracts",))
+
+
+def replace_directory(target: Path, texts: Mapping[str, str], prefix: str,
+                      folders: tuple[str, ...] = (), mode: int | None = None) -> int:
+    """Write `texts` (relative path → text) into a new directory beside `target`, with
+    `folders` made even when empty, then put it in `target`'s place: all or nothing.
+    `mode` sets the directory's own (mkdtemp's is 0700). Returns the number of files."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
     try:
-        (staging / "contracts").mkdir()
-        for relative, value in files.items():
-            text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-            (staging / relative).write_text(text + "\n", encoding="utf-8")
+        for folder in folders:
+            (staging / folder).mkdir()
+        for relative, text in texts.items():
+            (staging / relative).write_text(text, encoding="utf-8")
+        if mode is not None:
+            staging.chmod(mode)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return len(files)
+    return len(texts)
 
 
 def _read(path: Path) -> Any:

@@ -11,14 +11,15 @@ from typing import Any
 from ..engine.compat import diff_documents
 from ..engine.errors import TesseraError
 from ..engine.proposal import Proposal, parse_time
+from ..engine.text import human_time
 from ..engine.vocabulary import FAILED_STATUSES
 from .folds import event_order
 
 
 def when(value: Any) -> str | None:
-    """A time as people read it: to the second, no microseconds."""
+    """A time as people read it (engine.text.human_time), None when it is no time."""
     at = parse_time(value)
-    return at.isoformat(sep=" ", timespec="seconds") if at else None
+    return human_time(at) if at else None
 
 
 def _changes(versions: Sequence[Mapping[str, Any]], i: int) -> list[dict[str, Any]]:

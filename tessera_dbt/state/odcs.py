@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,7 @@ from ..artifacts.odcs_files import SUFFIX, odcs_yaml
 from ..engine.errors import ConfigError
 from ..engine.odcs import to_odcs
 from ..engine.proposal import Proposal
-from .export import PublishedState
+from .export import PublishedState, replace_directory
 
 _SAFE = re.compile(r"[^a-z0-9_.-]")
 _OPEN = ("pending", "approved")
@@ -98,16 +95,4 @@ def write_odcs_export(out: str, state: PublishedState, today: dt.date) -> int:
         raise ConfigError(f"{out}: exists and is not an ODCS export (files other than "
                           f"*{SUFFIX})", "pass a new or empty directory")
     texts = {name: odcs_yaml(doc) for name, doc in odcs_documents(state, today).items()}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".tessera_odcs.", dir=target.parent))
-    try:
-        for name, text in texts.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        staging.chmod(0o755)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return len(texts)
+    return replace_directory(target, texts, ".tessera_odcs.", mode=0o755)
