@@ -23,6 +23,7 @@ from . import (
     hook_overhead,
     lineage_tuva,
     package_cost,
+    read_commands,
     report_html,
     spark_build,
 )
@@ -33,6 +34,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (classify_pairs.NAME, classify_pairs.run),
     (hook_overhead.NAME, hook_overhead.run),
     (package_cost.NAME, package_cost.run),
+    (read_commands.NAME, read_commands.run),
     (dbt_parse.NAME, dbt_parse.run),
     (check_tuva.NAME, check_tuva.run),
     (lineage_tuva.NAME, lineage_tuva.run),

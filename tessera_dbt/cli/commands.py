@@ -179,6 +179,7 @@ def cmd_operation(args: argparse.Namespace) -> int:
     """The operations of the dbt CLI, run through dbt itself: one code path."""
 
     from ..runtime.operation_args import OPERATION_ARGS
+    from . import direct
 
     op_args = {name: getattr(args, name) for name in OPERATION_ARGS[args.operation]
                if getattr(args, name) is not None}
@@ -187,8 +188,18 @@ def cmd_operation(args: argparse.Namespace) -> int:
 
         read_contract(args.file)  # a bad file is one line before dbt starts
         op_args["file"] = os.path.abspath(args.file)
+    if args.operation in direct.READS:
+        try:
+            lines = direct.read(args, args.operation, op_args)
+        except direct.NeedsDbt:
+            pass
+        else:
+            for line in lines:
+                write(line)
+            return EXIT_OK
     for line in dbt_operation(args, f"tessera.{args.operation}", op_args):
         write(line)
+    direct.remember(args)
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ from ..state.store import EVENTS
 from .delivery import deliver_written
 from .external import publish_contract
 from .inbox import inbox as _inbox
+from .location import remember
 from .operation_args import OPERATION_ARGS, check_args, check_choice, raw_args
 from .proposing import Proposing
 from .teams import check_new_team, known_teams, registry_applies
@@ -181,9 +182,21 @@ def run_operation(payload: dict[str, Any]) -> dict[str, Any]:
                           f"use one of: {', '.join(OPERATION_ARGS)}")
     args = check_args(op, raw_args(op, payload))
     ops = Operations(payload)
+    remember(payload, (payload.get("graph") or {}).get("nodes") or {})
     if op == "export":  # read-only, and a way out of a damaged state
         lines = _HANDLERS[op](ops, **args)
     else:  # read, decide and write as the only writer (StateStore.exclusive)
         with ops.store.exclusive():
             lines = _HANDLERS[op](ops, **args)
     return {"lines": [*lines, *deliver_written(ops)]}
+
+
+def run_read(payload: dict[str, Any], args: dict[str, Any]) -> list[str]:
+    """A read-only operation (inbox, status, export) as run_operation runs it, on a
+    connection that refuses writes (cli.direct): a damaged state is refused the same way,
+    and whatever would be written (a settlement, a reminder) fails the read instead."""
+    op = str(payload["op"])
+    ops = Operations(payload)
+    if op != "export":
+        ops.store.check_integrity()
+    return _HANDLERS[op](ops, **args)

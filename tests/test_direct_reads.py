@@ -1,0 +1,179 @@
+"""`tessera inbox`, `status` and `export` answer without running dbt once dbt has located
+the state for the project and target (cli.direct), with exactly the answer of the same
+operation through dbt, read-only; and they go through dbt whenever only dbt can answer
+exactly (a changed profile, no manifest, a write due)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tessera_dbt.cli import commands, direct
+from tessera_dbt.runtime import invocation
+
+from .conftest import copy_project, environment
+from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
+from .test_proposals import _proposal_id, op
+
+TARGETS = [pytest.param("duckdb", marks=pytest.mark.dbt),
+           pytest.param("postgres", marks=[pytest.mark.dbt, pytest.mark.postgres])]
+
+
+@pytest.fixture
+def through_dbt(monkeypatch):
+    """Counts the CLI's runs of dbt (the real ones still run)."""
+    calls: list[str] = []
+    real = commands.dbt_operation
+
+    def counted(args, macro, op_args):
+        calls.append(macro)
+        return real(args, macro, op_args)
+
+    monkeypatch.setattr(commands, "dbt_operation", counted)
+    return calls
+
+
+@pytest.fixture(params=TARGETS)
+def proposed(request, tmp_path, capsys):
+    """integration_tests built, fct_orders' is_paid dropped and proposed: three teams wait."""
+    project = copy_project(tmp_path, request.param)
+    project.run("deps")
+    project.run("build")
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    out = op(project, capsys, "propose", "{model: fct_orders, reason: moved to payments}")
+    return project, _proposal_id(out)
+
+
+def _tessera(project, cli, *args, expect=0, target=None, env=None):
+    with environment({**project.env, **(env or {})}):
+        return cli(*args, "--project-dir", project.path, "--profiles-dir", project.path,
+                   "--target", target or project.target, expect=expect)
+
+
+def _events(project):
+    return project.query("select count(*) from {state}.tessera_events")[0][0]
+
+
+def _export(project, cli, out: Path) -> dict[str, object]:
+    _tessera(project, cli, "export", "--out", str(out))
+    files = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_file():
+            data = json.loads(path.read_text())
+            if isinstance(data, dict):
+                data.pop("exported_at", None)  # the moment of the export, nothing else
+            files[str(path.relative_to(out))] = data
+    return files
+
+
+def test_reads_answer_without_dbt_exactly_as_through_dbt(proposed, cli, through_dbt,
+                                                         tmp_path):
+    project, pid = proposed
+    commands_ = [("status",), ("status", "--model", "fct_orders"),
+                 ("inbox", "--team", "marketing"), ("inbox", "--team", "finance")]
+    kept = project.path / "target" / direct.LOCATION_FILE
+
+    def via_dbt(*args):  # nothing kept: the read runs the operation through dbt
+        kept.unlink(missing_ok=True)
+        return _tessera(project, cli, *args)
+
+    first = [via_dbt(*c) for c in commands_]
+    assert through_dbt == [f"tessera.{c[0]}" for c in commands_]
+    kept.unlink()
+    exported_dbt = _export(project, cli, tmp_path / "via_dbt")
+    assert kept.is_file(), "dbt located the state; the CLI kept where"
+    ran = len(through_dbt)
+
+    events = _events(project)
+    again = [_tessera(project, cli, *c) for c in commands_]
+    exported_direct = _export(project, cli, tmp_path / "direct")
+    assert len(through_dbt) == ran, f"dbt ran again: {through_dbt[ran:]}"
+    assert [(r.code, r.out, r.err) for r in again] == [(r.code, r.out, r.err) for r in first]
+    assert pid in again[2].out and "COLUMN_REMOVED at `is_paid`" in again[2].out
+    assert exported_direct == exported_dbt and exported_direct
+    assert _events(project) == events, "a direct read wrote to the state"
+
+    # a misspelt team: the same one-line error, exit 2, both ways
+    wrong = _tessera(project, cli, "inbox", "--team", "fiannce", expect=2)
+    assert "did you mean 'finance'?" in wrong.err and len(through_dbt) == ran
+    (project.path / "target" / direct.LOCATION_FILE).unlink()
+    assert _tessera(project, cli, "inbox", "--team", "fiannce", expect=2).err == wrong.err
+    assert len(through_dbt) == ran + 1
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_reads_go_through_dbt_when_only_dbt_can_answer(target, tmp_path, cli, capsys,
+                                                       through_dbt, monkeypatch):
+    project = copy_project(tmp_path, target)
+    project.run("deps")
+    project.run("build")
+    _tessera(project, cli, "status")
+    assert through_dbt == ["tessera.status"]
+    _tessera(project, cli, "status")
+    assert through_dbt == ["tessera.status"], "the kept location answers"
+
+    # another target of the same profile: its own state, located by dbt
+    if target == "duckdb":
+        prod = _tessera(project, cli, "status", target="prod")
+        assert "No published contract yet." in prod.out
+        assert through_dbt[-1] == "tessera.status" and len(through_dbt) == 2
+    # the profile renders differently (another schema, another file): dbt locates again
+    moved = {"duckdb": {"TESSERA_DUCKDB_PATH": str(tmp_path / "elsewhere.duckdb")},
+             "postgres": {"TESSERA_PG_SCHEMA": project.env.get("TESSERA_PG_SCHEMA", "") + "_b"}}
+    count = len(through_dbt)
+    out = _tessera(project, cli, "status", env=moved[target]).out
+    assert "No published contract yet." in out and len(through_dbt) == count + 1
+    out = _tessera(project, cli, "status").out  # back: located again by dbt, then kept
+    assert "No published contract yet." not in out and len(through_dbt) == count + 2
+
+    # no manifest.json: only dbt knows the project's assets
+    manifest = project.manifest.read_text()
+    project.manifest.unlink()
+    _tessera(project, cli, "status")
+    assert len(through_dbt) == count + 3
+    project.manifest.write_text(manifest)
+
+    # 31 days later the proposal has expired, a settlement nobody recorded yet: the read
+    # that first sees it records it, so it goes through dbt; the next read is direct again
+    project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
+    project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
+    pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))
+    settled = ("select count(*) from {state}.tessera_events where "
+               f"event_type = 'proposal_resolved' and proposal_id = '{pid}'")
+    assert project.query(settled)[0][0] == 0
+    later = invocation.utc_now() + dt.timedelta(days=31)
+    monkeypatch.setattr(invocation, "utc_now", lambda: later)
+    count = len(through_dbt)
+    out = _tessera(project, cli, "status", "--model", "fct_orders").out
+    assert f"proposal {pid}" in out and "expired" in out
+    assert len(through_dbt) == count + 1 and project.query(settled)[0][0] == 1
+    assert _tessera(project, cli, "status", "--model", "fct_orders").out == out
+    assert len(through_dbt) == count + 1 and project.query(settled)[0][0] == 1
+
+
+def test_profile_rendering_matches_what_dbt_connects_with(tmp_path):
+    """The profile values a direct read connects with, for integration_tests' profile."""
+    from tessera_dbt.cli.profile import profile_target
+
+    project = copy_project(tmp_path, "duckdb")
+    with environment({**project.env, "TESSERA_PG_PORT": "6543"}):
+        duck = profile_target(str(project.path), str(project.path), None)
+        pg = profile_target(str(project.path), str(project.path), "postgres")
+    assert duck is not None and duck.name == "duckdb" and duck.profile == \
+        "tessera_integration_tests"
+    assert duck.values["path"] == project.env["TESSERA_DUCKDB_PATH"]
+    assert pg is not None and str(pg.values["port"]) == "6543" and pg.values["type"] == "postgres"
+    with environment({"DBT_TARGET": "prod", **project.env}):
+        assert profile_target(str(project.path), str(project.path), None).name == "prod"
+    # a function dbt's renderer has and this one does not: dbt answers instead
+    profiles = project.path / "profiles.yml"
+    profiles.write_text(profiles.read_text().replace(
+        "schema: main", "schema: \"{{ return('main') }}\"", 1))
+    with environment(project.env):
+        assert profile_target(str(project.path), str(project.path), None) is None
+    assert os.path.isfile(profiles)
