@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tessera_dbt.cli import commands, direct
-from tessera_dbt.runtime import invocation
+from tessera_dbt.cli import direct
+from tessera_dbt.runtime import invocation, runner
 
 from .conftest import copy_project, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
@@ -25,15 +25,17 @@ TARGETS = [pytest.param("duckdb", marks=pytest.mark.dbt),
 
 @pytest.fixture
 def through_dbt(monkeypatch):
-    """Counts the CLI's runs of dbt (the real ones still run)."""
+    """The operations the CLI runs through dbt (the real runs still happen)."""
     calls: list[str] = []
-    real = commands.dbt_operation
+    real = runner.invoke
 
-    def counted(args, macro, op_args):
-        calls.append(macro)
-        return real(args, macro, op_args)
+    def counted(argv, **kwargs):
+        if not kwargs.get("private_paths"):  # which calls invoke again with the paths
+            calls.append(argv[1].removeprefix("tessera.") if argv[0] == "run-operation"
+                         else argv[0])
+        return real(argv, **kwargs)
 
-    monkeypatch.setattr(commands, "dbt_operation", counted)
+    monkeypatch.setattr(runner, "invoke", counted)
     return calls
 
 
@@ -83,7 +85,7 @@ def test_reads_answer_without_dbt_exactly_as_through_dbt(proposed, cli, through_
         return _tessera(project, cli, *args)
 
     first = [via_dbt(*c) for c in commands_]
-    assert through_dbt == [f"tessera.{c[0]}" for c in commands_]
+    assert through_dbt == [c[0] for c in commands_]
     kept.unlink()
     exported_dbt = _export(project, cli, tmp_path / "via_dbt")
     assert kept.is_file(), "dbt located the state; the CLI kept where"
@@ -97,6 +99,19 @@ def test_reads_answer_without_dbt_exactly_as_through_dbt(proposed, cli, through_
     assert pid in again[2].out and "COLUMN_REMOVED at `is_paid`" in again[2].out
     assert exported_direct == exported_dbt and exported_direct
     assert _events(project) == events, "a direct read wrote to the state"
+
+    # `tessera check --state-from-warehouse` reads the same state (the export) directly
+    kept.unlink()
+    check = ("check", "--state-from-warehouse", "--format", "json")
+    checked_dbt = _tessera(project, cli, *check, expect=None)
+    assert through_dbt[-1] == "export" and kept.is_file()
+    ran = len(through_dbt)
+    checked = _tessera(project, cli, *check, expect=None)
+    assert len(through_dbt) == ran and checked.code == checked_dbt.code == 1
+    direct_json, dbt_json = json.loads(checked.out), json.loads(checked_dbt.out)
+    for doc in (direct_json, dbt_json):
+        doc["baseline"].pop("exported_at")  # the moment each read the state
+    assert direct_json == dbt_json and direct_json["assets"]
 
     # a misspelt team: the same one-line error, exit 2, both ways
     wrong = _tessera(project, cli, "inbox", "--team", "fiannce", expect=2)
@@ -113,15 +128,15 @@ def test_reads_go_through_dbt_when_only_dbt_can_answer(target, tmp_path, cli, ca
     project.run("deps")
     project.run("build")
     _tessera(project, cli, "status")
-    assert through_dbt == ["tessera.status"]
+    assert through_dbt == ["status"]
     _tessera(project, cli, "status")
-    assert through_dbt == ["tessera.status"], "the kept location answers"
+    assert through_dbt == ["status"], "the kept location answers"
 
     # another target of the same profile: its own state, located by dbt
     if target == "duckdb":
         prod = _tessera(project, cli, "status", target="prod")
         assert "No published contract yet." in prod.out
-        assert through_dbt[-1] == "tessera.status" and len(through_dbt) == 2
+        assert through_dbt[-1] == "status" and len(through_dbt) == 2
     # the profile renders differently (another schema, another file): dbt locates again
     moved = {"duckdb": {"TESSERA_DUCKDB_PATH": str(tmp_path / "elsewhere.duckdb")},
              "postgres": {"TESSERA_PG_SCHEMA": project.env.get("TESSERA_PG_SCHEMA", "") + "_b"}}

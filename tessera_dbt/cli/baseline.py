@@ -91,30 +91,42 @@ def load_baseline(path: str, all_assets: bool) -> Baseline:
 
 def baseline_from_warehouse(project_dir: str, profiles_dir: str | None,
                             target: str | None) -> Baseline:
-    """Production's state read through the user's dbt profile: `tessera.export` run by dbt
-    into a temporary directory, then read like any export."""
-    from ..runtime.runner import invoke
+    """Production's state read through the user's dbt profile: `tessera.export` into a
+    temporary directory (read directly when dbt located the state before, cli.direct; else
+    run by dbt), then read like any export."""
+    from . import direct
 
     with tempfile.TemporaryDirectory(prefix="tessera_check.") as scratch:
         out = os.path.join(scratch, "export")
-        # A private target path: the user's target/manifest.json is the one being checked.
-        command = ["run-operation", "tessera.export", "--args",
-                   json.dumps({"out": out}, ensure_ascii=False), "--project-dir", project_dir,
-                   "--target-path", os.path.join(scratch, "t"),
-                   "--log-path", os.path.join(scratch, "logs"), "--quiet"]
-        if profiles_dir:
-            command += ["--profiles-dir", profiles_dir]
-        if target:
-            command += ["--target", target]
-        run = invoke(command, capture_stdout=True)
-        if not run.success or not os.path.isdir(out):
-            detail = run.errors[-1] if run.errors else str(run.exception or "dbt failed")
-            raise ConfigError(
-                "reading the published state through dbt (target "
-                f"{target or 'of the profile'}) failed: {_one_line(detail)}",
-                "check the target's credentials, or pass --baseline with an export")
+        try:
+            direct.read(project_dir, profiles_dir, target, "export", {"out": out})
+        except direct.NeedsDbt:
+            _export_through_dbt(project_dir, profiles_dir, target, scratch, out)
+            direct.remember(project_dir, profiles_dir, target)
         state = read_export(out, utc_now())
     return Baseline("warehouse", f"target {state.target or target}", state)
+
+
+def _export_through_dbt(project_dir: str, profiles_dir: str | None, target: str | None,
+                        scratch: str, out: str) -> None:
+    from ..runtime.runner import invoke
+
+    # A private target path: the user's target/manifest.json is the one being checked.
+    command = ["run-operation", "tessera.export", "--args",
+               json.dumps({"out": out}, ensure_ascii=False), "--project-dir", project_dir,
+               "--target-path", os.path.join(scratch, "t"),
+               "--log-path", os.path.join(scratch, "logs"), "--quiet"]
+    if profiles_dir:
+        command += ["--profiles-dir", profiles_dir]
+    if target:
+        command += ["--target", target]
+    run = invoke(command, capture_stdout=True)
+    if not run.success or not os.path.isdir(out):
+        detail = run.errors[-1] if run.errors else str(run.exception or "dbt failed")
+        raise ConfigError(
+            "reading the published state through dbt (target "
+            f"{target or 'of the profile'}) failed: {_one_line(detail)}",
+            "check the target's credentials, or pass --baseline with an export")
 
 
 def live_served(project_dir: str, profiles_dir: str | None, target: str | None

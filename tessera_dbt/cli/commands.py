@@ -190,7 +190,8 @@ def cmd_operation(args: argparse.Namespace) -> int:
         op_args["file"] = os.path.abspath(args.file)
     if args.operation in direct.READS:
         try:
-            lines = direct.read(args, args.operation, op_args)
+            lines = direct.read(args.project_dir, args.profiles_dir, args.target,
+                                args.operation, op_args)
         except direct.NeedsDbt:
             pass
         else:
@@ -199,7 +200,7 @@ def cmd_operation(args: argparse.Namespace) -> int:
             return EXIT_OK
     for line in dbt_operation(args, f"tessera.{args.operation}", op_args):
         write(line)
-    direct.remember(args)
+    direct.remember(args.project_dir, args.profiles_dir, args.target)
     return EXIT_OK
 
 

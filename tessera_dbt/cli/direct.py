@@ -18,7 +18,6 @@ be written first, the connection refused), the command runs through dbt as befor
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -100,17 +99,17 @@ def fingerprint(project_dir: str, target: ProfileTarget) -> str:
     return digest.hexdigest()
 
 
-def remember(args: argparse.Namespace) -> None:
+def remember(project_dir: str, profiles_dir: str | None, target_name: str | None) -> None:
     """After an operation through dbt: keep where it found the state, for the next read."""
     from ..runtime.location import last
 
     found = last()
-    target = profile_target(args.project_dir, args.profiles_dir, args.target)
+    target = profile_target(project_dir, profiles_dir, target_name)
     if found is None or target is None or found["target"].get("name") != target.name:
         return
-    directory = target_path(args.project_dir)
+    directory = target_path(project_dir)
     try:
-        text = json.dumps({"fingerprint": fingerprint(args.project_dir, target),
+        text = json.dumps({"fingerprint": fingerprint(project_dir, target),
                            "location": found}, indent=1, sort_keys=True, default=str)
         os.makedirs(directory, exist_ok=True)
         staged = os.path.join(directory, f".{LOCATION_FILE}.{os.getpid()}")
@@ -121,15 +120,14 @@ def remember(args: argparse.Namespace) -> None:
         pass
 
 
-def _location(args: argparse.Namespace, target: ProfileTarget) -> dict[str, Any]:
-    path = os.path.join(target_path(args.project_dir), LOCATION_FILE)
+def _location(project_dir: str, target: ProfileTarget) -> dict[str, Any]:
+    path = os.path.join(target_path(project_dir), LOCATION_FILE)
     try:
         with open(path, encoding="utf-8") as handle:
             kept = json.load(handle)
     except (OSError, ValueError):
         raise NeedsDbt("no state location kept yet") from None
-    if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint(args.project_dir,
-                                                                           target):
+    if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint(project_dir, target):
         raise NeedsDbt("the project or profile changed since the state was located")
     return dict(kept["location"])
 
@@ -260,7 +258,8 @@ def _relations(adapter: DirectAdapter, marker: str,
 
 # --- the read -------------------------------------------------------------------------
 
-def read(args: argparse.Namespace, op: str, op_args: Mapping[str, Any]) -> list[str]:
+def read(project_dir: str, profiles_dir: str | None, target_name: str | None, op: str,
+         op_args: Mapping[str, Any]) -> list[str]:
     """The lines `dbt run-operation tessera.<op>` would print, read directly; NeedsDbt
     when only dbt can answer exactly."""
     from ..artifacts.readers import load_manifest
@@ -268,11 +267,11 @@ def read(args: argparse.Namespace, op: str, op_args: Mapping[str, Any]) -> list[
     from ..runtime.operation_args import check_args, raw_args
     from ..runtime.operations import run_read
 
-    target = profile_target(args.project_dir, args.profiles_dir, args.target)
+    target = profile_target(project_dir, profiles_dir, target_name)
     if target is None:
         raise NeedsDbt("the profile needs dbt's renderer")
-    location = _location(args, target)
-    directory = target_path(args.project_dir)
+    location = _location(project_dir, target)
+    directory = target_path(project_dir)
     try:
         manifest = load_manifest(os.path.join(directory, "manifest.json"))
     except ArtifactError:
@@ -285,7 +284,7 @@ def read(args: argparse.Namespace, op: str, op_args: Mapping[str, Any]) -> list[
         raise NeedsDbt(f"cannot connect: {type(exc).__name__}") from None
     try:
         adapter = DirectAdapter(connection, target.values["type"], _Config(
-            os.path.abspath(args.project_dir), os.path.abspath(directory)))
+            os.path.abspath(project_dir), os.path.abspath(directory)))
         payload = {
             "op": op, "args": dict(op_args), "adapter": adapter, "manifest": manifest,
             "invocation_id": str(uuid.uuid4()), "project_name": location.get("project_name"),
