@@ -192,3 +192,82 @@ def test_report_html_runs(templates, capsys):
     figures = report_html.run(models=30, days=5, repeats=1)
     assert figures and figures[0].bench == "report_html" and figures[0].seconds > 0
     assert "charts" in capsys.readouterr().out
+
+
+def _dbt_package(path, name, *, files=(), project="", dependencies=()):
+    """A minimal dbt package folder: dbt_project.yml (plus `project` lines), the given
+    (relative path, text) files, a packages.yml of hub entries."""
+    path.mkdir(parents=True)
+    (path / "dbt_project.yml").write_text(
+        f"name: {name}\nversion: '0.0.1'\nconfig-version: 2\n{project}")
+    for relative, text in files:
+        (path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (path / relative).write_text(text)
+    if dependencies:
+        (path / "packages.yml").write_text("packages:\n" + "".join(
+            f"  - package: {d}\n    version: 1.0.0\n" for d in dependencies))
+    return path
+
+
+@pytest.fixture
+def compared_packages(tmp_path):
+    """A directory of packages for `--compare`: tiny_pkg (a model and an on-run-end hook,
+    both using a macro of its hub dependency tiny_dep), tiny_dep, broken_pkg (a model
+    that cannot build) and lonely_pkg (a hub dependency nobody provides)."""
+    root = tmp_path / "packages"
+    _dbt_package(root / "tiny_pkg", "tiny_pkg", dependencies=["example-org/tiny-dep"],
+                 files=[("models/tiny_model.sql", "select {{ tiny_dep.one() }} as one\n")],
+                 project="on-run-end:\n  - \"create or replace table {{ target.schema }}"
+                         ".tiny_pkg_hook as select {{ tiny_dep.one() }} as ran\"\n")
+    _dbt_package(root / "tiny_dep", "tiny_dep",
+                 files=[("macros/one.sql", "{% macro one() %}1{% endmacro %}\n")])
+    _dbt_package(root / "broken_pkg", "broken_pkg",
+                 files=[("models/broken.sql", "select * from nowhere_at_all\n")])
+    _dbt_package(root / "lonely_pkg", "lonely_pkg", dependencies=["someone/absent"])
+    return root
+
+
+def test_package_cost_resolves_hub_dependencies_among_given_folders(compared_packages,
+                                                                    tmp_path):
+    from bench import package_cost
+
+    packages = package_cost.find_packages([compared_packages])
+    by_name = {p.name: p for p in packages}
+    assert sorted(by_name) == ["broken_pkg", "lonely_pkg", "tiny_dep", "tiny_pkg"]
+    assert package_cost.depended_upon(packages) == {"tiny_dep", "absent"}
+    assert package_cost.unmet(by_name["tiny_pkg"], by_name) == []
+    assert package_cost.unmet(by_name["lonely_pkg"], by_name) == ["someone/absent"]
+    copy = package_cost.install(by_name["tiny_pkg"], by_name, tmp_path / "installed")
+    assert (copy / "packages.yml").read_text() == (
+        f"packages:\n- local: {tmp_path / 'installed' / 'tiny_dep'}\n")
+    assert "example-org" in (compared_packages / "tiny_pkg" / "packages.yml").read_text()
+    assert package_cost.merged({"models": {"a": 1}, "x": [1]},
+                               {"models": {"b": 2}, "x": [2]}) == {
+        "models": {"a": 1, "b": 2}, "x": [2]}
+
+
+@pytest.mark.dbt
+def test_package_cost_runs_and_compares_packages(compared_packages, tmp_path, capsys):
+    """The benchmark end to end at one round: tessera's three variants and the compared
+    packages, real builds; the compared package's model and hook really ran."""
+    import duckdb
+
+    from bench import package_cost
+
+    keep = tmp_path / "bench"
+    code = package_cost.main(["--repeats", "1", "--compare", str(compared_packages),
+                              "--keep", str(keep)])
+    assert code in (0, 1)  # 1 only means one round's ratio is over the target
+    out = capsys.readouterr().out
+    assert "cores, load average" in out and "CPU ratio" in out
+    for row in ("plain jaffle_shop_duckdb", "with tessera, own models excluded",
+                "with tessera", "with tiny_pkg 0.0.1"):
+        assert f"\n{row} " in out
+    assert "with tiny_dep" not in out
+    assert "with broken_pkg 0.0.1: could not run: `dbt build` failed:" in out
+    assert "nowhere_at_all" in out
+    assert "with lonely_pkg 0.0.1: could not run: needs someone/absent" in out
+    with duckdb.connect(str(keep / "with_tiny_pkg" / "jaffle_shop.duckdb"),
+                        read_only=True) as db:
+        assert db.execute("select ran from main.tiny_pkg_hook").fetchall() == [(1,)]
+        assert db.execute("select one from main.tiny_model").fetchall() == [(1,)]
