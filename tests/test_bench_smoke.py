@@ -271,3 +271,18 @@ def test_package_cost_runs_and_compares_packages(compared_packages, tmp_path, ca
                         read_only=True) as db:
         assert db.execute("select ran from main.tiny_pkg_hook").fetchall() == [(1,)]
         assert db.execute("select one from main.tiny_model").fetchall() == [(1,)]
+
+
+@pytest.mark.dbt
+def test_read_commands_runs_and_reads_without_dbt(tmp_path, capsys):
+    """The read benchmark end to end at one round: a proposal waits on marketing, the CLI
+    reads it directly (dbt located the state first), and both figures come back."""
+    from bench import read_commands
+
+    figures = read_commands.run(repeats=1, keep=str(tmp_path / "kept"))
+    out = capsys.readouterr().out
+    assert [f.name for f in figures] == ["tessera inbox", "tessera status"]
+    assert all(f.seconds > 0 and f.baseline_seconds > 0 for f in figures)
+    assert "round 1/1" in out and "load average" in out
+    project = tmp_path / "kept" / "integration_tests"
+    assert (project / "target" / "tessera_state_location.json").is_file()

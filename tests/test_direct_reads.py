@@ -192,3 +192,16 @@ def test_profile_rendering_matches_what_dbt_connects_with(tmp_path):
     with environment(project.env):
         assert profile_target(str(project.path), str(project.path), None) is None
     assert os.path.isfile(profiles)
+
+
+def test_the_kept_location_holds_no_delivery_address():
+    """Webhook URLs may carry tokens: the location kept on disk never holds them."""
+    from tessera_dbt.runtime import location
+
+    secret = "https://hooks.example.invalid/T000/B000/token"
+    location.remember({"settings": {"schema": "tessera", "webhooks": [{"url": secret}],
+                                    "team_slack": {"finance": secret}},
+                       "relations": {}, "target": {"name": "dev"}}, {})
+    kept = location.last()
+    assert kept is not None and secret not in json.dumps(kept)
+    assert kept["settings"]["schema"] == "tessera" and location.last() is None

@@ -14,6 +14,8 @@ from .identity import adapter_type
 
 # the location of the newest invocation in this process (the CLI runs dbt in-process)
 _LAST: dict[str, Any] = {}
+# delivery addresses may carry tokens, and a read delivers nothing: never kept on disk
+_NOT_KEPT = ("webhooks", "team_webhooks", "slack_webhooks", "team_slack")
 
 
 def remember(payload: Mapping[str, Any], graph_nodes: Mapping[str, Any]) -> None:
@@ -33,7 +35,8 @@ def remember(payload: Mapping[str, Any], graph_nodes: Mapping[str, Any]) -> None
         "target": dict(payload.get("target") or {}),
         "relations": relations,
         "dialect": dict(payload.get("dialect") or {}),
-        "settings": dict(payload.get("settings") or {}),
+        "settings": {k: (None if k in _NOT_KEPT else v)
+                     for k, v in (payload.get("settings") or {}).items()},
         "project_name": payload.get("project_name"),
     })
 
