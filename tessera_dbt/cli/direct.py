@@ -32,6 +32,7 @@ from .profile import ProfileTarget, profile_target
 
 LOCATION_FILE = "tessera_state_location.json"
 READS = ("inbox", "status", "export")
+_KEPT_LOCATIONS = 8
 # the profile keys a direct connection understands; any other key (extensions, attach,
 # plugins, keepalives...) might change what the connection sees: dbt answers instead
 _DUCKDB_KEYS = {"type", "path", "schema", "threads"}
@@ -68,9 +69,7 @@ def target_path(project_dir: str) -> str:
     return path if os.path.isabs(path) else os.path.join(project_dir, path)
 
 
-def _macro_files(project_dir: str, project: Mapping[str, Any]) -> Iterator[tuple[str, int, int]]:
-    roots = [*(project.get("macro-paths") or ["macros"]),
-             str(project.get("packages-install-path") or "dbt_packages")]
+def _macro_files(project_dir: str, roots: Sequence[str]) -> Iterator[tuple[str, int, int]]:
     for root in roots:
         for folder, _, files in os.walk(os.path.join(project_dir, str(root))):
             for name in sorted(files):
@@ -82,21 +81,34 @@ def _macro_files(project_dir: str, project: Mapping[str, Any]) -> Iterator[tuple
 
 def fingerprint(project_dir: str, target: ProfileTarget) -> str:
     """A hash of what decides the state's relations, dialect and settings."""
-    digest = hashlib.sha256()
     with open(os.path.join(project_dir, "dbt_project.yml"), "rb") as handle:
         project_text = handle.read()
     project = _project_file(project_dir)
-    digest.update(project_text)
+    own = [str(p) for p in project.get("macro-paths") or ["macros"]]
+    packages = str(project.get("packages-install-path") or "dbt_packages")
     names = set(_ENV_VAR.findall(project_text.decode("utf-8", "replace")))
-    for path, _, _ in _macro_files(project_dir, {**project, "packages-install-path": "-"}):
+    for path, _, _ in _macro_files(project_dir, own):
         with open(os.path.join(project_dir, path), encoding="utf-8", errors="replace") as f:
             names |= set(_ENV_VAR.findall(f.read()))
+    digest = hashlib.sha256(project_text)
     digest.update(json.dumps({
         "tessera": __version__, "profile": target.profile, "target": target.name,
         "values": target.values, "env": {n: os.environ.get(n) for n in sorted(names)},
-        "macros": list(_macro_files(project_dir, project)),
+        "macros": list(_macro_files(project_dir, [*own, packages])),
     }, sort_keys=True, default=str).encode())
     return digest.hexdigest()
+
+
+def _kept(project_dir: str) -> dict[str, Any]:
+    """fingerprint → location, newest last."""
+    try:
+        with open(os.path.join(target_path(project_dir), LOCATION_FILE),
+                  encoding="utf-8") as handle:
+            kept = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    found = kept.get("locations") if isinstance(kept, dict) else None
+    return dict(found) if isinstance(found, dict) else {}
 
 
 def remember(project_dir: str, profiles_dir: str | None, target_name: str | None) -> None:
@@ -107,10 +119,13 @@ def remember(project_dir: str, profiles_dir: str | None, target_name: str | None
     target = profile_target(project_dir, profiles_dir, target_name)
     if found is None or target is None or found["target"].get("name") != target.name:
         return
+    key = fingerprint(project_dir, target)
+    kept = {k: v for k, v in _kept(project_dir).items() if k != key}
+    # one per target and profile state; the newest few, so switching targets stays fast
+    locations = dict(list(kept.items())[-(_KEPT_LOCATIONS - 1):] + [(key, found)])
     directory = target_path(project_dir)
     try:
-        text = json.dumps({"fingerprint": fingerprint(project_dir, target),
-                           "location": found}, indent=1, sort_keys=True, default=str)
+        text = json.dumps({"locations": locations}, indent=1, default=str)
         os.makedirs(directory, exist_ok=True)
         staged = os.path.join(directory, f".{LOCATION_FILE}.{os.getpid()}")
         with open(staged, "w", encoding="utf-8") as handle:
@@ -121,15 +136,11 @@ def remember(project_dir: str, profiles_dir: str | None, target_name: str | None
 
 
 def _location(project_dir: str, target: ProfileTarget) -> dict[str, Any]:
-    path = os.path.join(target_path(project_dir), LOCATION_FILE)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            kept = json.load(handle)
-    except (OSError, ValueError):
-        raise NeedsDbt("no state location kept yet") from None
-    if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint(project_dir, target):
-        raise NeedsDbt("the project or profile changed since the state was located")
-    return dict(kept["location"])
+    found = _kept(project_dir).get(fingerprint(project_dir, target))
+    if not isinstance(found, dict):
+        raise NeedsDbt("dbt has not located the state of this target and project as they "
+                       "stand")
+    return dict(found)
 
 
 # --- a read-only connection with the profile's credentials ------------------------------
