@@ -1,8 +1,10 @@
-{#- What every call into the brain needs to know about this dbt invocation. -#}
-{% macro _invocation_payload() %}
+{#- What every call into the brain needs to know about this dbt invocation (`settings`:
+    tessera.settings(), when the caller has them already). `state_relations` goes along
+    uncalled: the brain calls it with ddl=true only when a state table must be created. -#}
+{% macro _invocation_payload(settings=none) %}
   {#- the writer lock rides with the dialect: StateStore.exclusive() takes it -#}
   {% set dialect = tessera.sql_dialect() %}
-  {% do dialect.update({"lock_sql": tessera.state_lock_sql()}) %}
+  {% do dialect.update({"lock_sql": tessera.state_lock_sql(), "state_relations": tessera.state_relations}) %}
   {{ return({
       "adapter": adapter,
       "graph": graph,
@@ -11,7 +13,7 @@
       "dbt_version": dbt_version,
       "command": flags.WHICH,
       "target": {"name": target.name, "type": target.type, "user": target.get("user")},
-      "settings": tessera.settings(),
+      "settings": settings if settings is not none else tessera.settings(),
       "relations": tessera.state_relations(),
       "dialect": dialect,
   }) }}

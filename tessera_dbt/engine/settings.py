@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import ConfigError
+
 DEFAULT_SETTINGS: dict[str, Any] = {
     "schema": "tessera",
     "enabled": True,
@@ -68,3 +70,12 @@ def publishes(target: str, publish_targets: Any) -> bool:
     if isinstance(publish_targets, str):
         publish_targets = [publish_targets]
     return target in publish_targets
+
+
+def gate_mode(settings: Mapping[str, Any]) -> str:
+    """`vars.tessera.gate` as one of GATE_MODES; anything else is refused."""
+    mode = str(settings.get("gate") or default("gate")).lower()
+    if mode not in GATE_MODES:
+        raise ConfigError(f"vars.tessera.gate is {mode!r}",
+                          f"use one of: {', '.join(GATE_MODES)}")
+    return mode

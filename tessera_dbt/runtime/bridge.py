@@ -31,10 +31,8 @@ Operation = Callable[[dict[str, Any]], Any]
 # `modules.tessera.call(name, ...)` → (module under tessera_dbt.runtime, function)
 OPERATIONS: dict[str, tuple[str, str]] = {
     "on_run_end": ("hook", "on_run_end"),
-    "gate": ("gate", "on_run_start"),
+    "on_run_start": ("start", "on_run_start"),
     "guard": ("gate", "guard"),
-    "settings_check": ("settings_guard", "check_settings"),
-    "state_check": ("state_check", "check_state"),
     "operation": ("operations", "run_operation"),
     "audit_ingest": ("audit_ingest", "audit_ingest"),
     "audit_report": ("audit_report", "audit_report"),

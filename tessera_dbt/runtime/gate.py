@@ -18,9 +18,9 @@ from typing import Any
 
 from ..artifacts.nodes import is_under_contract
 from ..engine.asset_errors import AssetError
-from ..engine.errors import ConfigError, TesseraError, brief
+from ..engine.errors import TesseraError, brief
 from ..engine.publish import Decision, fingerprint
-from ..engine.settings import GATE_MODES, default
+from ..engine.settings import gate_mode
 from ..engine.text import unapproved_step
 from ..state.store import EVENTS
 from .hook import finding_lines
@@ -95,14 +95,6 @@ def guard(payload: dict[str, Any]) -> dict[str, Any]:
             "parents built in this run changes what it serves): " + "; ".join(lines))}
     return {"messages": [f"tessera: WARNING (guard): {line}; the build goes on and publishes "
                          "nothing for it" for line in lines]}
-
-
-def gate_mode(settings: Mapping[str, Any]) -> str:
-    mode = str(settings.get("gate") or default("gate")).lower()
-    if mode not in GATE_MODES:
-        raise ConfigError(f"vars.tessera.gate is {mode!r}",
-                          f"use one of: {', '.join(GATE_MODES)}")
-    return mode
 
 
 def blocked_line(decision: Decision, verb: str = "changes") -> str:

@@ -21,8 +21,6 @@ from typing import Any
 
 from ..artifacts.readers import Manifest
 from ..engine.vocabulary import FAILED_STATUSES, EventType
-from ..lineage.columns import changed_columns_of
-from ..lineage.consumers import affected_consumers, in_force_consumers
 from .events import body
 
 EPISODE_EVENTS: tuple[EventType, ...] = ("guarantee_failed", "guarantee_recovered")
@@ -163,6 +161,10 @@ def relying_teams(
     knows nothing about or that reads every column (a declared consumer without
     `columns`, an exposure); a guarantee on no column (freshness, a table-level test)
     by every candidate. One lineage walk per asset, whatever the number of guarantees."""
+    # lineage parses SQL (sqlglot, a heavy import): only when an episode starts or ends
+    from ..lineage.columns import changed_columns_of
+    from ..lineage.consumers import affected_consumers, in_force_consumers
+
     owner = document.get("owner")
     consumers = in_force_consumers(document, published)
     candidates = sorted(({str(c["team"]) for c in consumers} | set(registered)) - {owner})

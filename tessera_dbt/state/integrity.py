@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..engine.errors import TesseraError
 from ..engine.warehouse_types import parse_type
+from .records import WRITTEN_BY
 
 EVENTS = "tessera_events"
 AUDIT = "tessera_audit_log"
@@ -28,6 +29,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
             "test_unique_id", "test_name", "status", "failures", "execution_time",
             "executed_at", "contract_version", "message", "recorded_at"),
 }
+# Every column as the package creates them (macros/state/*_columns.sql; written_by last)
+COLUMNS = {EVENTS: (*REQUIRED[EVENTS], WRITTEN_BY), AUDIT: REQUIRED[AUDIT]}
 # What each column must hold: a retyped column (recorded_at as text) is damage, as a lost one.
 KINDS: dict[str, dict[str, str]] = {
     name: {c: ("timestamp" if c in ("recorded_at", "executed_at") else

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from .audit import fit_to_columns
 from .folds import fold_heads, fold_histories
-from .integrity import StateFacts, check
+from .integrity import COLUMNS, StateFacts, check
 from .records import RECORD, WRITTEN_BY
 from .sql import insert_batches, insert_statements, literal
 
@@ -51,7 +51,7 @@ class StateStore:
     def __init__(self, adapter: Any, relations: Mapping[str, Mapping[str, Any]],
                  dialect: Mapping[str, Any]) -> None:
         self.adapter = adapter
-        self.relations = {name: dict(info) for name, info in relations.items()}
+        self.relations = {n: {"columns": [*COLUMNS.get(n, ())], **i} for n, i in relations.items()}
         self.dialect = dialect
         self._zone: dt.tzinfo | None = None
         self._held = False  # inside exclusive(): writes join its transaction
@@ -175,10 +175,14 @@ class StateStore:
         return literal(value, self.dialect)
 
     def ensure_tables(self) -> None:
-        """Create a missing state table (a run that did not build the tessera models)."""
+        """Create a missing state table (a run that did not build the tessera models); its
+        DDL (tessera.state_relations(ddl=true)) is rendered only then."""
         missing = [info for info in self.relations.values() if not info.get("exists")]
         if not missing:
             return
+        if any("create_sql" not in info for info in missing):  # the DDL, rendered now
+            for name, info in self.dialect["state_relations"](True).items():
+                self.relations[name].update(info)
         run = self._atomically if self.dialect.get("transactions", True) else self._each
         # `create ... if not exists` (tessera.create_state_table_sql): a concurrent build
         # may have created it since dbt looked
@@ -345,10 +349,7 @@ class StateStore:
     def _atomically(self, statements: Sequence[str]) -> None:
         """All or nothing (`_transaction`); inside exclusive() the statements join its
         transaction, committed there."""
-        if self._held:
-            self._each(statements)
-            return
-        with self._transaction():
+        with nullcontext() if self._held else self._transaction():
             self._each(statements)
 
 
