@@ -57,6 +57,12 @@ def test_damage_stops_the_build_and_writes_nothing(built, capsys, name, damage, 
         assert "tessera: the state is damaged" in text and expected in text, text[-1500:]
         assert "restore it from a backup" in text
         assert _counts(built) == audit, "nothing was written"
+        # a run of one asset under contract: the gate never judges a damaged state, and
+        # nothing is built
+        one = built.run("build", "--select", "fct_orders", expect_success=False)
+        text = str(one.exception) + str(one.result)
+        assert not one.success and "tessera: the state is damaged" in text, text[-1500:]
+        assert not getattr(one.result, "results", None), "no node ran"
         if name in ("drop_event_id", "drop_payload"):  # not re-added by the build
             columns = [c[0] for c in built.query(
                 "select column_name from information_schema.columns where "

@@ -3,8 +3,9 @@ PROTECTIVE), then the state check and the gate, each only when this run needs it
 
 What dbt selected decides what is worth a warehouse query: the state check
 (runtime.state_check) guards the state tables against a build that would re-create or
-re-column them, so it runs when the run selected one of them; the gate (runtime.gate) runs
-when the run selected a model, seed or snapshot under contract on a target that publishes.
+re-column them, so it runs when the run selected one of them, and before the gate, which
+must never judge against a damaged state; the gate (runtime.gate) runs when the run
+selected a model, seed or snapshot under contract on a target that publishes.
 A run that selected neither returns before anything is read from the warehouse, before the
 state relations are looked up (the macro hands `tessera._invocation_payload` over uncalled;
 it is called here only when needed) and before the heavier modules are imported.
@@ -45,8 +46,9 @@ def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
         return {"messages": []}
     gate = gate_mode(settings) != "off"  # an invalid mode is refused on every run
     selected = [str(uid) for uid in payload.get("selected") or ()]
-    check = any(uid in STATE_MODELS for uid in selected)
     judge = gate and gated(payload, selected)
+    # the gate never judges against a damaged state: it is checked first
+    check = judge or any(uid in STATE_MODELS for uid in selected)
     if not check and not judge:
         return {"messages": []}
     invocation: Callable[[], Mapping[str, Any]] = payload["invocation"]
