@@ -217,12 +217,21 @@ class DbtProject:
                 return con.execute(sql).fetchall()
         import psycopg2
 
-        pg = postgres_env()
-        with psycopg2.connect(host=pg["TESSERA_PG_HOST"], port=int(pg["TESSERA_PG_PORT"]),
-                              user=pg["TESSERA_PG_USER"], password=pg["TESSERA_PG_PASSWORD"],
-                              dbname=pg["TESSERA_PG_DBNAME"]) as con, con.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
+        # this project's database (a clone has its own: clone_built)
+        pg = {**postgres_env(), **self.env}
+        con = psycopg2.connect(host=pg["TESSERA_PG_HOST"], port=int(pg["TESSERA_PG_PORT"]),
+                               user=pg["TESSERA_PG_USER"], password=pg["TESSERA_PG_PASSWORD"],
+                               dbname=pg["TESSERA_PG_DBNAME"])
+        try:
+            with con, con.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall() if cur.description is not None else []
+        finally:
+            con.close()  # `with con` only ends the transaction
+
+    def execute(self, sql: str) -> None:
+        """Run statements on the warehouse directly (not through dbt), committed."""
+        self.query(sql)
 
     @contextmanager
     def settings(self, **values) -> Iterator[None]:
@@ -258,8 +267,11 @@ class DbtProject:
         return self.path / "target" / "run_results.json"
 
 
-def copy_project(tmp: Path, target: str, extra_env: dict[str, str] | None = None) -> DbtProject:
-    """Copy integration_tests into tmp, pointing its `local: ../` package at this checkout."""
+def copy_project(tmp: Path, target: str, extra_env: dict[str, str] | None = None, *,
+                 deps: bool = False) -> DbtProject:
+    """Copy integration_tests into tmp, pointing its `local: ../` package at this checkout.
+    With `deps`, the copy is as after `dbt deps`: the packages this worker's one real
+    `dbt deps` installed (_deps_template) are installed into it the same way."""
     dest = copy_example(tmp / "integration_tests", ROOT)
     env = {"TESSERA_DUCKDB_PATH": str(tmp / "warehouse.duckdb"),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -267,16 +279,211 @@ def copy_project(tmp: Path, target: str, extra_env: dict[str, str] | None = None
         env.update(postgres_env())
         env["TESSERA_PG_SCHEMA"] = f"it_{os.getpid()}_{abs(hash(str(tmp))) % 10**6}"
     env.update(extra_env or {})
+    if deps:
+        _copy_packages(_deps_template(), dest)
     return DbtProject(dest, target, env)
 
 
+# --- one build per worker, a clone per test ---------------------------------------------
+#
+# `dbt deps` and a full `dbt build` of integration_tests cost most of a dbt test's time.
+# Each worker process runs them once per engine (pristine_duckdb, pristine_postgres), and a
+# test that starts from exactly that state (copy, deps, build: no edit before the build, no
+# assertion on the build's own output) takes a clone: the project directory (target/ with
+# its artifacts and partial parse, dbt_packages) and the warehouse, byte for byte (DuckDB:
+# the file; PostgreSQL: CREATE DATABASE ... TEMPLATE). The clone is the real output of a
+# real build of the same project; what the test runs on it is real dbt on a real warehouse.
+
+_DEPS: Path | None = None
+
+
+def _deps_template() -> Path:
+    """integration_tests after one real `dbt deps`, once per process."""
+    global _DEPS
+    if _DEPS is None:
+        import atexit
+
+        tmp = Path(tempfile.mkdtemp(prefix="tessera-deps-"))
+        atexit.register(shutil.rmtree, tmp, True)
+        project = copy_project(tmp, "duckdb")
+        project.run("deps")
+        _DEPS = project.path
+    return _DEPS
+
+
+def _copy_packages(src: Path, dest: Path) -> None:
+    """What `dbt deps` installed in project `src` (dbt_packages, package-lock.yml), installed
+    in `dest` as deps would have: a local package inside the project (test_packages) is
+    linked to dest's own copy, any other (this checkout) to the same place."""
+    shutil.copy2(src / "package-lock.yml", dest / "package-lock.yml")
+    packages = dest / "dbt_packages"
+    packages.mkdir()
+    for entry in (src / "dbt_packages").iterdir():
+        if not entry.is_symlink():
+            shutil.copytree(entry, packages / entry.name, symlinks=True)
+            continue
+        target = Path(os.readlink(entry))
+        if target.is_relative_to(src):
+            target = dest / target.relative_to(src)
+        (packages / entry.name).symlink_to(target, target_is_directory=True)
+
+
+def _repoint(value, old: str, new: str):
+    """`value` (decoded msgpack) with every string path under `old` moved under `new`."""
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_repoint(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {_repoint(k, old, new): _repoint(v, old, new) for k, v in value.items()}
+    return value
+
+
+def _profile_checksum(project: DbtProject) -> str | None:
+    """The checksum of the connection a DuckDB target renders to, as dbt keeps it in its
+    partial parse (ManifestLoader.build_manifest_state_check: sha256 of the pformat of the
+    sorted connection_info, the file's path included), or None when it cannot be told."""
+    import hashlib
+    import pprint
+
+    from tessera_dbt.cli.profile import profile_target
+
+    try:
+        from dbt.adapters.duckdb.credentials import DuckDBCredentials
+
+        with environment(project.env):
+            found = profile_target(str(project.path), str(project.path), project.target)
+        values = {k: v for k, v in found.values.items() if k not in ("type", "threads")}
+        credentials = DuckDBCredentials.from_dict(DuckDBCredentials.translate_aliases(values))
+        info = pprint.pformat(sorted(credentials.connection_info()))
+    except Exception:  # then the clone's first dbt command parses in full, as dbt decides
+        return None
+    return hashlib.sha256(info.encode("utf-8")).hexdigest()
+
+
+def _relocate_target(target: Path, old: str, new: str,
+                     profile: tuple[str, str] | None = None) -> None:
+    """The artifacts in `target` as the build would have written them in the clone: the
+    pristine's absolute paths (project root, the DuckDB file) replaced by the clone's, and
+    in the partial parse, the checksum of the connection (`profile`: the pristine's, the
+    clone's), which holds the DuckDB file's path."""
+    import msgpack
+
+    old_b, new_b = old.encode(), new.encode()
+    for path in target.rglob("*"):
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        if old_b not in raw:
+            continue
+        if path.suffix == ".msgpack":  # dbt's partial parse: paths are length-prefixed
+            data = _repoint(msgpack.unpackb(raw, raw=False, strict_map_key=False), old, new)
+            kept = data.get("state_check", {}).get("profile_hash", {})
+            if profile and profile[1] and kept.get("checksum") == profile[0]:
+                kept["checksum"] = profile[1]
+            path.write_bytes(msgpack.packb(data, use_bin_type=True))
+        else:
+            path.write_bytes(raw.replace(old_b, new_b))
+
+
+def _pg_admin(*statements: str) -> None:
+    """Run statements on the server's maintenance database (CREATE/DROP DATABASE)."""
+    import psycopg2
+
+    pg = postgres_env()
+    con = psycopg2.connect(host=pg["TESSERA_PG_HOST"], port=int(pg["TESSERA_PG_PORT"]),
+                           user=pg["TESSERA_PG_USER"], password=pg["TESSERA_PG_PASSWORD"],
+                           dbname="postgres")
+    try:
+        con.autocommit = True
+        with con.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="session")
-def built_duckdb(tmp_path_factory) -> DbtProject:
-    """integration_tests built once on DuckDB (dbt deps + dbt build)."""
-    project = copy_project(tmp_path_factory.mktemp("it_duckdb"), "duckdb")
-    project.run("deps")
+def pristine_duckdb(tmp_path_factory) -> DbtProject:
+    """integration_tests built once in this worker on DuckDB (dbt deps + dbt build); never
+    touched after: tests get clones (clone_built)."""
+    project = copy_project(tmp_path_factory.mktemp("pristine_duckdb"), "duckdb", deps=True)
     project.run("build")
+    import duckdb
+
+    # what the build wrote, in the file itself (same configuration as dbt-duckdb's open one)
+    with duckdb.connect(project.env["TESSERA_DUCKDB_PATH"]) as con:
+        con.execute("checkpoint")
+    project.profile_checksum = _profile_checksum(project)
     return project
+
+
+@pytest.fixture(scope="session")
+def pristine_postgres(tmp_path_factory) -> Iterator[DbtProject]:
+    """integration_tests built once in this worker on PostgreSQL, in a database of its own
+    (the worker's slot, named by its pid), then kept as the template of its clones. A
+    relation's name includes its database, so every clone is created under the slot's
+    name: one live clone per worker at a time (clone_built enforces it)."""
+    slot = f"{postgres_env()['TESSERA_PG_DBNAME']}_w{os.getpid()}"
+    template = f"{slot}_built"
+    _pg_admin(f'drop database if exists "{slot}" with (force)',
+              f'drop database if exists "{template}" with (force)',
+              f'create database "{slot}"')
+    project = copy_project(tmp_path_factory.mktemp("pristine_postgres"), "postgres",
+                           {"TESSERA_PG_DBNAME": slot}, deps=True)
+    project.run("build")
+    # CREATE DATABASE ... TEMPLATE needs the source without sessions: dbt's are closed
+    _pg_admin("select pg_terminate_backend(pid) from pg_stat_activity "
+              f"where datname = '{slot}' and pid <> pg_backend_pid()",
+              f'create database "{template}" template "{slot}"')
+    project.template = template
+    yield project
+    _pg_admin(f'drop database if exists "{slot}" with (force)',
+              f'drop database if exists "{template}" with (force)')
+
+
+_LIVE_PG_CLONE: list[Path] = []
+
+
+def clone_built(request, tmp: Path, target: str) -> DbtProject:
+    """A private copy of this worker's pristine build on `target` in `tmp` (laid out as
+    copy_project lays it out): the state after `copy_project`, `dbt deps`, `dbt build`.
+    Usable from a fixture of any scope (`request` is that fixture's)."""
+    pristine: DbtProject = request.getfixturevalue(f"pristine_{target}")
+    src, dest = pristine.path.parent, tmp
+    shutil.copytree(pristine.path, dest / "integration_tests", symlinks=True,
+                    ignore=shutil.ignore_patterns("logs", "dbt_packages"))
+    _copy_packages(pristine.path, dest / "integration_tests")
+    old, new = f"{src}{os.sep}", f"{dest}{os.sep}"
+    env = {key: value.replace(old, new) for key, value in pristine.env.items()}
+    clone = DbtProject(dest / "integration_tests", target, env)
+    profile = None
+    if getattr(pristine, "profile_checksum", None):
+        profile = (pristine.profile_checksum, _profile_checksum(clone))
+    _relocate_target(clone.path / "target", old, new, profile)
+    if target == "duckdb":
+        for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+            if (src / name).exists():
+                shutil.copy2(src / name, dest / name)
+    elif target == "postgres":
+        if _LIVE_PG_CLONE:
+            raise RuntimeError(f"a PostgreSQL clone is still live ({_LIVE_PG_CLONE[0]}): one "
+                               "per worker at a time, as its database has the slot's name")
+        slot = env["TESSERA_PG_DBNAME"]
+        _pg_admin(f'drop database if exists "{slot}" with (force)',
+                  f'create database "{slot}" template "{pristine.template}"')
+        _LIVE_PG_CLONE.append(dest)
+        request.addfinalizer(_LIVE_PG_CLONE.clear)
+    else:
+        raise ValueError(f"no pristine build on {target}")
+    return clone
+
+
+@pytest.fixture(scope="session")
+def built_duckdb(request, tmp_path_factory) -> DbtProject:
+    """integration_tests built once on DuckDB (dbt deps + dbt build): a clone of this
+    worker's pristine build, shared by the tests that only read it."""
+    return clone_built(request, tmp_path_factory.mktemp("it_duckdb"), "duckdb")
 
 
 @pytest.fixture(scope="session")

@@ -102,8 +102,7 @@ def real(tmp_path_factory):
     the failing tests switched on (F) and the failing test alone (X). Their run_results and
     the manifest are kept as the templates of the history."""
     tmp = tmp_path_factory.mktemp("audit_real")
-    project = copy_project(tmp, "duckdb")
-    project.run("deps")
+    project = copy_project(tmp, "duckdb", deps=True)
     keep = tmp / "artifacts"
     keep.mkdir()
     runs = [("P", ("build",)), ("F", ("build", "--vars", FAILING)),
@@ -182,8 +181,7 @@ def history(real, tmp_path_factory):
     """A fresh warehouse with only the tessera models built, the history ingested step by
     step; after each step the trends and alerts of dim_products are kept."""
     tmp = tmp_path_factory.mktemp("audit_history")
-    project = copy_project(tmp, "duckdb")
-    project.run("deps")
+    project = copy_project(tmp, "duckdb", deps=True)
     project.run("run", "--select", "tessera")
     project.files = tmp / "runs"
     project.files.mkdir()
@@ -372,9 +370,8 @@ def test_sparkline_blocks():
 
 @pytest.mark.postgres
 def test_the_models_give_the_same_figures_on_postgresql(real, cli, env, tmp_path):
-    project = copy_project(tmp_path, "postgres")
+    project = copy_project(tmp_path, "postgres", deps=True)
     where = env(project)
-    project.run("deps")
     project.run("run", "--select", "tessera")
     timeline = [run for runs, _ in STEPS for run in runs]
     files = [shifted(real.templates[kind], tmp_path / f"{i}.json", hours, f"pg-{i}")

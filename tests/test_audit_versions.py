@@ -13,8 +13,7 @@ from .conftest import copy_project
 
 @pytest.mark.dbt
 def test_dbt_test_rows_carry_the_version_and_events_an_actor(tmp_path):
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     project.run("build")
     project.run("test")
     rows = project.query(

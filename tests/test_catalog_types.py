@@ -39,12 +39,11 @@ def test_catalog_types_fill_only_untyped_declared_columns():
 
 @pytest.mark.dbt
 def test_retyping_an_untyped_column_is_caught_after_docs_generate(tmp_path, cli, capsys):
-    project = copy_project(tmp_path, "duckdb")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     text = (project.path / YML).read_text()
     text = re.sub(r"\n +data_type: [^\n]+", "", text).replace("compatibility: forward",
                                                                "compatibility: backward")
     (project.path / YML).write_text(text)
-    project.run("deps")
     project.run("build")
     project.run("docs", "generate")
     catalog = project.path / "target" / "catalog.json"

@@ -74,9 +74,8 @@ def check(scenario: Scenario, capsys, kind: str, *extra: str) -> tuple[int, str,
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory) -> Scenario:
     tmp = tmp_path_factory.mktemp("check")
-    ci = copy_project(tmp, "duckdb")
+    ci = copy_project(tmp, "duckdb", deps=True)
     ci.edit("dbt_project.yml", "vars:\n", SETTINGS)
-    ci.run("deps")
     prod = DbtProject(ci.path, "prod", ci.env)
     prod.run("build")
     shutil.copy(ci.manifest, tmp / "prod_manifest.json")
@@ -417,8 +416,7 @@ def test_bad_input_is_one_line_and_exit_2(scenario, capsys, tmp_path, args, expe
 @pytest.mark.dbt
 @pytest.mark.postgres
 def test_state_from_warehouse_on_postgres(tmp_path, capsys):
-    project = copy_project(tmp_path, "postgres")
-    project.run("deps")
+    project = copy_project(tmp_path, "postgres", deps=True)
     project.run("build", "--select", "+fct_orders", "tessera", "--indirect-selection",
                 "cautious")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)

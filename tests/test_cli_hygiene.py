@@ -10,7 +10,7 @@ import pytest
 
 from tessera_dbt.cli.parser import build_parser
 
-from .conftest import copy_project, environment
+from .conftest import clone_built, environment
 
 
 def _digest(path):
@@ -29,10 +29,8 @@ def test_every_flag_has_help_text():
 
 
 @pytest.mark.dbt
-def test_operations_never_touch_target_and_fail_in_one_line(tmp_path, cli):
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+def test_operations_never_touch_target_and_fail_in_one_line(request, tmp_path, cli):
+    project = clone_built(request, tmp_path, "duckdb")
     where = ("--project-dir", project.path, "--profiles-dir", project.path)
     target = project.path / "target"
     before = {name: _digest(target / name) for name in ("manifest.json", "run_results.json")}

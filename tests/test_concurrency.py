@@ -177,15 +177,13 @@ def _head(project, like):
 def racers(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("race")
     started = time.monotonic()
-    main = copy_project(tmp / "a", "postgres")
+    main = copy_project(tmp / "a", "postgres", deps=True)
     _racing(main)
-    main.run("deps")
     main.run("build")
     # a second copy on the same warehouse schema: the other of two racing builds
     other = copy_project(tmp / "b", "postgres", {"TESSERA_PG_SCHEMA":
-                                                 main.env["TESSERA_PG_SCHEMA"]})
+                                                 main.env["TESSERA_PG_SCHEMA"]}, deps=True)
     _racing(other)
-    other.run("deps")
     main.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     main.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     main.run("parse")
@@ -327,9 +325,8 @@ def test_concurrent_first_builds_keep_every_audit_row(racers):
     for attempt in range(3):
         schema = f"fresh_{os.getpid()}_{attempt}_{time.monotonic_ns() % 10**6}"
         project = copy_project(tmp / f"fresh{attempt}", "postgres",
-                               {"TESSERA_PG_SCHEMA": schema})
+                               {"TESSERA_PG_SCHEMA": schema}, deps=True)
         _racing(project)
-        project.run("deps")
         # the project's models, without tessera: its state schema stays fresh
         with project.settings(enabled=False):
             project.run("build", "--exclude", "package:tessera", "resource_type:test")

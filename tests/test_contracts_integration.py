@@ -10,15 +10,12 @@ from tessera_dbt.artifacts.contracts import extract_contracts
 from tessera_dbt.artifacts.documents import validation_errors
 from tessera_dbt.artifacts.readers import load_manifest
 
-from .conftest import copy_project
+from .conftest import clone_built
 
 
 @pytest.fixture(scope="module")
-def built_postgres(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("it_postgres"), "postgres")
-    project.run("deps")
-    project.run("build")
-    return project
+def built_postgres(request, tmp_path_factory):
+    return clone_built(request, tmp_path_factory.mktemp("it_postgres"), "postgres")
 
 
 def _documents(project):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from .conftest import copy_project
+from .conftest import clone_built
 
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 pytestmark = pytest.mark.dbt
@@ -30,10 +30,8 @@ DAMAGES = [
 
 @pytest.fixture(scope="module", params=TARGETS)
 def built(request, tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp(f"damage_{request.param}"), request.param)
-    project.run("deps")
-    project.run("build")
-    return project
+    return clone_built(request, tmp_path_factory.mktemp(f"damage_{request.param}"),
+                       request.param)
 
 
 def _counts(project):
@@ -101,21 +99,7 @@ def restore_events(execute, s, using="", cascade=""):
 
 
 def _exec(project, statement):
-    if project.target == "duckdb":
-        import duckdb
-
-        with duckdb.connect(project.env["TESSERA_DUCKDB_PATH"]) as con:
-            con.execute(statement)
-        return
-    import psycopg2
-
-    from .conftest import postgres_env
-
-    pg = postgres_env()
-    with psycopg2.connect(host=pg["TESSERA_PG_HOST"], port=int(pg["TESSERA_PG_PORT"]),
-                          user=pg["TESSERA_PG_USER"], password=pg["TESSERA_PG_PASSWORD"],
-                          dbname=pg["TESSERA_PG_DBNAME"]) as con, con.cursor() as cur:
-        cur.execute(statement)
+    project.execute(statement)
 
 
 def test_an_assets_deleted_history_is_found_and_never_republished(built, cli, capsys):

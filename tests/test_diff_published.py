@@ -7,17 +7,15 @@ import json
 
 import pytest
 
-from .conftest import copy_project, environment
+from .conftest import clone_built, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 from .test_proposals import BUILD, _proposal_id, op
 
 
 @pytest.fixture
-def published(tmp_path):
+def published(request, tmp_path):
     tmp = tmp_path
-    project = copy_project(tmp, "duckdb")
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp, "duckdb")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     return project, tmp

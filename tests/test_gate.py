@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .conftest import copy_project
+from .conftest import clone_built
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -22,9 +22,7 @@ pytestmark = pytest.mark.dbt
 
 @pytest.fixture(params=TARGETS)
 def project(request, tmp_path):
-    project = copy_project(tmp_path, request.param)
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp_path, request.param)
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     return project

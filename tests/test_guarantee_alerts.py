@@ -211,12 +211,11 @@ def test_failing_guarantees_reach_owner_and_relying_consumers_once_per_episode(
     data_platform (an exposure: every column) each get one message listing both; marketing
     reads neither column (column lineage) and hears nothing. A second failing run tells
     nobody; once the model is fixed each of them gets one recovery message."""
-    project = copy_project(tmp_path, "duckdb")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     with project.settings(
             webhooks=[{"url": f"{server}/all", "secret": SECRET}],
             team_webhooks={t: [{"url": f"{server}/{t}", "secret": SECRET}] for t in TEAMS},
             team_slack={"finance": [f"{server}/slack-finance"]}):
-        project.run("deps")
         project.run("build")
         assert _Recorder.received == [], "every guarantee holds: nothing to tell"
 

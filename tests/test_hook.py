@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from .conftest import copy_project
+from .conftest import clone_built, copy_project
 
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 UNDER_CONTRACT = 12  # 11 models and versions plus the raw_orders source (integration_tests)
@@ -35,9 +35,7 @@ DROP_IS_PAID_SQL = ("""        cast(
 
 @pytest.fixture(params=TARGETS)
 def project(request, tmp_path):
-    project = copy_project(tmp_path, request.param)
-    project.run("deps")
-    return project
+    return copy_project(tmp_path, request.param, deps=True)
 
 
 def _versions(project):
@@ -179,10 +177,8 @@ def test_publish_targets_keep_dev_builds_out_of_production_state(project):
 
 @pytest.mark.dbt
 @pytest.mark.postgres
-def test_two_concurrent_invocations_lose_no_event(tmp_path):
-    project = copy_project(tmp_path, "postgres")
-    project.run("deps")
-    project.run("build")
+def test_two_concurrent_invocations_lose_no_event(request, tmp_path):
+    project = clone_built(request, tmp_path, "postgres")
     tests = _executed_tests(project)
     env = {**__import__("os").environ, **project.env}
     command = [sys.executable, "-c", "from dbt.cli.main import cli; cli()", "test",
@@ -205,8 +201,7 @@ def test_without_the_python_package_the_hook_warns_in_one_line(tmp_path):
     other commands, strict, and a plugin that cannot import the brain)."""
     import os
 
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     hide_plugin = ("import dbt.plugins.manager as manager\n"
                    "manager.PluginManager.get_prefixed_modules = classmethod(lambda cls: {})\n"
                    "from dbt.cli.main import cli\ncli()\n")

@@ -22,14 +22,13 @@ pytestmark = pytest.mark.dbt
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_hostile_purpose_round_trips_and_runs_nothing(tmp_path, target):
-    project = copy_project(tmp_path, target.removesuffix("-scs-off"))
+    project = copy_project(tmp_path, target.removesuffix("-scs-off"), deps=True)
     # libpq reads PGOPTIONS when dbt connects: the session reads '\' as an escape
     extra = {"PGOPTIONS": "-c standard_conforming_strings=off"} \
         if target.endswith("scs-off") else {}
     events = f"{project.state_schema}.tessera_events"
     value = HOSTILE.format(events=events)
     with environment(extra):
-        project.run("deps")
         project.run("run-operation", "tessera.register", "--args", json.dumps(
             {"model": "fct_orders", "team": "finance", "purpose": value}))
         if extra:  # libpq (dbt-postgres' driver) really opens such sessions here
@@ -51,8 +50,7 @@ def test_a_hostile_purpose_round_trips_and_runs_nothing(tmp_path, target):
 def test_cli_arguments_pass_any_unicode_through(tmp_path, cli):
     """An emoji in a CLI argument reaches the warehouse as given (the `--args` handed to
     dbt is JSON with the characters themselves, which dbt's YAML reader takes)."""
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     purpose = "reporting 💥 ✓ é中 \U0001f600"
     with environment(project.env):
         cli("register", "--model", "fct_orders", "--team", "finance", "--purpose", purpose,

@@ -16,7 +16,7 @@ from tessera_dbt.engine.errors import ConfigError
 from tessera_dbt.engine.membership import Membership, answer_refusal, parse_membership
 from tessera_dbt.state.events import stable_id
 
-from .conftest import copy_project, environment
+from .conftest import clone_built, copy_project, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 from .test_proposals import _proposal_id, op
 
@@ -57,10 +57,9 @@ def _forge(project, capsys, args):
 
 @pytest.fixture(scope="module")
 def proposed(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("identity"), "duckdb")
+    project = copy_project(tmp_path_factory.mktemp("identity"), "duckdb", deps=True)
     (project.path / "tessera_teams.yml").write_text(TEAMS_FILE)
     (project.path / "macros" / "forge.sql").write_text(FORGE)
-    project.run("deps")
     project.run("build")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
@@ -154,13 +153,11 @@ def test_bad_membership_and_unknown_consumers_are_one_line(proposed, capsys):
 
 
 @pytest.mark.dbt
-def test_a_forged_settlement_is_pending_to_every_reader(tmp_path, capsys, cli):
+def test_a_forged_settlement_is_pending_to_every_reader(request, tmp_path, capsys, cli):
     """Issue 26: a hand-inserted proposal_resolved row saying approved (with the id tessera
     would give it) is a cache nobody reads as the decision: the BI models, tessera.status,
     the export and the gate all say pending, and verify names the row."""
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp_path, "duckdb")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     pid = _proposal_id(op(project, capsys, "propose", "{model: fct_orders}"))

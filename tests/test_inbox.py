@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from .conftest import copy_project, environment
+from .conftest import clone_built, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 from .test_proposals import _proposal_id, op
 
@@ -16,10 +16,8 @@ COMMENT = 'We said "fine" in \'Q3\';\nsecond line, after a newline'
 
 
 @pytest.fixture
-def proposed(tmp_path, capsys):
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+def proposed(request, tmp_path, capsys):
+    project = clone_built(request, tmp_path, "duckdb")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     out = op(project, capsys, "propose", "{model: fct_orders, reason: moved to payments}")

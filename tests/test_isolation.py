@@ -15,7 +15,7 @@ from tessera_dbt.engine.asset_errors import AssetError
 from tessera_dbt.engine.errors import ConfigError
 from tessera_dbt.lineage.consumers import asked_consumers, in_force_consumers
 
-from .conftest import copy_project
+from .conftest import clone_built, copy_project
 from .test_check import _by_name, _tessera
 from .test_hook import UNDER_CONTRACT
 
@@ -50,9 +50,7 @@ def test_the_teams_asked_keep_the_consumers_of_the_version_in_force():
 
 @pytest.fixture(params=TARGETS)
 def project(request, tmp_path):
-    project = copy_project(tmp_path, request.param)
-    project.run("deps")
-    return project
+    return copy_project(tmp_path, request.param, deps=True)
 
 
 def _per_asset(project, event_type):
@@ -123,10 +121,8 @@ def test_one_bad_model_records_every_other_asset(project, capsys):
 
 
 @pytest.mark.dbt
-def test_check_and_the_gate_judge_every_other_asset(tmp_path, capsys):
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+def test_check_and_the_gate_judge_every_other_asset(request, tmp_path, capsys):
+    project = clone_built(request, tmp_path, "duckdb")
     # the change: one asset's config breaks, another changes compatibly
     project.edit("models/commerce/fct_orders.yml", *BAD_COMPATIBILITY)
     project.edit("models/staging/stg_products.yml", "      - name: updated_at\n",
@@ -186,12 +182,11 @@ def _propose(project, capsys, args):
 
 @pytest.mark.dbt
 def test_dropping_a_consumer_in_a_breaking_change_still_asks_it(tmp_path, capsys):
-    project = copy_project(tmp_path, "duckdb")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     # risk is a team the project declares (a dbt group): the team registry accepts it
     project.edit("models/_groups.yml", "  - name: ml\n", "  - name: risk\n    owner:\n"
                  "      name: risk\n      email: risk@example.com\n  - name: ml\n")
     project.edit("models/commerce/dim_products.yml", *RISK)
-    project.run("deps")
     project.run("build", "--select", "+dim_products", "tessera", "--indirect-selection",
                 "cautious")
     assert project.query("select team, source from {state}.tessera_consumers "

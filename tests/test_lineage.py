@@ -497,10 +497,9 @@ EXPOSURE_COLUMNS = ("      - ref('fct_payments', v=1)\n",
 def declared(tmp_path_factory):
     """integration_tests built on DuckDB, where finance and the order sync exposure
     declare the columns of fct_orders they read."""
-    project = copy_project(tmp_path_factory.mktemp("lineage"), "duckdb")
+    project = copy_project(tmp_path_factory.mktemp("lineage"), "duckdb", deps=True)
     project.edit("models/commerce/fct_orders.yml", *FINANCE_COLUMNS)
     project.edit("models/exposures.yml", *EXPOSURE_COLUMNS)
-    project.run("deps")
     project.run("build")
     # the build's manifest holds compiled SQL; a later run-operation rewrites it without
     built = project.path / "built"

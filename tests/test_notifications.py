@@ -62,7 +62,7 @@ def _closed_port() -> int:
 @pytest.mark.dbt
 @pytest.mark.parametrize("target", TARGETS)
 def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target, monkeypatch):
-    project = copy_project(tmp_path, target)
+    project = copy_project(tmp_path, target, deps=True)
     monkeypatch.setenv("TESSERA_IT_FINANCE_SECRET", "finance-s3cret")
     dead = f"http://127.0.0.1:{_closed_port()}/gone"
     project.edit("dbt_project.yml", "vars:\n",
@@ -71,7 +71,6 @@ def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target, 
                  f"    team_webhooks: {{finance: [{{url: '{server}/finance', "
                  "secret_env: TESSERA_IT_FINANCE_SECRET}]}\n"
                  f"    slack_webhooks: ['{server}/slack', '{dead}']\n")
-    project.run("deps")
     project.run("build")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
@@ -118,10 +117,9 @@ def test_proposal_events_are_delivered_signed(tmp_path, capsys, server, target, 
 def test_a_notification_is_sent_after_its_event_is_committed(tmp_path, capsys, server):
     """Delivered once the writes are committed and the writer lock released: another
     session already sees the announced proposal, and a slow webhook never holds the lock."""
-    project = copy_project(tmp_path, "postgres")
+    project = copy_project(tmp_path, "postgres", deps=True)
     project.edit("dbt_project.yml", "vars:\n",
                  f"vars:\n  tessera:\n    webhooks: [{{url: '{server}/all', secret: {SECRET}}}]\n")
-    project.run("deps")
     project.run("build")
     seen = []
     _Recorder.on_post = lambda body: seen.append((body["event"], project.query(
@@ -138,13 +136,12 @@ def test_messages_carry_changes_teams_deadline_reminders_and_are_recorded(
         tmp_path, capsys, server):
     from tessera_dbt.runtime.notify import verify_signature
 
-    project = copy_project(tmp_path, "duckdb")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     project.edit("dbt_project.yml", "vars:\n",
                  "vars:\n  tessera:\n"
                  f"    webhooks: [{{url: '{server}/all/token-xyz', secret: {SECRET}}}]\n"
                  f"    team_slack: {{marketing: ['{server}/slack-marketing/T0/B0/XXXX']}}\n"
                  "    proposal_expiry_days: 2\n    reminder_days_before_expiry: 3\n")
-    project.run("deps")
     project.run("build")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)

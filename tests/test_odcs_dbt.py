@@ -14,20 +14,18 @@ import yaml
 from tessera_dbt.artifacts.odcs_files import odcs_errors, read_odcs
 from tessera_dbt.engine.compat import classify, same_document
 
-from .conftest import copy_project, environment
+from .conftest import clone_built, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 
 pytestmark = pytest.mark.dbt
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(request, tmp_path_factory):
     """integration_tests built once, with a pending proposal answered by one team, then
     exported both ways."""
     tmp = tmp_path_factory.mktemp("odcs")
-    project = copy_project(tmp, "duckdb")
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp, "duckdb")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     project.run("run-operation", "tessera.propose", "--args",

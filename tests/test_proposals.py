@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .conftest import copy_project
+from .conftest import clone_built, copy_project
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -18,10 +18,7 @@ BUILD = ("build", "--select", "fct_orders", "--indirect-selection", "cautious")
 
 @pytest.fixture(params=TARGETS)
 def project(request, tmp_path):
-    project = copy_project(tmp_path, request.param)
-    project.run("deps")
-    project.run("build")
-    return project
+    return clone_built(request, tmp_path, request.param)
 
 
 def op(project, capsys, name, args, ok=True):
@@ -173,8 +170,7 @@ def test_rejected_withdrawn_forced_expired_and_no_consumer(project, capsys):
     ("register", "{model: fct_orders}", "missing argument 'team'"),
 ])
 def test_malformed_args_are_one_line_and_write_nothing(tmp_path, capsys, name, args, expected):
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     project.run("run", "--select", "tessera")
     before = _events(project)
     text = op(project, capsys, name, args, ok=False)
@@ -206,12 +202,11 @@ def test_register_and_unregister(project, capsys):
 
 @pytest.mark.dbt
 def test_team_membership_and_forced_approval_without_consumers(tmp_path, capsys):
-    project = copy_project(tmp_path, "duckdb")
+    project = copy_project(tmp_path, "duckdb", deps=True)
     me = getpass.getuser()  # DuckDB has no users: the OS user acts (runtime.identity)
     project.edit("dbt_project.yml", "vars:\n",
                  f"vars:\n  tessera:\n    teams: {{finance: [alice], marketing: [{me}]}}\n"
                  f"    admins: [{me}]\n    require_force_without_consumers: true\n")
-    project.run("deps")
     project.run("build")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
@@ -236,13 +231,11 @@ def test_team_membership_and_forced_approval_without_consumers(tmp_path, capsys)
 
 
 @pytest.mark.dbt
-def test_retiring_a_consumed_asset(tmp_path, capsys):
+def test_retiring_a_consumed_asset(request, tmp_path, capsys):
     """Issue 15: removing a consumed asset goes propose → acknowledge → build and ends with
     the asset retired in tessera_contract_status and a contract_retired event; propose on
     an unchanged or uncontracted model says so truthfully."""
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp_path, "duckdb")
     unchanged = op(project, capsys, "propose", "{model: fct_orders}")
     assert "identical to the published 1.0.0" in unchanged and "Proposed" not in unchanged
     outside = op(project, capsys, "propose", "{model: marketing_customer_ltv}")
@@ -271,13 +264,11 @@ def test_retiring_a_consumed_asset(tmp_path, capsys):
 
 
 @pytest.mark.dbt
-def test_a_relation_moved_in_production_waits_for_its_proposal(tmp_path, capsys):
+def test_a_relation_moved_in_production_waits_for_its_proposal(request, tmp_path, capsys):
     """Issue 15: an alias change is RELATION_CHANGED for the hook and propose as for
     `tessera check`; once approved, the contract moves with its relation (the old relation
     is retired, the new one publishes the next major)."""
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp_path, "duckdb")
     project.edit("models/commerce/fct_orders.yml", "      group: commerce\n",
                  "      group: commerce\n      alias: fct_orders_moved\n")
     held = project.run(*BUILD)

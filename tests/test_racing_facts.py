@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from .conftest import copy_project
+from .conftest import clone_built
 from .racing_facts import (
     assert_one_outcome,
     assert_the_first_writer_wins,
@@ -18,10 +18,8 @@ from .racing_facts import (
 pytestmark = pytest.mark.dbt
 
 
-def test_racing_facts_have_one_outcome_on_duckdb(tmp_path, capsys):
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+def test_racing_facts_have_one_outcome_on_duckdb(request, tmp_path, capsys):
+    project = clone_built(request, tmp_path, "duckdb")
     race, rows = racing_rows_on(project, "%.fct_orders", "1.1.0")
 
     def execute(statement):

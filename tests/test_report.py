@@ -12,7 +12,7 @@ import pytest
 from tessera_dbt.render.report_html import GREEN, bar_chart
 
 from . import chromium
-from .conftest import copy_project, environment
+from .conftest import clone_built, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 from .test_proposals import _proposal_id, op
 
@@ -35,10 +35,8 @@ def test_bar_chart_is_svg_with_one_bar_per_day():
 
 
 @pytest.fixture
-def warehouse(tmp_path, capsys):
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+def warehouse(request, tmp_path, capsys):
+    project = clone_built(request, tmp_path, "duckdb")
     project.run("test")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
@@ -96,13 +94,11 @@ NULL_NAME_SQL = ("cast(customer_name as", "cast(case when customer_id = 1 then n
 
 
 @pytest.fixture
-def history(tmp_path, capsys):
+def history(request, tmp_path, capsys):
     """integration_tests after a workflow with every ending the report shows: a change
     rejected with a comment, one approved and published (2.0.0), one forced (3.0.0), a
     failing not_null test and a column dropped out of band (drift)."""
-    project = copy_project(tmp_path, "duckdb")
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp_path, "duckdb")
     build = ("build", "--select", "fct_orders", "--indirect-selection", "cautious")
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)

@@ -62,13 +62,12 @@ def _as(project: DbtProject, user: str) -> DbtProject:
 
 @pytest.fixture
 def project(tmp_path):
-    project = copy_project(tmp_path, "postgres")
+    project = copy_project(tmp_path, "postgres", deps=True)
     owner = postgres_env()["TESSERA_PG_USER"]
     (project.path / "tessera_teams.yml").write_text(
         f"teams:\n  finance: [{ALICE}]\n  marketing: [{ALICE}]\n  data_platform: [{ALICE}]\n"
         f"  commerce: [{owner}]\n")
     try:
-        project.run("deps")
         project.run("build")
         _admin(*grants(project.state_schema, owner),
                f"create role {ALICE} login password '{PASSWORD}' in role {WRITER_ROLE}",

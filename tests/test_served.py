@@ -42,7 +42,8 @@ pytestmark = pytest.mark.dbt
 def project(request, tmp_path_factory):
     """integration_tests with dim_products under `backward` (meta.tessera only, no enforced
     contract) and a marketing model reading it, built and published once."""
-    project = copy_project(tmp_path_factory.mktemp(f"served_{request.param}"), request.param)
+    project = copy_project(tmp_path_factory.mktemp(f"served_{request.param}"), request.param,
+                           deps=True)
     project.edit("models/commerce/dim_products.yml", "compatibility: forward",
                  "compatibility: backward")
     # the guard re-judges dim_products once this run built its parents; stg_products
@@ -54,7 +55,6 @@ def project(request, tmp_path_factory):
                  "    config:\n      meta: {tessera: {compatibility: none}}\n")
     (project.path / "models/marketing/marketing_product_activity.sql").write_text(CONSUMER_SQL)
     (project.path / "models/marketing/marketing_product_activity.yml").write_text(CONSUMER_YML)
-    project.run("deps")
     project.run("build")
     return project
 

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import copy_project, postgres_env
+from .conftest import clone_built, postgres_env
 from .test_big_values import TARGETS, _execute
 
 pytestmark = pytest.mark.dbt
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_an_event_log_from_before_written_by_gets_it(target, tmp_path):
-    project = copy_project(tmp_path, target)
-    project.run("deps")
-    project.run("build")
+def test_an_event_log_from_before_written_by_gets_it(request, target, tmp_path):
+    project = clone_built(request, tmp_path, target)
     events = f"{project.state_schema}.tessera_events"
     before = project.query("select count(*) from {state}.tessera_events")[0][0]
     if project.target == "postgres":  # the package's views read the column

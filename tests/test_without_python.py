@@ -43,8 +43,7 @@ def _dbt(project: DbtProject, case: str, *args: str) -> subprocess.CompletedProc
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> DbtProject:
-    project = copy_project(tmp_path_factory.mktemp("without_python"), "duckdb")
-    project.run("deps")
+    project = copy_project(tmp_path_factory.mktemp("without_python"), "duckdb", deps=True)
     # in a subprocess too: dbt-duckdb keeps this process's connection (and its lock) open
     seeded = _dbt(project, "installed", "seed")
     assert seeded.returncode == 0, seeded.stdout[-2000:]
