@@ -15,7 +15,7 @@ import pytest
 from tessera_dbt.cli import direct
 from tessera_dbt.runtime import invocation, runner
 
-from .conftest import copy_project, environment
+from .conftest import clone_built, copy_project, environment
 from .test_hook import DROP_IS_PAID_SQL, DROP_IS_PAID_YML
 from .test_proposals import _proposal_id, op
 
@@ -42,9 +42,7 @@ def through_dbt(monkeypatch):
 @pytest.fixture(params=TARGETS)
 def proposed(request, tmp_path, capsys):
     """integration_tests built, fct_orders' is_paid dropped and proposed: three teams wait."""
-    project = copy_project(tmp_path, request.param)
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp_path, request.param)
     project.edit("models/commerce/fct_orders.yml", *DROP_IS_PAID_YML)
     project.edit("models/commerce/fct_orders.sql", *DROP_IS_PAID_SQL)
     out = op(project, capsys, "propose", "{model: fct_orders, reason: moved to payments}")
@@ -122,11 +120,9 @@ def test_reads_answer_without_dbt_exactly_as_through_dbt(proposed, cli, through_
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_reads_go_through_dbt_when_only_dbt_can_answer(target, tmp_path, cli, capsys,
+def test_reads_go_through_dbt_when_only_dbt_can_answer(target, request, tmp_path, cli, capsys,
                                                        through_dbt, monkeypatch):
-    project = copy_project(tmp_path, target)
-    project.run("deps")
-    project.run("build")
+    project = clone_built(request, tmp_path, target)
     _tessera(project, cli, "status")
     assert through_dbt == ["status"]
     _tessera(project, cli, "status")
