@@ -44,9 +44,14 @@ def guarantee_events(inv: Invocation, audit: Sequence[Mapping[str, Any]],
     started: dict[str, list[tuple[Verdict, int]]] = {}
     for verdict, number in change.started:
         started.setdefault(verdict.asset, []).append((verdict, number))
+    # read once for every asset an episode starts on, not two queries per asset
+    histories = inv.store.contract_histories(sorted(started)) if started else {}
+    registrations = fold_registrations(inv.store.events(REGISTRATION_EVENTS)) if started \
+        else {}
     for asset, items in sorted(started.items()):
         owner, teams = _relying(inv, asset, assets.get(asset),
-                                [v.guarantee for v, _ in items])
+                                [v.guarantee for v, _ in items], histories.get(asset) or [],
+                                registrations.get(asset, {}))
         out += [guarantee_failed_event(asset, v.guarantee, number, versions.get(asset),
                                        owner, teams.get(v.guarantee, []), v.checks,
                                        inv.event_context)
@@ -54,13 +59,13 @@ def guarantee_events(inv: Invocation, audit: Sequence[Mapping[str, Any]],
     return out
 
 
-def _relying(inv: Invocation, asset: str, unique_id: str | None,
-             guarantees: Sequence[str]) -> tuple[str | None, dict[str, list[str]]]:
+def _relying(inv: Invocation, asset: str, unique_id: str | None, guarantees: Sequence[str],
+             history: Sequence[Mapping[str, Any]], registered: Mapping[str, str | None]
+             ) -> tuple[str | None, dict[str, list[str]]]:
     """The owner team of `asset` and, per guarantee, the consumer teams that rely on it:
     of the contract in force and of the manifest's contract, and registered teams. Should
     column lineage fail, every consumer is told (the run's audit rows are never lost to
     it)."""
-    history = inv.store.contract_histories([asset]).get(asset) or []
     published = history[-1] if history else None
     document: Mapping[str, Any] = published or {"asset": asset}
     if unique_id is not None:
@@ -68,8 +73,6 @@ def _relying(inv: Invocation, asset: str, unique_id: str | None,
             document = inv.extractor.document(unique_id, inv.extractor.node(unique_id) or {})
         except Exception:  # noqa: BLE001 (an invalid contract is the hook's asset_error)
             pass
-    registered = fold_registrations(inv.store.events(REGISTRATION_EVENTS, asset)
-                                    ).get(asset, {})
 
     def compile_sql(ids: list[str]) -> dict[str, str]:
         return compile_nodes(inv.payload.get("adapter"), ids)[0]
