@@ -31,11 +31,20 @@ execution time dbt logs for that hook (its compilation, where the Python runs, i
 That time can include a full garbage collection of dbt's heap (0.7-0.9 s at 3,000 models
 on a small machine) that falls in the hook's window: dbt runs as many with the hook off.
 
+Both hooks are reported on the steady full build: the on-run-start gate (which probes
+the compiled SQL of every selected model under contract through `meta.tessera`) and the
+on-run-end hook, each with its statements. Given several sizes (`--models 300,1000,3000`),
+each gets its own project and a scaling table follows: nodes that ran, each hook's seconds
+and statements, and both hooks' seconds per 1,000 nodes that ran (flat when the cost is
+linear); verdicts: each hook < 3 s at the largest size (issue 23), and both hooks' time
+growing no faster than the nodes that ran (x 1.25 for noise). `--hooks-only` skips the
+builds without the hooks (half the time; no ratios then).
+
 On a 2-core machine a full build of the default project takes about 15 minutes, so
 `--full-repeats 1` keeps a run near an hour.
 
-    python -m bench.hook_overhead [--models N] [--repeats N] [--full-repeats N]
-                                  [--threads N] [--profile] [--keep DIR]
+    python -m bench.hook_overhead [--models N[,N...]] [--repeats N] [--full-repeats N]
+                                  [--threads N] [--profile] [--keep DIR] [--hooks-only]
 """
 
 from __future__ import annotations
@@ -55,7 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._common import ROOT, Figure, children_cpu, table, workdir
+from ._common import ROOT, Figure, children_cpu, figures_table, table, workdir
 
 NAME = "hook_overhead"
 DEFAULT_MODELS = 3_000
@@ -64,6 +73,8 @@ DEFAULT_THREADS = 4
 DEFAULT_SEED = 2_024
 TARGET_ADDED_SECONDS = 1.0
 TARGET_GATE_SECONDS = 1.0  # issue: the gate costs < 1 s on 3,000 models, one selected
+TARGET_FULL_SECONDS = 3.0  # issue 23: each hook < 3 s on the steady full build of 3,000
+GROWTH_SLACK = 1.25  # both hooks may grow this much faster than the nodes (noise)
 CONTRACT_SHARE = 0.20
 PROJECT = "hook_bench"
 # The hook off for the baseline: on a target outside the committed publish_targets, where
@@ -233,7 +244,9 @@ class Run:
     hook_statements: int = 0  # those between START and OK of tessera's on-run-end hook
     hook_seconds: float | None = None  # dbt's execution time of that hook
     gate_seconds: float | None = None  # dbt's execution time of tessera's on-run-start gate
+    gate_statements: int = 0  # those of the gate (its state check included)
     tests: int = 0  # tests dbt ran (run_results.json)
+    nodes: int = 0  # nodes dbt ran, tests included (run_results.json)
     full_reparse: str | None = None  # why dbt could not parse partially, if it could not
     log_megabytes: float = 0.0
     tessera_lines: list[str] = field(default_factory=list)
@@ -280,9 +293,10 @@ class Runner:
             raise RuntimeError(f"dbt rotated its log ({rotated[0]}): the counts would be short")
         read_log(log_path / "dbt.log", result)
         if args[0] == "build":
-            results = self.project.path / f"target_{variant}" / "run_results.json"
-            result.tests = sum(1 for r in json.loads(results.read_text())["results"]
-                               if r["unique_id"].startswith("test."))
+            results = json.loads((self.project.path / f"target_{variant}" /
+                                  "run_results.json").read_text())["results"]
+            result.nodes = len(results)
+            result.tests = sum(1 for r in results if r["unique_id"].startswith("test."))
         shutil.rmtree(log_path, ignore_errors=True)  # tens of MB per full build
         errors = [line for line in result.tessera_lines if "ERROR" in line]
         if errors:
@@ -304,6 +318,7 @@ def read_log(path: Path, run: Run) -> None:
                     run.statements += 1
                     node = (event.get("data") or {}).get("node_info") or {}
                     run.hook_statements += _is_tessera_hook(str(node.get("node_name") or ""))
+                    run.gate_statements += _is_tessera_gate(str(node.get("node_name") or ""))
                 continue
             if "LogHookEndLine" in line or "UnableToPartialParse" in line or "tessera:" in line:
                 event = json.loads(line)
@@ -323,7 +338,8 @@ def read_log(path: Path, run: Run) -> None:
 
 
 def _is_tessera_gate(name: str) -> bool:
-    """`tessera.on-run-start.0`: the gate (it asks before any node runs)."""
+    """`tessera.on-run-start.0` (the gate's statement, it asks before any node runs) or
+    `tessera-on-run-start-0` (its node)."""
     return name.replace("-", ".").startswith("tessera.on.run.start")
 
 
@@ -353,35 +369,38 @@ class Scenario:
     def best_cpu(self, variant: str) -> float:
         return min(r.cpu for r in self.runs[variant])
 
+    def fastest(self, seconds: str) -> float | None:
+        """The best `gate_seconds` or `hook_seconds` of the hooked runs (dbt's own time)."""
+        found = [getattr(r, seconds) for r in self.runs["with"]]
+        return min((s for s in found if s is not None), default=None)
+
     @property
     def added(self) -> float:
         return self.best("with").wall - self.best("without").wall
-
-    @property
-    def ratio(self) -> float:
-        return self.best("with").wall / self.best("without").wall
 
     @property
     def statements_added(self) -> int:
         return self.best("with").statements - self.best("without").statements
 
 
-def alternate(runner: Runner, scenario: Scenario, repeats: int, *args: str) -> None:
-    """`repeats` rounds of both variants, the order flipped every round."""
+def alternate(runner: Runner, scenario: Scenario, repeats: int, *args: str,
+              variants: Sequence[str] = VARIANTS) -> None:
+    """`repeats` rounds of the variants, the order flipped every round."""
     for round_ in range(max(1, repeats)):
-        order = VARIANTS if round_ % 2 == 0 else VARIANTS[::-1]
+        order = variants if round_ % 2 == 0 else variants[::-1]
         for variant in order:
             run = runner.run(scenario.name, variant, *args)
             scenario.runs[variant].append(run)
             print(f"[{NAME}]   {scenario.name}, {variant} hook: {run.wall:.2f} s "
                   f"(cpu {run.cpu:.2f} s, {run.statements} statements"
+                  + (f", gate {run.gate_seconds:.2f} s" if run.gate_seconds is not None else "")
                   + (f", hook {run.hook_seconds:.2f} s" if run.hook_seconds is not None else "")
                   + ")", file=runner.out, flush=True)
 
 
 def profile_hooked_run(runner: Runner, args: Sequence[str], top: int = 30) -> str:
     """cProfile of one hooked dbt invocation (as a fresh process): dbt's hook runner and
-    tessera's functions by cumulative time, and what `Hook.run` calls."""
+    tessera's functions by cumulative time, and what the gate and the hook call."""
     prof = runner.project.path / "hook.prof"
     cmd = runner.command("with", *args)
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "dbt.cli.main", *cmd[1:]]
@@ -393,24 +412,91 @@ def profile_hooked_run(runner: Runner, args: Sequence[str], top: int = 30) -> st
     stats = pstats.Stats(str(prof), stream=text)
     # dbt's hook runner, the macro's Python side, and where tessera's own time goes
     stats.sort_stats("cumulative").print_stats(r"safe_run_hooks|run_hooks|tessera_dbt", top)
-    stats.print_callees(r"tessera_dbt/hook\.py:\d+\(run\)")
+    stats.print_callees(r"tessera_dbt/runtime/(hook|gate)\.py:\d+\((_run|unapproved)\)")
     return text.getvalue().replace(str(ROOT) + "/", "")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Both hooks on the steady full build of one project size (dbt's own hook times)."""
+
+    models: int
+    nodes: int  # nodes that ran: models and tests
+    gate: float
+    hook: float
+    gate_statements: int
+    hook_statements: int
+    build: float  # the hooked build's wall seconds
+
+    @property
+    def per_thousand(self) -> float:
+        """Both hooks' seconds per 1,000 nodes that ran: flat when the cost is linear."""
+        return (self.gate + self.hook) * 1000 / self.nodes
+
+
+def scaling(points: Sequence[Scale]) -> tuple[str, list[Figure]]:
+    """The scaling table of several sizes and its verdicts: each hook under
+    TARGET_FULL_SECONDS at the largest size, and both hooks' time growing no faster than
+    the nodes that ran (within GROWTH_SLACK, the machine's noise) from the smallest."""
+    points = sorted(points, key=lambda p: p.nodes)
+    text = table(("models", "nodes ran", "gate s", "hook s", "gate statements",
+                  "hook statements", "hooks s per 1,000 nodes", "build s"),
+                 [(p.models, p.nodes, f"{p.gate:.2f}", f"{p.hook:.2f}", p.gate_statements,
+                   p.hook_statements, f"{p.per_thousand:.3f}", f"{p.build:.1f}")
+                  for p in points])
+    large = points[-1]
+    worst = max(large.gate, large.hook)
+    figures = [Figure(NAME, f"slower hook on the steady full build of {large.models} models",
+                      worst, "the hooked build", large.build,
+                      f"each hook < {TARGET_FULL_SECONDS:g} s", worst < TARGET_FULL_SECONDS)]
+    if len(points) > 1:
+        small = points[0]
+        growth = (large.gate + large.hook) / (small.gate + small.hook)
+        nodes = large.nodes / small.nodes
+        figures.append(Figure(
+            NAME, f"both hooks' growth, {small.models} to {large.models} models", growth,
+            "growth of the nodes that ran", nodes, f"ratio <= {GROWTH_SLACK:g} (linear)",
+            growth <= GROWTH_SLACK * nodes))
+    return text, figures
 
 
 def run(models: int = DEFAULT_MODELS, repeats: int = DEFAULT_REPEATS,
         full_repeats: int | None = None, threads: int = DEFAULT_THREADS,
         seed: int = DEFAULT_SEED, keep: Path | str | None = None,
         profile_when_slow: bool = True, always_profile: bool = False,
-        out: TextIO | None = None) -> list[Figure]:
+        out: TextIO | None = None, hooks_only: bool = False) -> list[Figure]:
+    return run_sizes([models], repeats, full_repeats, threads, seed, keep, profile_when_slow,
+                     always_profile, out, hooks_only)
+
+
+def run_sizes(sizes: Sequence[int], repeats: int = DEFAULT_REPEATS,
+              full_repeats: int | None = None, threads: int = DEFAULT_THREADS,
+              seed: int = DEFAULT_SEED, keep: Path | str | None = None,
+              profile_when_slow: bool = True, always_profile: bool = False,
+              out: TextIO | None = None, hooks_only: bool = False) -> list[Figure]:
+    """Each size in its own project, then the scaling table of both hooks."""
+    figures: list[Figure] = []
+    points: list[Scale] = []
     with workdir(keep, "tessera-hook-bench-") as base:
-        return _run(base / PROJECT, models, repeats,
-                    repeats if full_repeats is None else full_repeats, threads, seed,
-                    profile_when_slow, always_profile, out)
+        for models in sizes:
+            dest = base / (PROJECT if len(sizes) == 1 else f"{PROJECT}_{models}")
+            found, point = _run(dest, models, repeats,
+                                repeats if full_repeats is None else full_repeats, threads,
+                                seed, profile_when_slow, always_profile, out, hooks_only)
+            figures += found
+            points.append(point)
+    text, verdicts = scaling(points)
+    print(f"\n[{NAME}] both hooks on the steady full build, by size (dbt's execution time "
+          "of each hook, best of the hooked runs; statements: SQLQuery events in each hook's "
+          f"node):\n{text}", file=out, flush=True)
+    return figures + verdicts
 
 
 def _run(dest: Path, models: int, repeats: int, full_repeats: int, threads: int, seed: int,
-         profile_when_slow: bool, always_profile: bool, out: TextIO | None) -> list[Figure]:
+         profile_when_slow: bool, always_profile: bool, out: TextIO | None,
+         hooks_only: bool = False) -> tuple[list[Figure], Scale]:
     start = time.perf_counter()
+    variants = ("with",) if hooks_only else VARIANTS
     project = generate(dest, models, seed, threads)
     print(f"[{NAME}] project {dest}: {project.models} models in {project.layers} layers, "
           f"{project.tests} tests, {len(project.contracted)} under contract "
@@ -418,7 +504,7 @@ def _run(dest: Path, models: int, repeats: int, full_repeats: int, threads: int,
           f"{time.perf_counter() - start:.1f} s", file=out, flush=True)
     runner = Runner(project, out)
     setup = [runner.run("deps", "with", "deps")]
-    for variant in VARIANTS:
+    for variant in variants:
         setup.append(runner.run("parse", variant, "parse"))
     print(f"[{NAME}] dbt deps {setup[0].wall:.1f} s; dbt parse: "
           + ", ".join(f"{r.variant} hook {r.wall:.1f} s" for r in setup[1:]), file=out,
@@ -446,7 +532,7 @@ def _run(dest: Path, models: int, repeats: int, full_repeats: int, threads: int,
     full = Scenario("full build")
     print(f"[{NAME}] (a) steady-state full builds, {full_repeats} rounds ...", file=out,
           flush=True)
-    alternate(runner, full, full_repeats, "build")
+    alternate(runner, full, full_repeats, "build", variants=variants)
     after_full = warehouse_count(project, audit_sql)
     expected = sum(r.tests for r in full.runs["with"])
     if after_full - audited != expected:
@@ -459,7 +545,7 @@ def _run(dest: Path, models: int, repeats: int, full_repeats: int, threads: int,
     one_args = ("build", "--select", project.one_model)
     print(f"[{NAME}] (b) `dbt build --select {project.one_model}`, {repeats} rounds ...",
           file=out, flush=True)
-    alternate(runner, one, repeats, *one_args)
+    alternate(runner, one, repeats, *one_args, variants=variants)
     after_one = warehouse_count(project, audit_sql)
     expected = sum(r.tests for r in one.runs["with"])
     if after_one - after_full != expected or not expected:
@@ -472,6 +558,63 @@ def _run(dest: Path, models: int, repeats: int, full_repeats: int, threads: int,
         checks.append(f"{len(reparsed)} timed run(s) re-parsed the whole project "
                       f"({reparsed[0].full_reparse})")
 
+    if not hooks_only:
+        print(file=out)
+        print(comparison(first, full, one, project, full_repeats, repeats), file=out)
+    steady = full.best("with")
+    point = Scale(project.models, steady.nodes, full.fastest("gate_seconds") or 0.0,
+                  full.fastest("hook_seconds") or 0.0, steady.gate_statements,
+                  steady.hook_statements, steady.wall)
+    gate = one.fastest("gate_seconds")
+    hook = one.fastest("hook_seconds") or 0.0
+    print(f"Both hooks, dbt's execution time of each (best of the hooked runs): steady full "
+          f"build ({point.nodes} nodes ran) gate {point.gate:.2f} s ({point.gate_statements} "
+          f"statements), on-run-end {point.hook:.2f} s ({point.hook_statements} statements); "
+          f"`dbt build --select {project.one_model}` gate "
+          + (f"{gate:.2f} s" if gate is not None else "did not run")
+          + f", on-run-end {hook:.2f} s (targets: < {TARGET_GATE_SECONDS:g} s each on one "
+          f"model, < {TARGET_FULL_SECONDS:g} s each on the full build).", file=out)
+    if gate is None:
+        checks.append("the on-run-start gate did not run in the hooked one-model builds")
+    if full.fastest("gate_seconds") is None:
+        checks.append("the on-run-start gate did not run in the hooked full builds")
+    for check in checks:
+        print(f"[{NAME}] CHECK FAILED: {check}", file=out)
+    if checks:
+        raise RuntimeError("; ".join(checks))
+
+    # without a baseline, the hook's own time stands for what it adds
+    added = hook if hooks_only else one.added
+    ok = added < TARGET_ADDED_SECONDS
+    if always_profile or (profile_when_slow and not ok):
+        print(f"\n[{NAME}] cProfile of a hooked `dbt {' '.join(one_args)}`:\n"
+              f"{profile_hooked_run(runner, one_args)}", file=out, flush=True)
+        if always_profile:
+            print(f"\n[{NAME}] cProfile of a hooked full `dbt build`:\n"
+                  f"{profile_hooked_run(runner, ('build',))}", file=out, flush=True)
+    one_base = hook if hooks_only else one.best("without").wall
+    figures = [] if hooks_only else [
+        Figure(NAME, f"first full build, {project.models} models (publishes)", first.wall,
+               "no hook", full.best("without").wall),
+        Figure(NAME, f"full build, {project.models} models, {project.tests} tests",
+               steady.wall, "no hook", full.best("without").wall)]
+    figures += [
+        Figure(NAME, f"one-model build in {project.models} models"
+               + (" (the on-run-end hook)" if hooks_only else ""),
+               hook if hooks_only else one.best("with").wall,
+               "the on-run-end hook" if hooks_only else "no hook", one_base,
+               f"added < {TARGET_ADDED_SECONDS:g} s (added {added:+.2f} s)", ok),
+        Figure(NAME, f"the gate (on-run-start) in a one-model build of {project.models} "
+               "models", gate or 0.0, "one-model build with the hooks",
+               one.best("with").wall, f"< {TARGET_GATE_SECONDS:g} s",
+               (gate or 0.0) < TARGET_GATE_SECONDS),
+    ]
+    return figures, point
+
+
+def comparison(first: Run, full: Scenario, one: Scenario, project: Project,
+               full_repeats: int, repeats: int) -> str:
+    """The builds with the hooks against the same builds without them."""
     baseline = full.best("without")
     # (label, without s, with s, statements added, hook node s, hook statements, cpu added s)
     rows = [("full build, first publication (1 run)", baseline.wall, first.wall,
@@ -482,66 +625,47 @@ def _run(dest: Path, models: int, repeats: int, full_repeats: int, threads: int,
         rows.append((f"{s.name}, steady state" if s is full else
                      f"one model + its tests ({project.one_model})",
                      s.best("without").wall, w.wall, s.statements_added,
-                     min(r.hook_seconds or 0.0 for r in s.runs["with"]), w.hook_statements,
+                     s.fastest("hook_seconds") or 0.0, w.hook_statements,
                      s.best_cpu("with") - s.best_cpu("without")))
-    print(file=out)
-    print(table(("scenario", "without hook s", "with hook s", "added s", "ratio",
-                 "statements added", "hook node s", "hook statements", "cpu added s"),
-                [(label, f"{a:.2f}", f"{b:.2f}", f"{b - a:+.2f}", f"{b / a:.2f}",
-                  f"{stmts:+d}", f"{hook:.2f}" if hook is not None else "-", hook_stmts,
-                  f"{cpu:+.2f}")
-                 for label, a, b, stmts, hook, hook_stmts, cpu in rows]), file=out)
-    print(f"Wall time of `dbt` as a fresh process, best of {full_repeats} (full builds) and "
-          f"{repeats} (one model) per variant, alternating. The first publication is one run, "
-          "which also creates every relation, against the best steady-state build without "
-          "the hook; its statements added are the hook's. Statements: SQLQuery events in "
-          "dbt's debug log, with minus without. Hook node: dbt's execution time of tessera's "
-          "on-run-end hook (best of the hooked runs) and the statements run in it. cpu added: "
-          "user + system time of dbt, best with minus best without. Target: the one-model "
-          f"build adds < {TARGET_ADDED_SECONDS:g} s.", file=out)
-    print(f"Without the hook, dbt runs {baseline.statements} statements in a full build "
-          f"({baseline.tests} tests) and {one.best('without').statements} in the one-model "
-          f"build ({one.best('without').tests} tests); debug log of a full build "
-          f"{baseline.log_megabytes:.0f} MB.", file=out)
-    gate = min((r.gate_seconds for r in one.runs["with"] if r.gate_seconds is not None),
-               default=None)
-    print("The on-run-start gate (vars.tessera.gate: warn) in the one-model build: "
-          + (f"{gate:.2f} s, best of the hooked runs (target < {TARGET_GATE_SECONDS:g} s)."
-             if gate is not None else "no gate hook ran."), file=out)
-    if gate is None:
-        checks.append("the on-run-start gate did not run in the hooked one-model builds")
-    for check in checks:
-        print(f"[{NAME}] CHECK FAILED: {check}", file=out)
-    if checks:
-        raise RuntimeError("; ".join(checks))
+    return "\n".join((
+        table(("scenario", "without hook s", "with hook s", "added s", "ratio",
+               "statements added", "hook node s", "hook statements", "cpu added s"),
+              [(label, f"{a:.2f}", f"{b:.2f}", f"{b - a:+.2f}", f"{b / a:.2f}",
+                f"{stmts:+d}", f"{hook:.2f}" if hook is not None else "-", hook_stmts,
+                f"{cpu:+.2f}")
+               for label, a, b, stmts, hook, hook_stmts, cpu in rows]),
+        f"Wall time of `dbt` as a fresh process, best of {full_repeats} (full builds) and "
+        f"{repeats} (one model) per variant, alternating. The first publication is one run, "
+        "which also creates every relation, against the best steady-state build without "
+        "the hook; its statements added are the hook's. Statements: SQLQuery events in "
+        "dbt's debug log, with minus without. Hook node: dbt's execution time of tessera's "
+        "on-run-end hook (best of the hooked runs) and the statements run in it. cpu added: "
+        "user + system time of dbt, best with minus best without. Target: the one-model "
+        f"build adds < {TARGET_ADDED_SECONDS:g} s.",
+        f"Without the hook, dbt runs {baseline.statements} statements in a full build "
+        f"({baseline.tests} tests) and {one.best('without').statements} in the one-model "
+        f"build ({one.best('without').tests} tests); debug log of a full build "
+        f"{baseline.log_megabytes:.0f} MB."))
 
-    ok = one.added < TARGET_ADDED_SECONDS
-    if always_profile or (profile_when_slow and not ok):
-        print(f"\n[{NAME}] cProfile of a hooked `dbt {' '.join(one_args)}`:\n"
-              f"{profile_hooked_run(runner, one_args)}", file=out, flush=True)
-        if always_profile:
-            print(f"\n[{NAME}] cProfile of a hooked full `dbt build`:\n"
-                  f"{profile_hooked_run(runner, ('build',))}", file=out, flush=True)
-    return [
-        Figure(NAME, f"first full build, {project.models} models (publishes)", first.wall,
-               "no hook", baseline.wall),
-        Figure(NAME, f"full build, {project.models} models, {project.tests} tests",
-               full.best("with").wall, "no hook", full.best("without").wall),
-        Figure(NAME, f"one-model build in {project.models} models", one.best("with").wall,
-               "no hook", one.best("without").wall,
-               f"added < {TARGET_ADDED_SECONDS:g} s (added {one.added:+.2f} s)", ok),
-        Figure(NAME, f"the gate (on-run-start) in a one-model build of {project.models} "
-               "models", gate or 0.0, "one-model build, no hook", one.best("without").wall,
-               f"< {TARGET_GATE_SECONDS:g} s", (gate or 0.0) < TARGET_GATE_SECONDS),
-    ]
+
+def sizes_arg(text: str) -> list[int]:
+    """`3000` or `300,1000,3000`."""
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size or a list of sizes: {text!r}") from None
+    if not sizes or min(sizes) < 2:
+        raise argparse.ArgumentTypeError("sizes of at least 2 models")
+    return sizes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m bench.{NAME}",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--models", type=int, default=DEFAULT_MODELS,
+    parser.add_argument("--models", type=sizes_arg, default=[DEFAULT_MODELS],
                         help=f"models in the generated project (default {DEFAULT_MODELS}; "
-                             "three tests each)")
+                             "three tests each); several sizes, comma-separated, print the "
+                             "scaling table of both hooks")
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
                         help=f"best of how many runs per variant (default {DEFAULT_REPEATS})")
     parser.add_argument("--full-repeats", type=int, default=None, metavar="N",
@@ -552,13 +676,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"dbt threads (default {DEFAULT_THREADS})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--keep", metavar="DIR",
-                        help="generate the project in DIR (emptied first) and keep it, "
+                        help="generate the project(s) in DIR (emptied first) and keep them, "
                              "instead of a temporary directory")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of hooked runs even when within the target")
+    parser.add_argument("--hooks-only", action="store_true",
+                        help="only the hooked builds (no baseline without the hooks): both "
+                             "hooks' own times, in about half the time")
     args = parser.parse_args(argv)
-    figures = run(args.models, args.repeats, args.full_repeats, args.threads, args.seed,
-                  args.keep, always_profile=args.profile)
+    figures = run_sizes(args.models, args.repeats, args.full_repeats, args.threads, args.seed,
+                        args.keep, always_profile=args.profile, hooks_only=args.hooks_only)
+    print(f"\n{figures_table(figures)}")
     failed = [f for f in figures if f.ok is False]
     for f in failed:
         print(f"FAIL {f.name}: {f.target}")

@@ -113,3 +113,21 @@ def test_bad_run_results_is_one_line(corpus, tmp_path):
                       .replace("/run-results/v6.json", "/run-results/v7.json"))
     with pytest.raises(ArtifactError, match="run-results schema v7 is newer"):
         load_run_results(str(future))
+
+
+def test_guarantee_of_a_test_is_the_first_key_that_lists_it():
+    """Extractor.guarantee_of (the audit's index) answers as the scan of
+    tests_by_guarantee it replaces, for every test of every asset of a real project."""
+    from tessera_dbt.artifacts.contracts import Extractor
+
+    manifest = load_manifest(str(corpus_path("generated/tuva_integration_tests_dbt1.11/"
+                                             "manifest.json")))
+    extractor = Extractor(manifest, ())
+    asked = 0
+    for uid, tests in extractor.tests_of.items():
+        scanned = extractor.tests_by_guarantee(uid)
+        for test in tests:
+            keys = [k for k, ids in scanned.items() if test["unique_id"] in ids]
+            assert extractor.guarantee_of(uid, test["unique_id"]) == (keys[0] if keys else None)
+            asked += 1
+    assert asked > 1000

@@ -9,7 +9,13 @@ import json
 import pytest
 
 from bench import __main__ as bench_main
-from bench import classify_pairs, contracts_vs_json_load, dbt_parse, synthetic_manifest
+from bench import (
+    classify_pairs,
+    contracts_vs_json_load,
+    dbt_parse,
+    hook_overhead,
+    synthetic_manifest,
+)
 from tessera_dbt.artifacts.contracts import extract_contracts
 from tessera_dbt.artifacts.documents import validation_errors
 from tessera_dbt.artifacts.readers import load_manifest
@@ -157,6 +163,34 @@ def test_dbt_parse_runs_and_its_variants_are_what_they_claim(tmp_path, capsys):
     assert all(f.seconds > 0 and f.baseline_seconds > 0 for f in figures)
     assert figures[0].ok, "the plugin's own time is far below the 0.5 s target"
     assert "package" in capsys.readouterr().out
+
+
+@pytest.mark.dbt
+def test_hook_overhead_reports_both_hooks(tmp_path, capsys):
+    """A tiny project end to end: the comparison with and without the hooks, both hooks'
+    times and statements on the steady full build, and the verdicts."""
+    figures = hook_overhead.run(models=4, repeats=1, full_repeats=1, keep=tmp_path,
+                                profile_when_slow=False)
+    out = capsys.readouterr().out
+    assert "full build, steady state" in out and "hooks s per 1,000 nodes" in out
+    steady = next(line for line in out.splitlines() if line.startswith("Both hooks"))
+    assert "gate" in steady and "did not run" not in steady
+    names = [f.name for f in figures]
+    assert any(n.startswith("slower hook on the steady full build of 4") for n in names)
+    assert all(f.seconds >= 0 and f.baseline_seconds > 0 for f in figures)
+
+
+def test_hook_overhead_scaling_verdicts():
+    """Linear growth passes, faster-than-nodes growth and a slow hook fail."""
+    def point(models, gate, hook):
+        return hook_overhead.Scale(models, models * 4, gate, hook, 3, 20, 100.0)
+
+    text, (slowest, growth) = hook_overhead.scaling([point(3000, 1.2, 1.5), point(300, 0.15,
+                                                                                   0.2)])
+    assert text.splitlines()[2].split()[0] == "300", "smallest first"
+    assert slowest.ok and growth.ok and growth.baseline_seconds == 10.0
+    _, (slowest, growth) = hook_overhead.scaling([point(300, 0.1, 0.2), point(3000, 1.0, 4.0)])
+    assert not slowest.ok and not growth.ok
 
 
 def test_lineage_tuva_edges_and_cache(tmp_path):

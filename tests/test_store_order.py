@@ -89,3 +89,24 @@ def test_the_hook_message_says_partly_recorded(monkeypatch):
         in message
     strict = on_run_end({"invocation_id": "x2", "settings": {"strict": True}})["error"]
     assert strict.startswith("tessera: on-run-end failed (strict): RuntimeError: boom; partly")
+
+
+def test_stored_audit_rows_are_found_by_invocation_in_one_query():
+    """A retried write skips the audit rows already stored, found by their invocation (an
+    audit id hashes it): one query however many rows the run has, not one per 500."""
+
+    class Stored(FakeAdapter):
+        def execute(self, sql, auto_begin=False, fetch=False):
+            super().execute(sql)
+            table = _Table()
+            if "tessera_audit_log where invocation_id in ('inv')" in sql:
+                table = type("T", (), {"column_names": ("audit_id",),
+                                       "rows": [{"audit_id": "u0"}, {"audit_id": "u1"}]})()
+            return None, table
+
+    adapter = Stored()
+    audit = [{"audit_id": f"u{i}", "invocation_id": "inv", "asset": "a"} for i in range(1200)]
+    _, written = _store(adapter).write([], audit, "inv")
+    assert written == 1198
+    assert [s for s in adapter.statements if s.startswith("select")] == [
+        "select audit_id from s.tessera_audit_log where invocation_id in ('inv')"]

@@ -93,6 +93,7 @@ class Extractor:
         self.dialect = dialect_of(manifest.adapter_type)
         self.graph = Graph(manifest)
         self.guarantees: dict[str, GuaranteeBuilder] = {}
+        self._guarantee_of: dict[str, dict[str, str]] = {}
         self.tests_of: dict[str, list[dict[str, Any]]] = {}
         for test in manifest.nodes.values():
             if test.get("resource_type") == "test":
@@ -102,6 +103,17 @@ class Extractor:
     def tests_by_guarantee(self, unique_id: str) -> dict[str, list[str]]:
         """guarantee key → ids of the dbt tests that check it, for one asset."""
         return self._builder(unique_id).test_map()
+
+    def guarantee_of(self, unique_id: str, test_id: str) -> str | None:
+        """The first guarantee key of `tests_by_guarantee(unique_id)` that `test_id` checks;
+        the asset's map is inverted once (the audit asks once per test result)."""
+        index = self._guarantee_of.get(unique_id)
+        if index is None:
+            index = self._guarantee_of[unique_id] = {}
+            for key, ids in self.tests_by_guarantee(unique_id).items():
+                for test in ids:
+                    index.setdefault(test, key)
+        return index.get(test_id)
 
     def node(self, unique_id: str) -> dict[str, Any] | None:
         return self.manifest.nodes.get(unique_id) or self.manifest.sources.get(unique_id)

@@ -5,6 +5,7 @@ access, and the SQL dialect of its adapter; finding a node by the name a user ty
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from ..engine.errors import ConfigError
@@ -81,10 +82,17 @@ def asset_name(node: dict[str, Any]) -> str:
     """`database.schema.identifier` in lower case, from relation_name when dbt wrote one."""
     relation = node.get("relation_name")
     if isinstance(relation, str) and relation.strip():
-        return ".".join(_split_relation(relation)).lower()
+        return _relation_asset(relation)
     identifier = node.get("identifier") or node.get("alias") or node.get("name")
     parts = [node.get("database"), node.get("schema"), identifier]
     return ".".join(str(p) for p in parts if p).lower()
+
+
+@lru_cache(maxsize=1 << 16)
+def _relation_asset(relation: str) -> str:
+    """asset_name of a relation_name, parsed once per text (the hook names the asset of
+    every test result)."""
+    return ".".join(_split_relation(relation)).lower()
 
 
 def _split_relation(relation: str) -> list[str]:

@@ -8,7 +8,7 @@ run (runtime.delivery.alert_and_record); a guarantee that keeps failing records 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..artifacts.nodes import asset_name, iter_assets
@@ -44,9 +44,15 @@ def guarantee_events(inv: Invocation, audit: Sequence[Mapping[str, Any]],
     started: dict[str, list[tuple[Verdict, int]]] = {}
     for verdict, number in change.started:
         started.setdefault(verdict.asset, []).append((verdict, number))
+    # read once for every asset an episode starts on, not two queries per asset
+    histories = inv.store.contract_histories(sorted(started)) if started else {}
+    registrations = fold_registrations(inv.store.events(REGISTRATION_EVENTS)) if started \
+        else {}
+    compile_sql = _compiler(inv)
     for asset, items in sorted(started.items()):
         owner, teams = _relying(inv, asset, assets.get(asset),
-                                [v.guarantee for v, _ in items])
+                                [v.guarantee for v, _ in items], histories.get(asset) or [],
+                                registrations.get(asset, {}), compile_sql)
         out += [guarantee_failed_event(asset, v.guarantee, number, versions.get(asset),
                                        owner, teams.get(v.guarantee, []), v.checks,
                                        inv.event_context)
@@ -54,13 +60,14 @@ def guarantee_events(inv: Invocation, audit: Sequence[Mapping[str, Any]],
     return out
 
 
-def _relying(inv: Invocation, asset: str, unique_id: str | None,
-             guarantees: Sequence[str]) -> tuple[str | None, dict[str, list[str]]]:
+def _relying(inv: Invocation, asset: str, unique_id: str | None, guarantees: Sequence[str],
+             history: Sequence[Mapping[str, Any]], registered: Mapping[str, str | None],
+             compile_sql: Callable[[list[str]], dict[str, str]]
+             ) -> tuple[str | None, dict[str, list[str]]]:
     """The owner team of `asset` and, per guarantee, the consumer teams that rely on it:
     of the contract in force and of the manifest's contract, and registered teams. Should
     column lineage fail, every consumer is told (the run's audit rows are never lost to
     it)."""
-    history = inv.store.contract_histories([asset]).get(asset) or []
     published = history[-1] if history else None
     document: Mapping[str, Any] = published or {"asset": asset}
     if unique_id is not None:
@@ -68,11 +75,6 @@ def _relying(inv: Invocation, asset: str, unique_id: str | None,
             document = inv.extractor.document(unique_id, inv.extractor.node(unique_id) or {})
         except Exception:  # noqa: BLE001 (an invalid contract is the hook's asset_error)
             pass
-    registered = fold_registrations(inv.store.events(REGISTRATION_EVENTS, asset)
-                                    ).get(asset, {})
-
-    def compile_sql(ids: list[str]) -> dict[str, str]:
-        return compile_nodes(inv.payload.get("adapter"), ids)[0]
 
     try:
         teams = relying_teams(inv.manifest, unique_id, document, guarantees, registered,
@@ -81,3 +83,19 @@ def _relying(inv: Invocation, asset: str, unique_id: str | None,
         teams = relying_teams(None, None, document, guarantees, registered, published)
     owner = document.get("owner") or (published or {}).get("owner")
     return (str(owner) if owner else None), teams
+
+
+def _compiler(inv: Invocation) -> Callable[[list[str]], dict[str, str]]:
+    """`compile_nodes` for the lineage of every asset an episode starts on, each node
+    compiled once per run (assets that fail together often share their readers)."""
+    compiled: dict[str, str] = {}
+    asked: set[str] = set()
+
+    def compile_sql(ids: list[str]) -> dict[str, str]:
+        missing = [u for u in ids if u not in asked]
+        if missing:
+            compiled.update(compile_nodes(inv.payload.get("adapter"), missing)[0])
+            asked.update(missing)
+        return {u: compiled[u] for u in ids if u in compiled}
+
+    return compile_sql

@@ -17,7 +17,7 @@ from ..artifacts.nodes import asset_name, iter_assets, tessera_meta
 from ..engine.asset_errors import AssetError
 from ..engine.decider import fingerprints
 from ..engine.matching import match_published, unique_id
-from ..engine.publish import Decision, Published, decide
+from ..engine.publish import Decision, Published, decide, fingerprint
 from ..engine.semver import is_graduation
 from ..engine.vocabulary import PROPOSAL_EVENTS
 from ..state.folds import fold_proposals
@@ -70,7 +70,10 @@ class Judge:
     def changed(self, uid: str, doc: Mapping[str, Any], head: Mapping[str, Any] | None
                 ) -> bool:
         """Whether the document differs from (or graduates) the published head."""
-        return (head is None or head["fingerprint"] not in fingerprints(doc)
+        # the older readings (`fingerprints`) only when the current one differs: most
+        # documents of a steady build are unchanged
+        return (head is None or (head["fingerprint"] != fingerprint(doc)
+                                 and head["fingerprint"] not in fingerprints(doc))
                 or is_graduation(head["version"], self.declared(uid)))
 
     def declared(self, uid: str) -> str | None:

@@ -115,8 +115,10 @@ def check_declared_consumers(manifest: Any, membership: Membership,
     asset's configuration error (the hook records it as the asset's error alone)."""
     if not registry_applies(manifest, membership):
         return
-    known = declared_teams(manifest, membership)
-    for uid, team in _declared_consumers(manifest, unique_id):
+    declared = list(_declared_consumers(manifest, unique_id))
+    # the registry (a scan of every node) only when the asset declares a consumer at all
+    known = declared_teams(manifest, membership) if declared else set()
+    for uid, team in declared:
         if team not in known:
             name = uid.rsplit(".", 1)[-1]
             raise ConfigError(f"{name}: meta.tessera.consumers names team {team!r}, which is "

@@ -126,9 +126,8 @@ def _targets(extractor: Extractor, outcome: Outcome) -> list[tuple[str | None, s
     pairs: list[tuple[str | None, str | None]] = []
     for asset_uid in extractor.tested_assets(test) or [None]:
         node = extractor.node(asset_uid) if asset_uid else None
-        keys = [key for key, ids in extractor.tests_by_guarantee(asset_uid).items()
-                if outcome.unique_id in ids] if asset_uid else []
-        pairs.append((asset_name(node) if node else None, keys[0] if keys else None))
+        key = extractor.guarantee_of(asset_uid, outcome.unique_id) if asset_uid else None
+        pairs.append((asset_name(node) if node else None, key))
     return pairs
 
 

@@ -273,12 +273,13 @@ class StateStore:
             f"status, reason, actor, recorded_at, payload{written_by} from "
             f"{self._relation(EVENTS)} where {where}", fetch=True)
 
-    def _existing_ids(self, name: str, key: str, ids: Iterable[str]) -> set[str]:
+    def _existing_ids(self, name: str, key: str, values: Iterable[str], column: str = ""
+                      ) -> set[str]:  # `key` of the rows whose `column` (or `key`) is a value
         found: set[str] = set()
-        for chunk in _chunks(sorted(set(ids)), _IN_LIST_CHUNK):
+        for chunk in _chunks(sorted(set(values)), _IN_LIST_CHUNK):
             listed = ", ".join(self._literal(i) for i in chunk)
             rows = self._execute(f"select {key} from {self._relation(name)} "
-                                 f"where {key} in ({listed})", fetch=True)
+                                 f"where {column or key} in ({listed})", fetch=True)
             found.update(str(r[key]) for r in rows)
         return found
 
@@ -303,8 +304,9 @@ class StateStore:
         if events:
             seen = self._existing_ids(EVENTS, "event_id", [e["event_id"] for e in events])
             events = [e for e in events if e["event_id"] not in seen]
-        if audit:
-            seen = self._existing_ids(AUDIT, "audit_id", [a["audit_id"] for a in audit])
+        if audit:  # by invocation (an audit id hashes it): one scan of the log, not one per 500
+            column = "invocation_id" if all(a.get("invocation_id") for a in audit) else "audit_id"
+            seen = self._existing_ids(AUDIT, "audit_id", {str(a[column]) for a in audit}, column)
             audit = [a for a in audit if a["audit_id"] not in seen]
         if not events and not audit:
             return [], 0
