@@ -10,7 +10,8 @@ import time
 import pytest
 
 from tessera_dbt.artifacts.guarantees import GuaranteeBuilder, enforced_constraints
-from tessera_dbt.state.store import StateStore, time_zone
+from tessera_dbt.state.sql import time_zone
+from tessera_dbt.state.store import StateStore
 
 CONSTRAINTS = [{"type": "not_null"}, {"type": "unique"}, {"type": "primary_key"},
                {"type": "check", "expression": "amount >= 0"}]

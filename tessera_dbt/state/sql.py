@@ -82,3 +82,16 @@ def insert_batches(relation: str, columns: Sequence[str], rows: Sequence[Mapping
         size += len(rendered) + 2
     if batch:
         yield head + ",\n".join(batch), len(batch)
+
+
+def time_zone(name: str) -> dt.tzinfo:
+    """A Spark session time zone: a region id (`Europe/Paris`, `UTC`) or an offset
+    (`+01:00`)."""
+    from zoneinfo import ZoneInfo
+
+    text = name.strip()
+    if text[:1] in "+-" and ":" in text:
+        hours, minutes = text[1:].split(":", 1)
+        offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
+        return dt.timezone(-offset if text[0] == "-" else offset)
+    return ZoneInfo("UTC" if text.upper() in ("Z", "GMT") else text)

@@ -17,7 +17,7 @@ from .audit import fit_to_columns
 from .folds import fold_heads, fold_histories
 from .integrity import COLUMNS, StateFacts, check
 from .records import RECORD, WRITTEN_BY
-from .sql import insert_batches, insert_statements, literal
+from .sql import insert_batches, insert_statements, literal, time_zone
 
 EVENTS = "tessera_events"
 AUDIT = "tessera_audit_log"
@@ -362,19 +362,6 @@ def _published_by(payload: Any) -> list[str]:
         return []
     published = body.get("published") if isinstance(body, dict) else None
     return [str(a) for a in published] if isinstance(published, list) else []
-
-
-def time_zone(name: str) -> dt.tzinfo:
-    """A Spark session time zone: a region id (`Europe/Paris`, `UTC`) or an offset
-    (`+01:00`)."""
-    from zoneinfo import ZoneInfo
-
-    text = name.strip()
-    if text[:1] in "+-" and ":" in text:
-        hours, minutes = text[1:].split(":", 1)
-        offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
-        return dt.timezone(-offset if text[0] == "-" else offset)
-    return ZoneInfo("UTC" if text.upper() in ("Z", "GMT") else text)
 
 
 def _in_transaction(connection: Any) -> bool:
