@@ -50,6 +50,16 @@ def is_under_contract(node: dict[str, Any]) -> bool:
     return bool(contract.get("enforced")) or node_meta(node).get("tessera") is not None
 
 
+# what a dbt run builds, and so the assets whose contracts a run publishes and the gate judges
+BUILT_TYPES = ("model", "seed", "snapshot")
+
+
+def built_under_contract(nodes: Mapping[str, Any], ids: Iterable[str]) -> list[str]:
+    """The ids among `ids` of models, seeds and snapshots under contract."""
+    return [uid for uid in ids if (nodes.get(uid) or {}).get("resource_type") in BUILT_TYPES
+            and is_under_contract(nodes[uid])]
+
+
 def dbt_checks_columns(node: Mapping[str, Any]) -> bool:
     """dbt itself holds the relation to the declared columns and types (an enforced model
     contract): what the YAML says is what is served."""

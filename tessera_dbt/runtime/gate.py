@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..artifacts.nodes import is_under_contract
+from ..artifacts.nodes import built_under_contract
 from ..engine.asset_errors import AssetError
 from ..engine.errors import TesseraError, brief
 from ..engine.publish import Decision, fingerprint
@@ -26,8 +26,6 @@ from ..state.store import EVENTS
 from .hook import finding_lines
 from .invocation import Invocation
 from .judging import Judge
-
-_BUILT = ("model", "seed", "snapshot")
 
 
 class Gate(Invocation):
@@ -42,9 +40,7 @@ class Gate(Invocation):
         asset whose config, contract, state or served schema is invalid is in `errors`."""
         judge = self.judge
         self.errors = []
-        selected = [uid for uid in self.payload.get("selected") or ()
-                    if (self.manifest.nodes.get(uid) or {}).get("resource_type") in _BUILT
-                    and is_under_contract(self.manifest.nodes[uid])]
+        selected = built_under_contract(self.manifest.nodes, self.payload.get("selected") or ())
         if not selected or not self.publishes_here() \
                 or not self.store.relations[EVENTS].get("exists"):
             return []

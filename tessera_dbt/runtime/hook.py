@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..artifacts.nodes import asset_name, is_under_contract, iter_assets
+from ..artifacts.nodes import BUILT_TYPES, asset_name, is_under_contract, iter_assets
 from ..engine.asset_errors import AssetError
 from ..engine.errors import TesseraError
 from ..engine.publish import Decision
@@ -38,7 +38,6 @@ from .drift import teams_of
 from .invocation import Invocation
 from .judging import Judge
 
-_BUILT = ("model", "seed", "snapshot")
 # invocation ids already recorded in this process: calling the hook twice records once
 _RECORDED: set[str] = set()
 
@@ -77,7 +76,7 @@ class Hook(Invocation):
         # tests and source freshness checks, each an outcome for a guarantee
         checks = [c for c in map(from_live, self.results) if c is not None]
         built = [r for r in self.results if _status(r) == "success"
-                 and str(getattr(r.node, "resource_type", "")) in _BUILT]
+                 and str(getattr(r.node, "resource_type", "")) in BUILT_TYPES]
         built_ids = [r.node.unique_id for r in built
                      if is_under_contract(self.extractor.node(r.node.unique_id) or {})]
         # Sources are never built: their contracts are checked on every run (few, cheap).

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..artifacts.degraded import manifest_degradations, run_results_degradations
-from ..artifacts.nodes import is_under_contract
+from ..artifacts.nodes import built_under_contract
 from ..artifacts.readers import TestResult, load_manifest, load_run_results
 from ..engine.errors import ConfigError
 from ..state.audit import utc_naive
@@ -28,7 +28,6 @@ from .hook import record_run
 from .operation_args import check_args, raw_args
 from .state_check import check_state
 
-_BUILT = ("model", "seed", "snapshot")
 RECORD_ARGS: dict[str, tuple[type, bool]] = {"run_results": (str, True),
                                              "manifest": (str, False)}
 GATE_ARGS: dict[str, tuple[type, bool]] = {"selected": (list, False)}
@@ -119,8 +118,7 @@ def gate_check(payload: dict[str, Any]) -> dict[str, Any]:
                                       "errors": [], "findings": [], "messages": []})]}
     nodes = (payload.get("graph") or {}).get("nodes") or {}
     selected = [str(u) for u in args["selected"]] if args.get("selected") is not None else \
-        [uid for uid, node in nodes.items()
-         if node.get("resource_type") in _BUILT and is_under_contract(node)]
+        built_under_contract(nodes, nodes)
     gate = Gate({**payload, "selected": selected})
     blocked = gate.unapproved()
     report = {"mode": mode, "checked": len(selected),

@@ -16,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..artifacts.nodes import is_under_contract
+from ..artifacts.nodes import built_under_contract
 from ..engine.settings import gate_mode, publishes
 from .settings_guard import check_settings
 
 # the package's state models: a run that builds them may create or re-column them
 STATE_MODELS = ("model.tessera.tessera_events", "model.tessera.tessera_audit_log")
-_BUILT = ("model", "seed", "snapshot")
 
 
 def gated(payload: Mapping[str, Any], selected: list[str]) -> bool:
@@ -30,11 +29,9 @@ def gated(payload: Mapping[str, Any], selected: list[str]) -> bool:
     contract, on a target that publishes."""
     settings = payload.get("settings") or {}
     target = str((payload.get("target") or {}).get("name") or "")
-    if not publishes(target, settings.get("publish_targets")):
-        return False
     nodes = (payload.get("graph") or {}).get("nodes") or {}
-    return any((nodes.get(uid) or {}).get("resource_type") in _BUILT
-               and is_under_contract(nodes[uid]) for uid in selected)
+    return publishes(target, settings.get("publish_targets")) \
+        and bool(built_under_contract(nodes, selected))
 
 
 def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
@@ -48,22 +45,16 @@ def on_run_start(payload: dict[str, Any]) -> dict[str, Any]:
     selected = [str(uid) for uid in payload.get("selected") or ()]
     judge = gate and gated(payload, selected)
     # the gate never judges against a damaged state: it is checked first
-    check = judge or any(uid in STATE_MODELS for uid in selected)
-    if not check and not judge:
+    if not judge and not any(uid in STATE_MODELS for uid in selected):
         return {"messages": []}
     invocation: Callable[[], Mapping[str, Any]] = payload["invocation"]
     full = {**invocation(), "selected": selected}
-    messages: list[str] = []
-    if check:
-        from .state_check import check_state  # imported by a run that needs it
+    from .state_check import check_state  # imported by a run that needs it
 
-        checked = check_state(full)
-        if checked.get("error"):
-            return checked
-        messages += checked.get("messages", [])
-    if judge:
-        from .gate import on_run_start as run_gate
+    checked = check_state(full)
+    if checked.get("error") or not judge:
+        return checked
+    from .gate import on_run_start as run_gate
 
-        outcome = run_gate(full)
-        return {**outcome, "messages": [*messages, *outcome.get("messages", [])]}
-    return {"messages": messages}
+    outcome = run_gate(full)
+    return {**outcome, "messages": [*checked.get("messages", []), *outcome.get("messages", [])]}
