@@ -181,24 +181,23 @@ def test_reads_go_through_dbt_when_only_dbt_can_answer(target, request, tmp_path
 
 def test_profile_rendering_matches_what_dbt_connects_with(tmp_path):
     """The profile values a direct read connects with, for integration_tests' profile."""
-    from tessera_dbt.cli.profile import profile_target
-
     project = copy_project(tmp_path, "duckdb")
     with environment({**project.env, "TESSERA_PG_PORT": "6543"}):
-        duck = profile_target(str(project.path), str(project.path), None)
-        pg = profile_target(str(project.path), str(project.path), "postgres")
+        read = direct.Project.read(str(project.path))
+        duck = read.target(str(project.path), None)
+        pg = read.target(str(project.path), "postgres")
     assert duck is not None and duck.name == "duckdb" and duck.profile == \
         "tessera_integration_tests"
     assert duck.values["path"] == project.env["TESSERA_DUCKDB_PATH"]
     assert pg is not None and str(pg.values["port"]) == "6543" and pg.values["type"] == "postgres"
     with environment({"DBT_TARGET": "prod", **project.env}):
-        assert profile_target(str(project.path), str(project.path), None).name == "prod"
+        assert read.target(str(project.path), None).name == "prod"
     # a function dbt's renderer has and this one does not: dbt answers instead
     profiles = project.path / "profiles.yml"
     profiles.write_text(profiles.read_text().replace(
         "schema: main", "schema: \"{{ return('main') }}\"", 1))
     with environment(project.env):
-        assert profile_target(str(project.path), str(project.path), None) is None
+        assert read.target(str(project.path), None) is None
     assert os.path.isfile(profiles)
 
 

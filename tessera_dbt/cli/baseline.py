@@ -98,17 +98,15 @@ def baseline_from_warehouse(project_dir: str, profiles_dir: str | None,
 
     with tempfile.TemporaryDirectory(prefix="tessera_check.") as scratch:
         out = os.path.join(scratch, "export")
-        try:
-            direct.read(project_dir, profiles_dir, target, "export", {"out": out})
-        except direct.NeedsDbt:
-            _export_through_dbt(project_dir, profiles_dir, target, scratch, out)
-            direct.remember(project_dir, profiles_dir, target)
+        direct.answer(project_dir, profiles_dir, target, "export", {"out": out},
+                      lambda: _export_through_dbt(project_dir, profiles_dir, target, scratch,
+                                                  out))
         state = read_export(out, utc_now())
     return Baseline("warehouse", f"target {state.target or target}", state)
 
 
 def _export_through_dbt(project_dir: str, profiles_dir: str | None, target: str | None,
-                        scratch: str, out: str) -> None:
+                        scratch: str, out: str) -> list[str]:
     from ..runtime.runner import invoke
 
     # A private target path: the user's target/manifest.json is the one being checked.
@@ -127,6 +125,7 @@ def _export_through_dbt(project_dir: str, profiles_dir: str | None, target: str 
             "reading the published state through dbt (target "
             f"{target or 'of the profile'}) failed: {_one_line(detail)}",
             "check the target's credentials, or pass --baseline with an export")
+    return run.printed
 
 
 def live_served(project_dir: str, profiles_dir: str | None, target: str | None

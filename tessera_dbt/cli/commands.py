@@ -188,19 +188,10 @@ def cmd_operation(args: argparse.Namespace) -> int:
 
         read_contract(args.file)  # a bad file is one line before dbt starts
         op_args["file"] = os.path.abspath(args.file)
-    if args.operation in direct.READS:
-        try:
-            lines = direct.read(args.project_dir, args.profiles_dir, args.target,
-                                args.operation, op_args)
-        except direct.NeedsDbt:
-            pass
-        else:
-            for line in lines:
-                write(line)
-            return EXIT_OK
-    for line in dbt_operation(args, f"tessera.{args.operation}", op_args):
+    for line in direct.answer(args.project_dir, args.profiles_dir, args.target, args.operation,
+                              op_args, lambda: dbt_operation(args, f"tessera.{args.operation}",
+                                                             op_args)):
         write(line)
-    direct.remember(args.project_dir, args.profiles_dir, args.target)
     return EXIT_OK
 
 

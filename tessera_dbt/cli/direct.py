@@ -23,7 +23,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,24 +49,36 @@ class NeedsDbt(Exception):
 
 # --- where the state is ----------------------------------------------------------------
 
-def _project_file(project_dir: str) -> dict[str, Any]:
-    import yaml
+@dataclass(frozen=True)
+class Project:
+    """The project's dbt_project.yml, read once per command."""
 
-    with open(os.path.join(project_dir, "dbt_project.yml"), encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    return data if isinstance(data, dict) else {}
+    directory: str
+    text: bytes
+    data: dict[str, Any]
 
+    @classmethod
+    def read(cls, directory: str) -> Project | None:
+        """None when the file cannot be read: dbt itself says why, in one line."""
+        import yaml
 
-def target_path(project_dir: str) -> str:
-    """dbt's target path: DBT_TARGET_PATH, dbt_project.yml's target-path, else target/."""
-    given = os.environ.get("DBT_TARGET_PATH")
-    if not given:
         try:
-            given = _project_file(project_dir).get("target-path")
-        except Exception:  # dbt reports a broken dbt_project.yml
-            given = None
-    path = str(given or "target")
-    return path if os.path.isabs(path) else os.path.join(project_dir, path)
+            with open(os.path.join(directory, "dbt_project.yml"), "rb") as handle:
+                text = handle.read()
+            data = yaml.safe_load(text)
+        except (OSError, yaml.YAMLError):
+            return None
+        return cls(directory, text, data if isinstance(data, dict) else {})
+
+    @property
+    def target_path(self) -> str:
+        """dbt's target path: DBT_TARGET_PATH, dbt_project.yml's target-path, else target/."""
+        path = str(os.environ.get("DBT_TARGET_PATH") or self.data.get("target-path")
+                   or "target")
+        return path if os.path.isabs(path) else os.path.join(self.directory, path)
+
+    def target(self, profiles_dir: str | None, name: str | None) -> ProfileTarget | None:
+        return profile_target(self.data.get("profile"), profiles_dir, name)
 
 
 def _macro_files(project_dir: str, roots: Sequence[str]) -> Iterator[tuple[str, int, int]]:
@@ -79,31 +91,28 @@ def _macro_files(project_dir: str, roots: Sequence[str]) -> Iterator[tuple[str, 
                     yield os.path.relpath(path, project_dir), stat.st_mtime_ns, stat.st_size
 
 
-def fingerprint(project_dir: str, target: ProfileTarget) -> str:
+def fingerprint(project: Project, target: ProfileTarget) -> str:
     """A hash of what decides the state's relations, dialect and settings."""
-    with open(os.path.join(project_dir, "dbt_project.yml"), "rb") as handle:
-        project_text = handle.read()
-    project = _project_file(project_dir)
-    own = [str(p) for p in project.get("macro-paths") or ["macros"]]
-    packages = str(project.get("packages-install-path") or "dbt_packages")
-    names = set(_ENV_VAR.findall(project_text.decode("utf-8", "replace")))
-    for path, _, _ in _macro_files(project_dir, own):
-        with open(os.path.join(project_dir, path), encoding="utf-8", errors="replace") as f:
-            names |= set(_ENV_VAR.findall(f.read()))
-    digest = hashlib.sha256(project_text)
+    own = [str(p) for p in project.data.get("macro-paths") or ["macros"]]
+    packages = str(project.data.get("packages-install-path") or "dbt_packages")
+    names = set(_ENV_VAR.findall(project.text.decode("utf-8", "replace")))
+    for path, _, _ in _macro_files(project.directory, own):
+        with open(os.path.join(project.directory, path), encoding="utf-8",
+                  errors="replace") as handle:
+            names |= set(_ENV_VAR.findall(handle.read()))
+    digest = hashlib.sha256(project.text)
     digest.update(json.dumps({
         "tessera": __version__, "profile": target.profile, "target": target.name,
         "values": target.values, "env": {n: os.environ.get(n) for n in sorted(names)},
-        "macros": list(_macro_files(project_dir, [*own, packages])),
+        "macros": list(_macro_files(project.directory, [*own, packages])),
     }, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
-def _kept(project_dir: str) -> dict[str, Any]:
+def _kept(project: Project) -> dict[str, Any]:
     """fingerprint → location, newest last."""
     try:
-        with open(os.path.join(target_path(project_dir), LOCATION_FILE),
-                  encoding="utf-8") as handle:
+        with open(os.path.join(project.target_path, LOCATION_FILE), encoding="utf-8") as handle:
             kept = json.load(handle)
     except (OSError, ValueError):
         return {}
@@ -116,14 +125,16 @@ def remember(project_dir: str, profiles_dir: str | None, target_name: str | None
     from ..runtime.location import last
 
     found = last()
-    target = profile_target(project_dir, profiles_dir, target_name)
-    if found is None or target is None or found["target"].get("name") != target.name:
+    project = Project.read(project_dir)
+    target = project.target(profiles_dir, target_name) if project else None
+    if found is None or project is None or target is None \
+            or found["target"].get("name") != target.name:
         return
-    key = fingerprint(project_dir, target)
-    kept = {k: v for k, v in _kept(project_dir).items() if k != key}
+    key = fingerprint(project, target)
+    kept = {k: v for k, v in _kept(project).items() if k != key}
     # one per target and profile state; the newest few, so switching targets stays fast
     locations = dict(list(kept.items())[-(_KEPT_LOCATIONS - 1):] + [(key, found)])
-    directory = target_path(project_dir)
+    directory = project.target_path
     try:
         text = json.dumps({"locations": locations}, indent=1, default=str)
         os.makedirs(directory, exist_ok=True)
@@ -135,12 +146,18 @@ def remember(project_dir: str, profiles_dir: str | None, target_name: str | None
         pass
 
 
-def _location(project_dir: str, target: ProfileTarget) -> dict[str, Any]:
-    found = _kept(project_dir).get(fingerprint(project_dir, target))
-    if not isinstance(found, dict):
-        raise NeedsDbt("dbt has not located the state of this target and project as they "
-                       "stand")
-    return dict(found)
+def answer(project_dir: str, profiles_dir: str | None, target_name: str | None, op: str,
+           op_args: Mapping[str, Any], through_dbt: Callable[[], list[str]]) -> list[str]:
+    """What operation `op` prints: read directly when it is a read (READS) dbt located the
+    state for; else `through_dbt()`, after which where dbt found the state is kept."""
+    if op in READS:
+        try:
+            return read(project_dir, profiles_dir, target_name, op, op_args)
+        except NeedsDbt:
+            pass
+    lines = through_dbt()
+    remember(project_dir, profiles_dir, target_name)
+    return lines
 
 
 # --- a read-only connection with the profile's credentials ------------------------------
@@ -278,13 +295,16 @@ def read(project_dir: str, profiles_dir: str | None, target_name: str | None, op
     from ..runtime.operation_args import check_args, raw_args
     from ..runtime.operations import run_read
 
-    target = profile_target(project_dir, profiles_dir, target_name)
-    if target is None:
-        raise NeedsDbt("the profile needs dbt's renderer")
-    location = _location(project_dir, target)
-    directory = target_path(project_dir)
+    project = Project.read(project_dir)
+    target = project.target(profiles_dir, target_name) if project else None
+    if project is None or target is None:
+        raise NeedsDbt("the project or its profile needs dbt's renderer")
+    location = _kept(project).get(fingerprint(project, target))
+    if not isinstance(location, dict):
+        raise NeedsDbt("dbt has not located the state of this target and project as they "
+                       "stand")
     try:
-        manifest = load_manifest(os.path.join(directory, "manifest.json"))
+        manifest = load_manifest(os.path.join(project.target_path, "manifest.json"))
     except ArtifactError:
         raise NeedsDbt("no manifest.json of the project yet") from None
     try:
@@ -295,7 +315,7 @@ def read(project_dir: str, profiles_dir: str | None, target_name: str | None, op
         raise NeedsDbt(f"cannot connect: {type(exc).__name__}") from None
     try:
         adapter = DirectAdapter(connection, target.values["type"], _Config(
-            os.path.abspath(project_dir), os.path.abspath(directory)))
+            os.path.abspath(project_dir), os.path.abspath(project.target_path)))
         payload = {
             "op": op, "args": dict(op_args), "adapter": adapter, "manifest": manifest,
             "invocation_id": str(uuid.uuid4()), "project_name": location.get("project_name"),

@@ -86,19 +86,18 @@ def _render(env: Any, value: Any) -> Any:
     return value
 
 
-def profile_target(project_dir: str, given_profiles_dir: str | None,
+def profile_target(profile: Any, given_profiles_dir: str | None,
                    target: str | None) -> ProfileTarget | None:
-    """The rendered target dbt would connect with, or None when tessera cannot tell."""
+    """The rendered target dbt would connect with for `profile` (dbt_project.yml's
+    `profile:`), or None when tessera cannot tell."""
+    if not isinstance(profile, str) or "{" in profile:
+        return None
+    directory = profiles_dir(given_profiles_dir)
     try:
-        project = _yaml(os.path.join(project_dir, "dbt_project.yml")) or {}
-        profile = project.get("profile") if isinstance(project, Mapping) else None
-        directory = profiles_dir(given_profiles_dir)
         profiles = _yaml(os.path.join(directory, _PROFILES)) or {}
     except Exception:  # no file, bad YAML: dbt itself says which, in one line
         return None
-    if not isinstance(profile, str) or "{" in profile or not isinstance(profiles, Mapping):
-        return None
-    entry = profiles.get(profile)
+    entry = profiles.get(profile) if isinstance(profiles, Mapping) else None
     if not isinstance(entry, Mapping) or not isinstance(entry.get("outputs"), Mapping):
         return None
     env = _renderer(directory)

@@ -27,7 +27,6 @@ def remember(payload: Mapping[str, Any], graph_nodes: Mapping[str, Any]) -> None
             "database": info.get("database"),
             "schema": info.get("schema"),
             "identifier": node.get("alias") or name,
-            "columns": list(info.get("columns") or ()),
         }
     _LAST.clear()
     _LAST.update({
