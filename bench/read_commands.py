@@ -31,7 +31,7 @@ from .hook_overhead import dbt_executable
 NAME = "read_commands"
 DEFAULT_REPEATS = 3
 TARGET_RATIO = 0.3
-# fct_orders' is_paid dropped from its YAML and its SQL (as tests/test_hook.py does)
+# fct_orders' is_paid dropped from its YAML and its SQL (as tests/runtime/test_hook.py does)
 _DROP_IS_PAID = (
     ("models/commerce/fct_orders.yml",
      "      - name: is_paid\n        data_type: boolean\n"

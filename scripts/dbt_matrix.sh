@@ -26,8 +26,8 @@ case "$version" in
   *) echo "dbt_matrix.sh: unknown version $version (1.8 or 1.12)" >&2; exit 2 ;;
 esac
 "$venv/bin/dbt" --version > "$venv/dbt-version.txt" 2>&1; head -n 3 "$venv/dbt-version.txt"
-"$venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_dbt_internals.py \
-  tests/test_hook.py tests/test_proposals.py tests/test_bridge.py
+"$venv/bin/python" -m pytest -q -p no:cacheprovider tests/runtime/test_dbt_internals.py \
+  tests/runtime/test_hook.py tests/runtime/test_proposals.py tests/runtime/test_bridge.py
 ( cd "${TMPDIR:-/tmp}" && "$venv/bin/tessera" demo > "$venv/demo.log" 2>&1 ) \
   || { tail -n 30 "$venv/demo.log"; echo "dbt_matrix.sh: tessera demo failed on dbt $version" >&2; exit 1; }
 tail -n 3 "$venv/demo.log"

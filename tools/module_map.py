@@ -26,7 +26,7 @@ def render() -> str:
     lines = [BEGIN, "", f"Generated from the docstrings by `{COMMAND}`; a test keeps it current.",
              "Each sub-package imports only those above it in this list (`engine` imports "
              "nothing else of tessera_dbt), and only `runtime` imports dbt-core "
-             "(`tests/test_architecture.py`).", ""]
+             "(`tests/project/test_architecture.py`).", ""]
     for name in ORDER:
         folder = PACKAGE / name
         lines += [f"### `{name}/`", "", " ".join(_summary(folder / "__init__.py").split()), "",

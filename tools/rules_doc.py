@@ -29,7 +29,7 @@ COMMAND = "python -m tools.rules_doc"
 
 # Where tessera's verdict deliberately differs from dbt's own contract check
 # (`state:modified` on enforced contracts, its UnversionedBreakingChange warning). The
-# oracle (tests/test_oracle.py) requires every edit dbt calls breaking and tessera does not
+# oracle (tests/engine/test_oracle.py) requires every edit dbt calls breaking and tessera does not
 # to be listed here by its case name. (edit, what dbt says, what tessera says, why)
 DBT_DIFFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("type_widened", "breaking (data_type changed)", "TYPE_WIDENED: compatible under "
@@ -89,7 +89,7 @@ def render_differences() -> list[str]:
         "dbt-core's own check (`dbt ls --select state:modified --state <prod>` on models with "
         "an enforced contract) compares column names, data_type texts and constraints. "
         "tessera compares more (tests, seeds, sources, the relation, materialization) and "
-        "reads types instead of texts. `tests/test_oracle.py` runs both on edits of a small "
+        "reads types instead of texts. `tests/engine/test_oracle.py` runs both on edits of a small "
         "DuckDB project and fails when dbt calls an edit breaking and tessera does not, "
         "unless the edit is listed here. Observed with dbt-core 1.11 and dbt-duckdb; only "
         "`type_widened` and `type_synonym` are edits dbt calls breaking and tessera, by "

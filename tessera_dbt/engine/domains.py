@@ -74,6 +74,6 @@ def domain_changes(old: Mapping[str, Any], old_type: str | None, new: Mapping[st
         else:
             # The rule table counts a changed pattern as narrowed whichever way it changed
             # (two regular expressions cannot be ordered): the one exception to
-            # forward(a, b) == backward(b, a), noted in tests/test_compat_properties.py.
+            # forward(a, b) == backward(b, a), noted in tests/engine/test_compat_properties.py.
             narrowed.append(f"pattern {'added' if before is None else 'changed'}: {after}")
     return narrowed, widened

@@ -1,5 +1,5 @@
 """Every default of `vars.tessera`, in one place for the Python side; the macros mirror it in
-`macros/config/default_settings.sql` and tests/test_architecture.py holds the two equal.
+`macros/config/default_settings.sql` and tests/project/test_architecture.py holds the two equal.
 
 PROTECTIVE names the settings that guard production: on a target that publishes, they are
 read from the project's committed files, and a `--vars` override is refused

@@ -4,7 +4,7 @@ proposal and check statuses, consumer sources and event types.
 Each is a `Literal` type (so a misspelt word is a type error) with one tuple of its values
 (so code can iterate and validate). The SQL models read the event types and statuses from
 `macros/config/vocabulary.sql` (through `tessera.word(kind, name)`);
-`tests/test_architecture.py` holds the two against each other.
+`tests/project/test_architecture.py` holds the two against each other.
 """
 
 from __future__ import annotations
