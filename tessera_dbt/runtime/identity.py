@@ -16,7 +16,8 @@ dispatched macro, because the root project may override a dispatched macro
 from __future__ import annotations
 
 import getpass
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ..state.records import RECORD, invocation_records
@@ -79,6 +80,15 @@ class RecordingStore(StateStore):
     def __init__(self, invocation: Any, *args: Any) -> None:
         super().__init__(*args)
         self._invocation = invocation
+
+    @contextmanager
+    def exclusive(self, check_damage: bool = True) -> Iterator[None]:
+        """As StateStore's, and the invocation's clock is read again once the writer lock is
+        held: the log is ordered by `recorded_at`, so a writer that started first but waited
+        for the lock must not sort before the events it judged against."""
+        with super().exclusive(check_damage):
+            self._invocation.stamp()
+            yield
 
     def write(self, events: Sequence[Mapping[str, Any]], audit: Sequence[Mapping[str, Any]],
               invocation_id: str) -> tuple[list[Mapping[str, Any]], int]:

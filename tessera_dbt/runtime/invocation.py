@@ -70,6 +70,11 @@ class Invocation:
         self.unserved: dict[str, str] = {}
         self.membership  # noqa: B018 (a bad membership is refused by every invocation)
 
+    def stamp(self) -> None:
+        """The time this invocation's events are recorded at: now, never earlier than
+        before (the writer lock was just taken)."""
+        self.now = max(self.now, utc_now())
+
     @cached_property
     def identity(self) -> tuple[str | None, str]:
         """(actor, actor_source): the warehouse session's user, asked of the connection
