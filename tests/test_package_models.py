@@ -253,3 +253,11 @@ def test_a_build_of_one_model_on_a_fresh_project_leaves_the_marts_readable(tmp_p
     assert len(_views(project)) == VIEWS
     current = project.query("select asset from {state}.tessera_contracts where is_current")
     assert ("warehouse.main.stg_products",) in current
+
+
+def test_the_hook_and_the_materialization_read_hashes_on_the_same_adapters():
+    from tessera_dbt.runtime.package import KEEPS_VIEW_HASHES
+
+    text = (ROOT / "macros" / "materializations" / "_view_hash.sql").read_text()
+    assert set(re.findall(r"macro (\w+)___view_hash\(", text)) - {"default"} == \
+        set(KEEPS_VIEW_HASHES)

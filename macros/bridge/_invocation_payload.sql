@@ -6,8 +6,7 @@
   {% set dialect = tessera.sql_dialect() %}
   {#- and the macros that keep the package's relations, handed over uncalled (runtime.package) -#}
   {% do dialect.update({"lock_sql": tessera.state_lock_sql(), "state_relations": tessera.state_relations,
-                        "alter_state": tessera._alter_state, "view_hashes": tessera._view_hashes,
-                        "replace_view_sql": tessera._replace_view_sql}) %}
+                        "alter_state": tessera._alter_state, "replace_view_sql": tessera._replace_view_sql}) %}
   {{ return({
       "adapter": adapter,
       "graph": graph,

@@ -1,6 +1,6 @@
 {#- The statements that make `relation` the view of `sql`, keeping `hash` (the hash of its
     definition, tessera_dbt.artifacts.package_views) as its comment where the adapter can
-    (tessera._view_hashes reads it back); run in one transaction. `replaces` is the kind of
+    (tessera._view_hash, and the hook's catalog query, read it back); run in one transaction. `replaces` is the kind of
     relation found there ("table": dropped first), or none. -#}
 {% macro _replace_view_sql(relation, sql, hash, replaces=none) %}
   {{ return(adapter.dispatch("_replace_view_sql", "tessera")(relation, sql, hash, replaces)) }}

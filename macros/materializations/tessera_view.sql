@@ -5,23 +5,26 @@
     when two builds run at once. This one (re)creates the view in one transaction under
     the state's writer lock (tessera.state_lock_sql()), and not at all when the view
     already holds this definition: the hash of its definition is kept with the view
-    (tessera._view_hashes), the same hash the hook keeps (the brain computes it; without
+    (tessera._view_hash), the same hash the hook keeps (the brain computes it; without
     the plugin, the hash of the compiled SQL). -#}
 {%- materialization tessera_view, default -%}
   {%- set target_relation = this.incorporate(type="view") -%}
   {%- set existing = load_cached_relation(this) -%}
-  {%- set wanted = tessera._view_definition_hash(model) if not tessera._brain_missing() else "tessera:" ~ local_md5(sql) -%}
+  {#- the hash the on-run-end hook keeps (runtime.package.view_hash); without the plugin,
+      the compiled SQL's -#}
+  {%- set wanted = "tessera:" ~ local_md5(sql) if tessera._brain_missing() else modules.tessera.call("view_hash",
+        {"adapter": adapter, "graph": graph, "unique_id": model.unique_id, "settings": tessera.settings()}) -%}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
   {%- set unchanged = existing is not none and existing.type == "view"
-                      and tessera._view_hash_of(target_relation) == wanted -%}
+                      and tessera._view_hash(target_relation) == wanted -%}
   {%- set lock = "" if unchanged else tessera.state_lock_sql() -%}
   {% if lock %}
     {% call statement("tessera_lock", auto_begin=True) %}{{ lock }}{% endcall %}
     {#- asked again under the lock: a concurrent build may have created this exact view
         while this one waited, and re-creating it (PostgreSQL: drop ... cascade) would drop
         the views that build has since created on top of it -#}
-    {%- set unchanged = tessera._view_hash_of(target_relation) == wanted -%}
+    {%- set unchanged = tessera._view_hash(target_relation) == wanted -%}
   {% endif %}
   {% if unchanged %}
     {#- a trivial statement, not noop_statement: it opens the transaction the commit below closes (PostgreSQL) -#}
@@ -41,18 +44,3 @@
   {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({"relations": [target_relation]}) }}
 {%- endmaterialization -%}
-
-{#- The hash kept with one view (tessera._view_hashes), or none. -#}
-{% macro _view_hash_of(relation) %}
-  {% set rows = tessera._view_hashes(relation.database, [relation.schema]) or [] %}
-  {% for row in rows if row[0] == relation.schema and row[1] == relation.identifier and row[2] == "view" %}
-    {{ return(row[3]) }}
-  {% endfor %}
-  {{ return(none) }}
-{% endmacro %}
-
-{#- The hash of a package view's definition, as the on-run-end hook keeps it
-    (tessera_dbt.artifacts.package_views.definition_hash). -#}
-{% macro _view_definition_hash(model) %}
-  {{ return(modules.tessera.call("view_hash", {"adapter": adapter, "graph": graph, "unique_id": model.unique_id, "settings": tessera.settings()})) }}
-{% endmacro %}

@@ -7,14 +7,15 @@ materialization does. The hook keeps them instead, as the only writer of the sta
 release lists and widens an older narrow one (`upgrade_tables`), then (re)creates each
 package view whose kept definition hash differs from the wanted one, in dependency order
 (`keep_views`). Which views are current is one catalog query per database
-(`tessera._view_hashes`); the hashes are computed from the graph without compiling
-(artifacts.package_views), so an unchanged package compiles nothing. A view to create is
-compiled by dbt's own compiler (runtime.compile) and created by the statements
-`tessera._replace_view_sql` gives, its hash kept as its comment.
+(`CATALOG_SQL`, a table keyed by the adapter's type as runtime.identity's: no macro to
+compile on a run where nothing changed); the hashes are computed from the graph without
+compiling (artifacts.package_views), so an unchanged package compiles nothing. A view
+to create is compiled by dbt's own compiler (runtime.compile) and created by the
+statements `tessera._replace_view_sql` gives, its hash kept as its comment.
 
-Where the adapter keeps no such hash (Spark, and every adapter without a
-`<adapter>___view_hashes` macro) the views stay nodes of every build, as before: the
-selection is not narrowed there, and the hook leaves the views alone.
+Where the adapter keeps no such hash (Spark, and every adapter `CATALOG_SQL` does not
+list) the views stay nodes of every build, as before: the selection is not narrowed
+there, and the hook leaves the views alone.
 """
 
 from __future__ import annotations
@@ -26,13 +27,30 @@ from .. import __version__
 from ..artifacts.package_views import (
     catalog_entries,
     definition_hash,
+    locate,
     package_views,
     stale,
 )
 from ..state.integrity import outdated_columns
+from ..state.sql import literal
 
-# the adapters whose `tessera._view_hashes` reads the catalog (macros/materializations)
-KEEPS_VIEW_HASHES = ("postgres", "duckdb")
+# The relations of the given schemas, as (schema, name, kind, comment): the comment of a
+# package view is its definition hash (tessera._view_hash reads one view's, the same way).
+# {database} and {schemas} are literals rendered with the invocation's dialect.
+CATALOG_SQL = {
+    "postgres": "select n.nspname as schema_name, c.relname as name, case when c.relkind = "
+                "'v' then 'view' else 'table' end as kind, obj_description(c.oid, 'pg_class') "
+                "as comment from pg_catalog.pg_class c join pg_catalog.pg_namespace n on "
+                "n.oid = c.relnamespace where c.relkind in ('r', 'v', 'm', 'p', 'f') and "
+                "n.nspname in ({schemas})",
+    "duckdb": "select schema_name, view_name as name, 'view' as kind, comment from "
+              "duckdb_views() where not internal and database_name = {database} and "
+              "schema_name in ({schemas}) union all select schema_name, table_name, 'table', "
+              "comment from duckdb_tables() where database_name = {database} and "
+              "schema_name in ({schemas})",
+}
+# the adapters whose views keep their hash (tessera._view_hash has their macro too)
+KEEPS_VIEW_HASHES = tuple(CATALOG_SQL)
 # re-creating a view there drops the views that read it (`drop view ... cascade`)
 CASCADES = ("postgres",)
 # the commands whose default selection leaves the package's models to the hook
@@ -129,7 +147,7 @@ def keep_views(inv: Any) -> list[str]:
     kind = adapter_type(payload["adapter"])
     nodes = (payload.get("graph") or {}).get("nodes") or {}
     dialect = payload["dialect"]
-    if kind not in KEEPS_VIEW_HASHES or "view_hashes" not in dialect or not nodes:
+    if kind not in KEEPS_VIEW_HASHES or "replace_view_sql" not in dialect or not nodes:
         return []
     views = package_views(nodes)
     if not views:
@@ -139,10 +157,12 @@ def keep_views(inv: Any) -> list[str]:
         schemas.setdefault(str(view.database or ""), set()).add(view.schema)
     found = {}
     for database, names in sorted(schemas.items()):
-        rows = dialect["view_hashes"](database or None, sorted(names))
-        if rows is None:
-            return []
-        found.update(catalog_entries(rows))
+        sql = CATALOG_SQL[kind].format(
+            database=literal(database, dialect),
+            schemas=", ".join(literal(n, dialect) for n in sorted(names)))
+        rows = inv.store.select(sql)
+        found.update(catalog_entries((r["schema_name"], r["name"], r["kind"], r["comment"])
+                                      for r in rows))
     wanted = wanted_hashes(payload, [v.unique_id for v in views])
     todo = stale(views, found, wanted, cascade=kind in CASCADES)
     if not todo:
@@ -157,7 +177,7 @@ def keep_views(inv: Any) -> list[str]:
             messages.append(f"tessera: WARNING: the package view {view.relation} was not "
                             f"created: it did not compile ({why or 'dbt compile says why'})")
             continue
-        entry = found.get((view.schema, view.alias))
+        entry = locate(view, found)
         replaces = "table" if entry is not None and entry.kind != "view" else None
         statements = dialect["replace_view_sql"](view.relation, sql,
                                                  wanted[view.unique_id], replaces)
