@@ -12,7 +12,7 @@
   {%- set existing = load_cached_relation(this) -%}
   {#- the hash the on-run-end hook keeps (runtime.package.view_hash); without the plugin,
       the compiled SQL's -#}
-  {%- set wanted = "tessera:" ~ local_md5(sql) if tessera._brain_missing() else modules.tessera.call("view_hash",
+  {%- set wanted = "tessera:" ~ local_md5(sql) if tessera._brain_missing() else tessera._bridge("view_hash",
         {"adapter": adapter, "graph": graph, "unique_id": model.unique_id, "settings": tessera.settings()}) -%}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}

@@ -81,4 +81,5 @@ def install() -> None:
         return parse_difference(None, [*(self.exclusion_arg or ()), EXCLUSION])
 
     get_selection_spec._tessera = True  # type: ignore[attr-defined]
+    get_selection_spec.__wrapped__ = current  # type: ignore[attr-defined]
     GraphRunnableTask.get_selection_spec = get_selection_spec  # type: ignore[method-assign]
