@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .package import BUILDS, KEEPS_VIEW_HASHES
-
 PACKAGE = "tessera"
 EXCLUSION = f"package:{PACKAGE}"
 
@@ -52,6 +50,8 @@ def read_by_project(manifest: Any) -> bool:
 
 def leaves_package(task: Any) -> bool:
     """Whether this task's selection should leave the package's models to the hook."""
+    from .package import BUILDS, KEEPS_VIEW_HASHES  # not at plugin load: dbt loads it always
+
     if str(getattr(task.args, "which", "") or "") not in BUILDS:
         return False
     credentials = getattr(task.config, "credentials", None)
