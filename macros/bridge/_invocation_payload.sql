@@ -4,7 +4,9 @@
 {% macro _invocation_payload(settings=none) %}
   {#- the writer lock rides with the dialect: StateStore.exclusive() takes it -#}
   {% set dialect = tessera.sql_dialect() %}
-  {% do dialect.update({"lock_sql": tessera.state_lock_sql(), "state_relations": tessera.state_relations}) %}
+  {#- and the macros that keep the package's relations, handed over uncalled (runtime.package) -#}
+  {% do dialect.update({"lock_sql": tessera.state_lock_sql(), "state_relations": tessera.state_relations,
+                        "alter_state": tessera._alter_state, "replace_view_sql": tessera._replace_view_sql}) %}
   {{ return({
       "adapter": adapter,
       "graph": graph,

@@ -1,5 +1,7 @@
-{#- The hash of the SQL a package view was last created from (tessera_view), or none
-    where the adapter keeps none (the view is then re-created on every build). -#}
+{#- The hash kept with a package view (its comment: the hash of the definition it was
+    created from, tessera_dbt.artifacts.package_views), or none where the adapter keeps
+    none. The on-run-end hook reads every view's at once (runtime.package.CATALOG_SQL,
+    the same catalog); the adapters here are the ones it lists. -#}
 {% macro _view_hash(relation) %}
   {{ return(adapter.dispatch("_view_hash", "tessera")(relation)) }}
 {% endmacro %}

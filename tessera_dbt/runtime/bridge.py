@@ -42,6 +42,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "served_columns": ("live", "served_operation"),
     "record": ("record", "record"),
     "gate_check": ("record", "gate_check"),
+    "view_hash": ("package", "view_hash"),
 }
 
 
@@ -104,9 +105,14 @@ JINJA_MODULE = {"call": call, "version": __version__}
 
 
 def install() -> None:
-    """Add `tessera` to dbt's Jinja `modules`, once per process (dbtRunner may initialise
+    """Add `tessera` to dbt's Jinja `modules`, and leave the package's models out of a
+    default build (runtime.selection), once per process (dbtRunner may initialise
     plugins many times)."""
     import dbt.context.base as base
+
+    from .selection import install as install_selection
+
+    install_selection()
 
     current = base.get_context_modules
     if getattr(current, "_tessera", False):

@@ -37,6 +37,7 @@ from .delivery import deliver_written, due_reminders
 from .drift import teams_of
 from .invocation import Invocation
 from .judging import Judge
+from .package import BUILDS, keep_views, upgrade_tables
 
 # invocation ids already recorded in this process: calling the hook twice records once
 _RECORDED: set[str] = set()
@@ -61,17 +62,41 @@ class Hook(Invocation):
         super().__init__(payload)
         self.results: Sequence[Any] = list(payload.get("results") or ())
         self.judge = Judge(self)
+        self._upgraded = False
 
     def run(self) -> RunOutcome:
         """Read the state, decide and write as the only writer (StateStore.exclusive): a
-        concurrent build or operation waits, then decides on what this one committed."""
+        concurrent build or operation waits, then decides on what this one committed.
+        A build or run, and any run that writes, then keeps the package's views
+        (runtime.package), in a transaction of their own: a view that cannot be created
+        is reported, what was recorded is kept."""
         with self.store.exclusive():
             outcome = self._run()
+        if self._upgraded:
+            try:
+                with self.store.exclusive(check_damage=False):
+                    outcome.messages += keep_views(self)
+            except Exception as exc:
+                if os.environ.get("TESSERA_DEBUG") == "1":
+                    raise
+                outcome.messages.append(
+                    "tessera: WARNING: the package's views were not brought up to date: "
+                    + " ".join(f"{type(exc).__name__}: {exc}".split())
+                    + " (`dbt build --select package:tessera` builds them as nodes)")
         outcome.messages += deliver_written(self)
         return outcome
 
+    def _upgrade(self) -> None:
+        """The state tables as this release has them (created, columns added, widened),
+        once per run, inside the writer lock."""
+        if not self._upgraded:
+            upgrade_tables(self)
+            self._upgraded = True
+
     def _run(self) -> RunOutcome:
         outcome = RunOutcome()
+        if str(self.payload.get("command") or "") in BUILDS:
+            self._upgrade()  # a default build selected no package model (runtime.selection)
         judge = self.judge
         # tests and source freshness checks, each an outcome for a guarantee
         checks = [c for c in map(from_live, self.results) if c is not None]
@@ -89,7 +114,7 @@ class Hook(Invocation):
         audit = audit_rows(self.extractor, checks, self.invocation_id, self.target_name,
                            self.now)
         broken = failed_guarantees(audit)
-        self.store.ensure_tables()
+        self._upgrade()
         versions: dict[str, str] = {}
         events: list[dict[str, Any]] = []
         if built_ids and self.publishes_here():

@@ -21,6 +21,7 @@ from ..artifacts.nodes import asset_name
 from ..artifacts.readers import FreshnessResult, TestResult
 from ..engine.vocabulary import FAILED_STATUSES
 from .events import audit_id
+from .integrity import NARROW_INTEGERS as _NARROW_INTEGERS
 
 # dbt's freshness verdicts as guarantee outcomes: `error` means the data is older than
 # error_after (the promise is broken); `runtime error` means the check itself could not run.
@@ -159,7 +160,6 @@ def audit_rows(extractor: Extractor, outcomes: Iterable[Outcome], invocation_id:
     return rows
 
 
-_NARROW_INTEGERS = ("integer", "int", "int4", "int32", "smallint", "int2")
 
 
 def fit_to_columns(rows: Sequence[Mapping[str, Any]], failures_type: str | None

@@ -10,7 +10,7 @@ call it first, so a damaged state stops the run before dbt rebuilds anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..engine.errors import TesseraError
@@ -20,7 +20,7 @@ from .records import WRITTEN_BY
 EVENTS = "tessera_events"
 AUDIT = "tessera_audit_log"
 # The columns each state table has had since its first release: losing one is damage.
-# (Columns added in later releases are appended by the package's own materialization.)
+# (Columns added in later releases are appended: outdated_columns.)
 REQUIRED: dict[str, tuple[str, ...]] = {
     EVENTS: ("event_id", "event_type", "asset", "version", "owner", "compatibility",
              "fingerprint", "proposal_id", "team", "status", "reason", "actor",
@@ -37,6 +37,9 @@ KINDS: dict[str, dict[str, str]] = {
                "number" if c in ("failures", "execution_time") else "string")
            for c in columns}
     for name, columns in REQUIRED.items()}
+# the 64-bit integer columns an older release created narrower (widened in place)
+WIDE: dict[str, tuple[str, ...]] = {AUDIT: ("failures",)}
+NARROW_INTEGERS = ("integer", "int", "int4", "int32", "smallint", "int2")
 _FAMILIES = {"integer": "number", "decimal": "number", "float": "number",
              "string": "string", "timestamp": "timestamp"}
 
@@ -108,6 +111,17 @@ def damage(facts: StateFacts) -> str | None:
                 f"while {facts.relations[AUDIT]} records contract versions of "
                 f"{counts['audited_assets']} asset(s) (truncated or re-created?)")
     return None
+
+
+def outdated_columns(name: str, columns: Sequence[str], types: Mapping[str, str]
+                     ) -> tuple[list[str], list[str]]:
+    """What an existing state table lacks of this release's columns (its `columns` and
+    their `types`, lower case): the columns to add, and the 64-bit columns it holds
+    narrower (to widen)."""
+    present = {c.lower() for c in columns}
+    add = [c for c in COLUMNS.get(name, ()) if c not in present]
+    widen = [c for c in WIDE.get(name, ()) if str(types.get(c) or "").lower() in NARROW_INTEGERS]
+    return add, widen
 
 
 def check(facts: StateFacts) -> None:

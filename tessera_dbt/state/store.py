@@ -348,6 +348,9 @@ class StateStore:
         for statement in statements:
             self._execute(statement)
 
+    def run_statements(self, statements: Sequence[str]) -> None:
+        self._atomically(statements)
+
     def _atomically(self, statements: Sequence[str]) -> None:
         """All or nothing (`_transaction`); inside exclusive() the statements join its
         transaction, committed there."""

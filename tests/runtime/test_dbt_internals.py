@@ -78,3 +78,31 @@ def test_what_the_served_schema_asks_of_an_adapter():  # runtime/served.py
     assert column.dtype == "character varying" and column.data_type != column.dtype
     rollback = _attr("dbt.adapters.base.connections", "BaseConnectionManager")
     assert callable(rollback.rollback_if_open)
+
+
+def test_the_selection_the_plugin_narrows():  # runtime/selection.py
+    task = _attr("dbt.task.runnable", "GraphRunnableTask")
+    # dbt's own method, under the plugin's wrapper when the plugin already ran here
+    method = inspect.unwrap(task.get_selection_spec)
+    assert list(inspect.signature(method).parameters) == ["self"]
+    # every graph task (build, run) asks this one method for its spec, by name
+    for module in ("dbt.task.runnable", "dbt.task.build"):
+        assert "self.get_selection_spec()" in inspect.getsource(importlib.import_module(module))
+    source = inspect.getsource(method)
+    for used in ("self.args.selector", "get_default_selector_name", "self.selection_arg",
+                 "self.exclusion_arg", "inline"):
+        assert used in source, used
+    for prop in ("selection_arg", "exclusion_arg"):
+        assert isinstance(inspect.getattr_static(task, prop), property)
+    params = list(inspect.signature(_attr("dbt.graph.cli", "parse_difference")).parameters)
+    assert params[:2] == ["include", "exclude"]
+    # the task reads these before it selects (runtime.selection.leaves_package)
+    assert "self.compile_manifest()" in inspect.getsource(task._runtime_initialize)
+    assert callable(_attr("dbt.config.project", "Project").get_default_selector_name)
+
+
+def test_what_the_hook_reads_to_hash_the_package_views():  # runtime/package.py
+    macro = _attr("dbt.contracts.graph.nodes", "Macro")
+    fields = {f.name for f in dataclasses.fields(macro)}
+    assert {"macro_sql", "depends_on"} <= fields
+    assert _attr("dbt.version", "__version__")
