@@ -69,10 +69,8 @@ def twins(tmp_path_factory) -> tuple[DbtProject, DbtProject]:
     """integration_tests built twice, in twin warehouses (same file names, so the same
     asset names): with the plugin (the hook records), and without it, then
     `tessera record`."""
-    hooked = copy_project(tmp_path_factory.mktemp("with_plugin"), "duckdb")
-    bare = copy_project(tmp_path_factory.mktemp("without_plugin"), "duckdb")
-    for project in (hooked, bare):
-        dbt(project, "deps", plugin=True)
+    hooked = copy_project(tmp_path_factory.mktemp("with_plugin"), "duckdb", deps=True)
+    bare = copy_project(tmp_path_factory.mktemp("without_plugin"), "duckdb", deps=True)
     dbt(hooked, "build", plugin=True)
     built = dbt(bare, "build")
     assert "tessera: WARNING: nothing recorded or published" in built.stdout
@@ -146,8 +144,7 @@ def test_bad_artifacts_are_one_line(twins, tmp_path):
 @pytest.mark.parametrize("target", TARGETS)
 def test_the_breaking_change_workflow_through_the_cli_alone(target, tmp_path):
     """gate → build → record → propose → acknowledge → gate → build → record: 2.0.0."""
-    project = copy_project(tmp_path, target)
-    dbt(project, "deps", plugin=True)
+    project = copy_project(tmp_path, target, deps=True)
     dbt(project, "build")
     tessera(project, "record")
     assert tessera(project, "gate").stdout.strip().endswith("0 that cannot be judged")

@@ -48,8 +48,7 @@ PRODUCTS = ("--select", "dim_products", "--exclude", "package:tessera")
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory, spark_env):
-    project = copy_project(tmp_path_factory.mktemp("it_spark"), "spark", spark_env)
-    project.run("deps")
+    project = copy_project(tmp_path_factory.mktemp("it_spark"), "spark", spark_env, deps=True)
     project.first_build = project.run("build")
     return project
 

@@ -22,8 +22,7 @@ from tessera_dbt.artifacts.package_views import (
     stale,
 )
 from tessera_dbt.runtime.selection import leaves_package
-
-from .conftest import ROOT, clone_built, copy_project
+from tests.conftest import ROOT, clone_built, copy_project
 
 TARGETS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 VIEWS = 15  # staging, intermediate and marts
