@@ -89,8 +89,8 @@ def insert_batches(relation: str, columns: Sequence[str], rows: Sequence[Mapping
 _KINDS = ((bool, "boolean"), (int, "integer"), (float, "float"), (dt.datetime, "timestamp"))
 
 
-def _kind(value: Any) -> str:
-    return next((kind for cls, kind in _KINDS if isinstance(value, cls)), "string")
+def _kind(cls: type) -> str:
+    return next((kind for base, kind in _KINDS if issubclass(cls, base)), "string")
 
 
 def _bound(value: Any, kind: str) -> Any:
@@ -107,6 +107,14 @@ def _bound(value: Any, kind: str) -> Any:
         value = json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
     text = str(value)
     return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _bound_column(values: list[Any], kind: str, classes: set[type]) -> list[Any]:
+    if kind in ("boolean", "integer"):
+        return values
+    if kind == "string" and classes == {str}:  # the usual column: only NUL to drop
+        return [v.replace("\x00", "") if v is not None and "\x00" in v else v for v in values]
+    return [_bound(v, kind) for v in values]
 
 
 def array_insert(relation: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
@@ -126,7 +134,8 @@ def array_insert(relation: str, columns: Sequence[str], rows: Sequence[Mapping[s
     names, selects, params = [], [], []
     for column in columns:
         values = [row.get(column) for row in rows]
-        kinds = {_kind(v) for v in values if v is not None}
+        classes = {type(v) for v in values} - {type(None)}
+        kinds = {_kind(cls) for cls in classes}
         if not kinds:
             continue
         if len(kinds) > 1 or next(iter(kinds)) not in types:
@@ -134,7 +143,7 @@ def array_insert(relation: str, columns: Sequence[str], rows: Sequence[Mapping[s
         kind = kinds.pop()
         names.append(column)
         selects.append(f"unnest(cast({mark} as {types[kind]}[]))")
-        params.append([_bound(v, kind) for v in values])
+        params.append(_bound_column(values, kind, classes))
     if not names:
         return None
     # pyformat drivers (psycopg2) read `%` in the statement as a placeholder's start
