@@ -16,6 +16,8 @@ from typing import Any
 DEFAULTS = {"error_if": "!= 0", "warn_if": "!= 0", "fail_calc": "count(*)"}
 FAILURE_CONFIGS = ("error_if", "warn_if", "fail_calc", "limit")
 _CONDITION = re.compile(r"^\s*(!=|<>|>=|<=|==|=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+# the defaults as is_default compares them: lower case, no spaces
+_DEFAULT_TEXT = {name: "".join(value.split()) for name, value in DEFAULTS.items()}
 _NEVER_WHERE = {"false", "1=0", "0=1", "1 = 0", "0 = 1", "1<>1", "1 <> 1", "1!=1", "1 != 1"}
 
 
@@ -27,6 +29,9 @@ def _parse(condition: Any) -> tuple[str, float] | None:
     return op, float(match[2])
 
 
+_DEFAULT_CONDITION = _parse(DEFAULTS["error_if"])
+
+
 def _meets(op: str, bound: float, n: float) -> bool:
     return {"!=": n != bound, "=": n == bound, ">": n > bound, ">=": n >= bound,
             "<": n < bound, "<=": n <= bound}[op]
@@ -36,10 +41,10 @@ def is_default(name: str, value: Any) -> bool:
     """Whether a failure config says what dbt's default says (spacing and case aside)."""
     if value is None:
         return True
-    default = DEFAULTS.get(name)
+    default = _DEFAULT_TEXT.get(name)
     if default is None:
         return False
-    return "".join(str(value).lower().split()) == "".join(default.split())
+    return "".join(str(value).lower().split()) == default
 
 
 def tolerated(error_if: Any) -> float | None:
@@ -66,7 +71,9 @@ def never_fails(config: Mapping[str, Any]) -> bool:
     where = config.get("where")
     if isinstance(where, str) and " ".join(where.lower().split()) in _NEVER_WHERE:
         return True
-    condition = _parse(config.get("error_if") or DEFAULTS["error_if"])
+    error_if = config.get("error_if")
+    condition = _DEFAULT_CONDITION if error_if is None or error_if == DEFAULTS["error_if"] \
+        else _parse(error_if or DEFAULTS["error_if"])
     fail_calc = config.get("fail_calc")
     if fail_calc is not None and not is_default("fail_calc", fail_calc):
         constant = _parse(f"= {str(fail_calc).strip()}")

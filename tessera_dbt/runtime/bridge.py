@@ -19,9 +19,11 @@ TESSERA_DEBUG=1 lets the original exception through for its traceback.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .. import __version__
@@ -44,6 +46,8 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "gate_check": ("record", "gate_check"),
     "view_hash": ("package", "view_hash"),
 }
+# the hooks' jobs: on dbt's main thread, with no node running
+WHOLE_RUN = frozenset({"on_run_start", "on_run_end", "record", "gate_check"})
 
 
 def _operation(op: str) -> Operation:
@@ -69,7 +73,8 @@ def call(op: str, payload: Any = None) -> Any:
         raise _bridge_error(f"tessera: unknown operation {op!r} (known: "
                             f"{', '.join(sorted(OPERATIONS))})")
     try:
-        return _printable(_operation(op)(dict(payload or {})))
+        with _dbt_heap_frozen(op in WHOLE_RUN):
+            return _printable(_operation(op)(dict(payload or {})))
     except TesseraError as exc:
         raise _bridge_error(printable(f"tessera: {exc.one_line()}")) from None
     except Exception as exc:
@@ -78,6 +83,24 @@ def call(op: str, payload: Any = None) -> Any:
         raise _bridge_error(printable(
             f"tessera {op}: internal error: {type(exc).__name__}: {exc} "
             "(set TESSERA_DEBUG=1 for the traceback)")) from None
+
+
+@contextmanager
+def _dbt_heap_frozen(active: bool) -> Iterator[None]:
+    """What dbt holds when a hook starts (millions of objects in a project of a few thousand
+    models) kept out of the cyclic garbage collector's walks for the hook's call
+    (`gc.freeze`), put back after (`gc.unfreeze`): the full collection a hook's own
+    allocations trigger then walks the hook's objects, and cycles among them are still
+    collected, instead of every object of dbt's manifest (0.5-0.6 s CPU per hook at 3,000
+    models). Left alone when something else froze objects first."""
+    if not active or gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _printable(result: Any) -> Any:

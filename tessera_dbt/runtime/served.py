@@ -25,7 +25,7 @@ from typing import Any
 from ..engine.errors import brief
 from ..engine.served import ServedColumns
 from ..state.sql import literal
-from ..state.store import rollback
+from ..state.transactions import rollback
 from .compile import compile_nodes
 from .identity import real_adapter
 
@@ -120,13 +120,41 @@ def probe_compiled(adapter: Any, compiled: Mapping[str, str]
     failed (that asset's alone: the caller fails closed on it)."""
     served: dict[str, ServedColumns] = {}
     failed: dict[str, str] = {}
+    if _kind(adapter) == "duckdb" and len(compiled) > 1:
+        served = _duckdb_described(adapter, compiled)
     for uid, sql in compiled.items():
+        if uid in served:
+            continue
         try:
             served[uid] = probe_query(adapter, sql)
         except Exception as exc:  # noqa: BLE001 (any warehouse error: that asset's alone)
             rollback(adapter)
             failed[uid] = brief(" ".join(str(exc).split()), 200)
     return served, failed
+
+
+def _duckdb_described(adapter: Any, compiled: Mapping[str, str]) -> dict[str, ServedColumns]:
+    """Every query described in one statement: the `DESCRIBE` dbt-duckdb's
+    get_column_schema_from_query sends for each (its empty-result query included), joined
+    by `union all` and told apart by their position; each query's rows come in its own order
+    (one DESCRIBE is one data chunk, never reordered within). A query whose columns include
+    a struct (which dbt-duckdb flattens, or not, by version) is left out, as is every query
+    when the statement fails (one query's error is that asset's alone): the caller probes
+    those one by one."""
+    uids = list(compiled)
+    parts = [f"select {i} as tessera_probe, column_name, column_type from (describe ("
+             f"select * from (\n{_strip(compiled[uid])}\n) as tessera_probe where 1 = 0))"
+             for i, uid in enumerate(uids)]
+    try:
+        rows = _rows(adapter, "\nunion all\n".join(parts))
+    except Exception:  # noqa: BLE001 (one bad query: each is probed on its own)
+        rollback(adapter)
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for index, name, dtype in rows:
+        found.setdefault(uids[int(index)], []).append((str(name), str(dtype)))
+    return {uid: columns for uid, columns in found.items()
+            if not any(t.lower().startswith("struct") for _, t in columns)}
 
 
 def probe_nodes(adapter: Any, unique_ids: Sequence[str]

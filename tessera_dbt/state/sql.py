@@ -1,5 +1,6 @@
 """SQL text for the state tables, rendered with the rules an adapter's macros hand over
-(`tessera.sql_dialect()`): every value goes through `literal`, never pasted raw."""
+(`tessera.sql_dialect()`): every value goes through `literal`, never pasted raw, or is
+bound as a parameter (`array_insert`)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,72 @@ def insert_batches(relation: str, columns: Sequence[str], rows: Sequence[Mapping
         size += len(rendered) + 2
     if batch:
         yield head + ",\n".join(batch), len(batch)
+
+
+# a column's values as one array type: the Python kinds `literal` renders
+_KINDS = ((bool, "boolean"), (int, "integer"), (float, "float"), (dt.datetime, "timestamp"))
+
+
+def _kind(cls: type) -> str:
+    return next((kind for base, kind in _KINDS if issubclass(cls, base)), "string")
+
+
+def _bound(value: Any, kind: str) -> Any:
+    """The value `literal` would render, as the parameter bound in its place."""
+    if value is None:
+        return None
+    if kind == "float":
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if kind == "timestamp":  # as literal writes it: the wall clock, cast in SQL
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if kind != "string":
+        return value
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
+    text = str(value)
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _bound_column(values: list[Any], kind: str, classes: set[type]) -> list[Any]:
+    if kind in ("boolean", "integer"):
+        return values
+    if kind == "string" and classes == {str}:  # the usual column: only NUL to drop
+        return [v.replace("\x00", "") if v is not None and "\x00" in v else v for v in values]
+    return [_bound(v, kind) for v in values]
+
+
+def array_insert(relation: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
+                 dialect: Mapping[str, Any]) -> tuple[str, list[list[Any]]] | None:
+    """One `insert ... select unnest(?), ...` statement and its parameters, one list per
+    column, where the dialect binds arrays (`array_insert`: DuckDB, PostgreSQL): the
+    driver escapes every value, and the warehouse binds a few arrays instead of parsing a
+    literal per value. None where the dialect has no such insert, or when a column's values
+    are not of one kind (the caller renders `insert_statements`). A column whose values are
+    all null is left out (null, as the state tables declare no other default)."""
+    spec = dialect.get("array_insert")
+    if not rows or not isinstance(spec, Mapping):
+        return None
+    types = {**dict(spec.get("types") or {}),
+             "timestamp": str(dialect.get("timestamp_type") or "timestamp")}
+    mark = "%s" if spec.get("paramstyle") == "format" else "?"
+    names, selects, params = [], [], []
+    for column in columns:
+        values = [row.get(column) for row in rows]
+        classes = {type(v) for v in values} - {type(None)}
+        kinds = {_kind(cls) for cls in classes}
+        if not kinds:
+            continue
+        if len(kinds) > 1 or next(iter(kinds)) not in types:
+            return None
+        kind = kinds.pop()
+        names.append(column)
+        selects.append(f"unnest(cast({mark} as {types[kind]}[]))")
+        params.append(_bound_column(values, kind, classes))
+    if not names:
+        return None
+    # pyformat drivers (psycopg2) read `%` in the statement as a placeholder's start
+    target = relation.replace("%", "%%") if mark == "%s" else relation
+    return (f"insert into {target} ({', '.join(names)})\nselect {', '.join(selects)}", params)
 
 
 def time_zone(name: str) -> dt.tzinfo:

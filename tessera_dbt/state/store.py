@@ -17,12 +17,15 @@ from .audit import fit_to_columns
 from .folds import fold_heads, fold_histories
 from .integrity import COLUMNS, StateFacts, check
 from .records import RECORD, WRITTEN_BY
-from .sql import insert_batches, insert_statements, literal, time_zone
+from .sql import array_insert, insert_batches, insert_statements, literal, time_zone
+from .transactions import in_transaction, rollback
 
 EVENTS = "tessera_events"
 AUDIT = "tessera_audit_log"
 PUBLISHED = "contract_published"
 _IN_LIST_CHUNK = 500
+# SQL text, or SQL and the parameters the driver binds into it (state.sql.array_insert)
+Statement = str | tuple[str, list[list[Any]]]
 # the events that decide which published version is in force (state.folds.fold_heads)
 _LIFECYCLE = "'contract_published', 'contract_retired'"
 
@@ -90,7 +93,7 @@ class StateStore:
         through dbt, so nothing is rolled back when dbt releases the connection."""
         real = getattr(self.adapter, "_adapter", self.adapter)
         connection = real.connections.get_thread_connection()
-        own = not _in_transaction(connection)
+        own = not in_transaction(connection)
         if own:
             self._execute("begin")
         try:
@@ -315,11 +318,16 @@ class StateStore:
         if not self.dialect.get("transactions", True):
             self._in_order(events, audit)
             return list(events), len(audit)
-        statements = [statement for name, rows in ((EVENTS, events), (AUDIT, audit))
-                      for statement in insert_statements(self._relation(name),
-                                                         self._columns(name), rows, self.dialect)]
-        self._atomically(statements)
+        self._atomically([statement for name, rows in ((EVENTS, events), (AUDIT, audit))
+                          for statement in self._inserts(name, rows)])
         return list(events), len(audit)
+
+    def _inserts(self, name: str, rows: Sequence[Mapping[str, Any]]) -> list[Statement]:
+        """The statements that append `rows`: one bound array insert where the dialect has
+        one (state.sql.array_insert), else batches of escaped VALUES."""
+        relation, columns = self._relation(name), self._columns(name)
+        bound = array_insert(relation, columns, rows, self.dialect)
+        return [bound] if bound else [*insert_statements(relation, columns, rows, self.dialect)]
 
     def _in_order(self, events: Sequence[Mapping[str, Any]],
                   audit: Sequence[Mapping[str, Any]]) -> None:
@@ -344,14 +352,19 @@ class StateStore:
             raise PartialWrite(exc, kept, [f"{e['asset']} {e['version']}" for e in published
                                            if str(e["event_id"]) not in done]) from exc
 
-    def _each(self, statements: Sequence[str]) -> None:
+    def _each(self, statements: Sequence[Statement]) -> None:
         for statement in statements:
-            self._execute(statement)
+            if isinstance(statement, str):
+                self._execute(statement)
+            else:  # a statement and its parameters, bound by the driver
+                sql, bindings = statement
+                real = getattr(self.adapter, "_adapter", self.adapter)
+                real.connections.add_query(sql, auto_begin=False, bindings=bindings)
 
     def run_statements(self, statements: Sequence[str]) -> None:
         self._atomically(statements)
 
-    def _atomically(self, statements: Sequence[str]) -> None:
+    def _atomically(self, statements: Sequence[Statement]) -> None:
         """All or nothing (`_transaction`); inside exclusive() the statements join its
         transaction, committed there."""
         with nullcontext() if self._held else self._transaction():
@@ -365,25 +378,6 @@ def _published_by(payload: Any) -> list[str]:
         return []
     published = body.get("published") if isinstance(body, dict) else None
     return [str(a) for a in published] if isinstance(published, list) else []
-
-
-def _in_transaction(connection: Any) -> bool:
-    """Whether the database session is inside a transaction: libpq knows (psycopg2's
-    transaction_status, 0 = idle); elsewhere dbt's flag is all there is."""
-    status = getattr(getattr(connection.handle, "info", None), "transaction_status", None)
-    if isinstance(status, int):
-        return status != 0
-    return bool(connection.transaction_open)
-
-
-def rollback(adapter: Any) -> None:
-    """Roll back what the adapter's connection holds open; a failed rollback is ignored
-    (the error that led here matters more)."""
-    real = getattr(adapter, "_adapter", adapter)
-    try:
-        real.connections.rollback_if_open()
-    except Exception:  # the original error matters more than a failed rollback
-        pass
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
