@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml constraints/default.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
 		-c constraints/default.txt
+	@# bytecode for the editable sources, as a wheel install leaves it: with
+	@# PYTHONDONTWRITEBYTECODE set, every dbt process would compile them again
+	$(BIN)/python -m compileall -q tessera_dbt dbt_tessera bench
 	@touch $(STAMP)
 
 install: $(STAMP)
