@@ -28,8 +28,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # The whole suite on WORKERS processes, each test file on one worker (its module fixtures
-# built once; dbt tests clone one build per worker and engine, tests/conftest.py): 22 min
-# for 5,011 tests on 2 cores (2026-12-07), against about 50 one after the other.
+# built once; dbt tests clone one build per worker and engine, tests/conftest.py): 26 min
+# for 5,043 tests on 2 cores (2026-12-08), against about 50 one after the other.
 # `make test WORKERS=0` runs it in this one process.
 WORKERS ?= 2
 test: lint
