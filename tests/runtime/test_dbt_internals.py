@@ -89,8 +89,10 @@ def test_the_selection_the_plugin_narrows():  # runtime/selection.py
     for module in ("dbt.task.runnable", "dbt.task.build"):
         assert "self.get_selection_spec()" in inspect.getsource(importlib.import_module(module))
     source = inspect.getsource(method)
+    # (`--inline` is not asked of dbt's method: dbt 1.8's has no such branch, and the plugin
+    # reads the flag itself)
     for used in ("self.args.selector", "get_default_selector_name", "self.selection_arg",
-                 "self.exclusion_arg", "inline"):
+                 "self.exclusion_arg"):
         assert used in source, used
     for prop in ("selection_arg", "exclusion_arg"):
         assert isinstance(inspect.getattr_static(task, prop), property)
