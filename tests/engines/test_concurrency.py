@@ -342,3 +342,43 @@ def test_concurrent_first_builds_keep_every_audit_row(racers):
                                 "group by invocation_id")
         assert sorted(n for _, n in per_run) == sorted(executed), (attempt, per_run, executed)
         assert not any("ERROR in on-run-end" in o for _, o in outs)
+
+
+def test_a_writer_that_waited_for_the_lock_records_after_the_one_it_waited_for(racers):
+    """The log is ordered by `recorded_at`: an operation that started while another writer
+    held the state's lock records its events at the time it got the lock, never before
+    what the holder committed (RecordingStore.exclusive)."""
+    main = racers["main"]
+    database = main.env.get("TESSERA_PG_DBNAME") or postgres_env()["TESSERA_PG_DBNAME"]
+    key = f"tessera:{database}.{main.state_schema}"
+    con = _connect()
+    cur = con.cursor()
+    cur.execute("select pg_advisory_lock(hashtext(%s))", (key,))
+    try:
+        writer = subprocess.Popen(
+            [DBT, "run-operation", "tessera.register", "--args",
+             "{model: dim_products, team: data_platform, purpose: waited for the lock}",
+             "--project-dir", str(main.path), "--profiles-dir", str(main.path),
+             "--target", "postgres"],
+            env={**os.environ, **main.env, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 240
+        while True:  # the writer has started its invocation and waits for the lock
+            cur.execute("select count(*) from pg_locks where locktype = 'advisory' and "
+                        "not granted and pid <> pg_backend_pid()")
+            if cur.fetchone()[0]:
+                break
+            assert writer.poll() is None, writer.communicate()[0][-2000:]
+            assert time.monotonic() < deadline, "the writer never waited for the lock"
+            time.sleep(0.2)
+        time.sleep(1)
+        released = utc_now()
+    finally:
+        cur.execute("select pg_advisory_unlock(hashtext(%s))", (key,))
+        con.close()
+    out = writer.communicate(timeout=300)[0]
+    assert writer.returncode == 0, out[-2000:]
+    [(recorded,)] = main.query("select recorded_at from {state}.tessera_events where "
+                               "event_type = 'consumer_registered' and "
+                               "reason = 'waited for the lock'")
+    assert recorded >= released, (recorded, released)
