@@ -72,8 +72,8 @@ def never_fails(config: Mapping[str, Any]) -> bool:
     if isinstance(where, str) and " ".join(where.lower().split()) in _NEVER_WHERE:
         return True
     error_if = config.get("error_if")
-    condition = _DEFAULT_CONDITION if error_if is None or error_if == DEFAULTS["error_if"] \
-        else _parse(error_if or DEFAULTS["error_if"])
+    condition = _parse(error_if) if error_if and error_if != DEFAULTS["error_if"] \
+        else _DEFAULT_CONDITION
     fail_calc = config.get("fail_calc")
     if fail_calc is not None and not is_default("fail_calc", fail_calc):
         constant = _parse(f"= {str(fail_calc).strip()}")

@@ -33,6 +33,7 @@ from ..artifacts.package_views import (
 )
 from ..state.integrity import outdated_columns
 from ..state.sql import literal
+from .identity import adapter_type, real_adapter
 
 # The relations of the given schemas, as (schema, name, kind, comment): the comment of a
 # package view is its definition hash (tessera._view_hash reads one view's, the same way).
@@ -55,14 +56,6 @@ KEEPS_VIEW_HASHES = tuple(CATALOG_SQL)
 CASCADES = ("postgres",)
 # the commands whose default selection leaves the package's models to the hook
 BUILDS = ("build", "run")
-
-
-def adapter_type(adapter: Any) -> str:
-    inner = getattr(adapter, "_adapter", adapter)
-    try:
-        return str(inner.type()).lower()
-    except Exception:  # a stub without a type: keeps nothing
-        return ""
 
 
 class _Macros(Mapping[str, Mapping[str, Any]]):
@@ -89,8 +82,7 @@ class _Macros(Mapping[str, Mapping[str, Any]]):
 
 def _macros(adapter: Any) -> Mapping[str, Mapping[str, Any]]:
     """The running dbt's macros, from the manifest the adapter resolves macros with."""
-    inner = getattr(adapter, "_adapter", adapter)
-    resolver = getattr(inner, "get_macro_resolver", lambda: None)()
+    resolver = getattr(real_adapter(adapter), "get_macro_resolver", lambda: None)()
     macros = getattr(resolver, "macros", None)
     if macros is None:
         from .compile import _invocation_manifest
@@ -102,7 +94,7 @@ def _macros(adapter: Any) -> Mapping[str, Mapping[str, Any]]:
 def _context(adapter: Any) -> dict[str, str]:
     from dbt.version import __version__ as dbt_version
 
-    return {"adapter_type": adapter_type(adapter), "dbt": str(dbt_version),
+    return {"adapter_type": adapter_type(adapter) or "", "dbt": str(dbt_version),
             "tessera": __version__}
 
 
@@ -144,7 +136,7 @@ def keep_views(inv: Any) -> list[str]:
     """(Re)create the package views whose kept hash differs, in dependency order; what
     could not be created is said in one line each (the recorded state is kept)."""
     payload = inv.payload
-    kind = adapter_type(payload["adapter"])
+    kind = adapter_type(payload["adapter"]) or ""  # a stub without a type keeps nothing
     nodes = (payload.get("graph") or {}).get("nodes") or {}
     dialect = payload["dialect"]
     if kind not in KEEPS_VIEW_HASHES or "replace_view_sql" not in dialect or not nodes:
